@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdevfs plugin interface.
+ *
+ * A vendor backend is a shared object that registers one or more parent
+ * devices with the mdev core, the way a kernel mdev vendor driver does.  The
+ * names follow the kernel's <linux/mdev.h> so that a driver author finds the
+ * familiar shape: parent_ops with create/remove and the VFIO device
+ * callbacks, attribute groups with show/store, and an mdev bus driver with
+ * probe/remove.
+ *
+ * Everything a plugin may touch is declared here; the core's structures are
+ * opaque.  A plugin exports one `struct mdevfs_plugin` named
+ * `mdevfs_plugin` (use MDEVFS_PLUGIN()), whose abi_version the loader
+ * compares with its own MDEVFS_PLUGIN_ABI_VERSION.
+ */
+#ifndef MDEVFS_MDEV_H
+#define MDEVFS_MDEV_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bump whenever a structure below changes layout or meaning. */
+#define MDEVFS_PLUGIN_ABI_VERSION 1
+
+/* Size of a show() buffer, like the kernel's PAGE_SIZE for sysfs. */
+#define MDEVFS_ATTR_BUF_SIZE 4096
+
+struct mdevfs_host;  /* the running instance a plugin is loaded into */
+struct device;       /* any device in the emulated tree (parents, mdevs) */
+struct mdev_device;  /* a mediated device */
+struct mdev_type;    /* one supported type of a parent */
+
+/* ------------------------------------------------------------------ */
+/* Attributes                                                          */
+
+struct attribute {
+	const char *name;
+	unsigned short mode; /* 0444, 0200, 0644 ... */
+};
+
+/* Attributes of a device (a parent, or an mdev via mdev_dev()). */
+struct device_attribute {
+	struct attribute attr;
+	ssize_t (*show)(struct device *dev, const struct device_attribute *attr,
+			char *buf);
+	ssize_t (*store)(struct device *dev, const struct device_attribute *attr,
+			 const char *buf, size_t count);
+};
+
+/* Attributes of a supported type (the files in mdev_supported_types/<id>/). */
+struct mdev_type_attribute {
+	struct attribute attr;
+	ssize_t (*show)(struct mdev_type *mtype,
+			const struct mdev_type_attribute *attr, char *buf);
+	ssize_t (*store)(struct mdev_type *mtype,
+			 const struct mdev_type_attribute *attr,
+			 const char *buf, size_t count);
+};
+
+/*
+ * A named group becomes a subdirectory; an unnamed one puts its files in
+ * the object's own directory.  attrs is NULL-terminated and points at the
+ * `attr` member of device_attribute or mdev_type_attribute, depending on
+ * where the group is used.
+ */
+struct attribute_group {
+	const char *name;
+	const struct attribute *const *attrs;
+};
+
+#define MDEVFS_ATTR(_name, _mode, _show, _store)                           \
+	{ .attr = { .name = #_name, .mode = (_mode) },                     \
+	  .show = (_show), .store = (_store) }
+
+#define DEVICE_ATTR_RO(_name)                                              \
+	const struct device_attribute dev_attr_##_name =                   \
+		MDEVFS_ATTR(_name, 0444, _name##_show, NULL)
+#define DEVICE_ATTR_WO(_name)                                              \
+	const struct device_attribute dev_attr_##_name =                   \
+		MDEVFS_ATTR(_name, 0200, NULL, _name##_store)
+#define DEVICE_ATTR_RW(_name)                                              \
+	const struct device_attribute dev_attr_##_name =                   \
+		MDEVFS_ATTR(_name, 0644, _name##_show, _name##_store)
+
+#define MDEV_TYPE_ATTR_RO(_name)                                           \
+	const struct mdev_type_attribute mdev_type_attr_##_name =          \
+		MDEVFS_ATTR(_name, 0444, _name##_show, NULL)
+
+/* Snprintf into a show() buffer; returns the length like sysfs_emit(). */
+int sysfs_emit(char *buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------ */
+/* Parent devices                                                      */
+
+/*
+ * A class device with no bus and no driver, placed at
+ * devices/virtual/<class_name>/<name> like the kernel samples' parents.
+ * Returns NULL with errno set on failure.
+ */
+struct device *mdevfs_class_device_create(struct mdevfs_host *host,
+					   const char *class_name,
+					   const char *name);
+void mdevfs_device_destroy(struct device *dev);
+
+const char *dev_name(const struct device *dev);
+void dev_set_drvdata(struct device *dev, void *data);
+void *dev_get_drvdata(const struct device *dev);
+
+/*
+ * Tell readers and pollers that an attribute's value changed without a
+ * write to it (the kernel's sysfs_notify()).  group is NULL for files in
+ * the device directory itself.
+ */
+void dev_sysfs_notify(struct device *dev, const char *group, const char *attr);
+
+/* ------------------------------------------------------------------ */
+/* The VFIO device region/ioctl interface, as the core forwards it.    */
+
+struct mdevfs_vma {            /* what an mmap() of a device region asks */
+	unsigned long pgoff;   /* offset in pages */
+	size_t len;
+	int prot;
+	void *addr;            /* the driver fills this in on success */
+};
+
+/* ------------------------------------------------------------------ */
+/* Parent ops                                                          */
+
+struct mdev_parent_ops {
+	/* The parent's mdev bus driver (Era D/E binding); may be NULL. */
+	struct mdev_driver *device_driver;
+
+	/* Value of every type's device_api file, e.g. "vfio-pci". */
+	const char *device_api;
+
+	/*
+	 * Capacity.  Either the core keeps one counter for the whole parent,
+	 * starting at max_instances (create beyond it fails with EUSERS), or
+	 * get_available() reports a per-type figure and the driver's create
+	 * refuses on its own.  With neither, nothing can be created.
+	 */
+	unsigned int max_instances;
+	int (*get_available)(struct mdev_type *mtype);
+
+	/* Type description text; the file exists only if this is set. */
+	ssize_t (*show_description)(struct mdev_type *mtype, char *buf);
+
+	/* Attribute groups on the parent (shown by Era A-D profiles). */
+	const struct attribute_group *const *dev_attr_groups;
+	/* Vendor attribute groups on every mdev (device_attribute). */
+	const struct attribute_group *const *mdev_attr_groups;
+	/*
+	 * One group per type, NULL-terminated.  The group name is the
+	 * suffix of the type id (<driver string>-<name>).  A `name`
+	 * mdev_type_attribute in the group supplies the pretty name; other
+	 * attributes are extra vendor type files (Era A-D profiles only).
+	 */
+	const struct attribute_group *const *supported_type_groups;
+
+	/* Lifecycle.  Return 0 or a negative errno. */
+	int (*create)(struct mdev_device *mdev);
+	int (*remove)(struct mdev_device *mdev);
+
+	/* VFIO device callbacks, forwarded by the core's device API. */
+	int (*open_device)(struct mdev_device *mdev);
+	void (*close_device)(struct mdev_device *mdev);
+	ssize_t (*read)(struct mdev_device *mdev, char *buf, size_t count,
+			off_t *ppos);
+	ssize_t (*write)(struct mdev_device *mdev, const char *buf,
+			 size_t count, off_t *ppos);
+	long (*ioctl)(struct mdev_device *mdev, unsigned int cmd,
+		      unsigned long arg);
+	int (*mmap)(struct mdev_device *mdev, struct mdevfs_vma *vma);
+};
+
+int mdev_register_device(struct device *dev, const struct mdev_parent_ops *ops);
+void mdev_unregister_device(struct device *dev);
+
+/* ------------------------------------------------------------------ */
+/* mdev devices and types                                              */
+
+struct device *mdev_dev(struct mdev_device *mdev);
+struct mdev_device *mdev_from_dev(struct device *dev);
+struct device *mdev_parent_dev(struct mdev_device *mdev);
+struct mdev_type *mdev_get_type(struct mdev_device *mdev);
+void mdev_set_drvdata(struct mdev_device *mdev, void *data);
+void *mdev_get_drvdata(struct mdev_device *mdev);
+/* The UUID's 16 bytes, in the order they are printed. */
+const unsigned char *mdev_uuid(const struct mdev_device *mdev);
+
+/* Index of the type in ops->supported_type_groups. */
+int mtype_get_type_group_id(const struct mdev_type *mtype);
+int mdev_get_type_group_id(struct mdev_device *mdev);
+struct device *mtype_get_parent_dev(struct mdev_type *mtype);
+/* The type's sysfs id, e.g. "mtty-2". */
+const char *mtype_name(const struct mdev_type *mtype);
+
+/* ------------------------------------------------------------------ */
+/* The mdev bus driver                                                  */
+
+struct mdev_driver {
+	const char *name;  /* directory under bus/mdev/drivers/ */
+	int (*probe)(struct mdev_device *mdev);
+	void (*remove)(struct mdev_device *mdev);
+	/* Extra attribute groups added to each bound mdev. */
+	const struct attribute_group *const *dev_groups;
+};
+
+int mdev_register_driver(struct mdevfs_host *host, struct mdev_driver *drv);
+void mdev_unregister_driver(struct mdevfs_host *host, struct mdev_driver *drv);
+
+/* ------------------------------------------------------------------ */
+/* Plugin entry point                                                   */
+
+struct mdevfs_plugin {
+	unsigned int abi_version;  /* MDEVFS_PLUGIN_ABI_VERSION */
+	const char *name;
+	/*
+	 * Called once after loading; args is the text after '=' in
+	 * `-o backend=name:args` (NULL if none).  Register parents here.
+	 * Return 0 or a negative errno.
+	 */
+	int (*init)(struct mdevfs_host *host, const char *args, void **state);
+	/* Unregister what init registered. */
+	void (*exit)(struct mdevfs_host *host, void *state);
+};
+
+#define MDEVFS_PLUGIN(_name, _init, _exit)                                 \
+	__attribute__((visibility("default")))                             \
+	const struct mdevfs_plugin mdevfs_plugin = {                       \
+		.abi_version = MDEVFS_PLUGIN_ABI_VERSION,                  \
+		.name = (_name), .init = (_init), .exit = (_exit) }
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MDEVFS_MDEV_H */

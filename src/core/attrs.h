@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The attribute files the core itself provides, grouped by the object they
+ * belong to.  The sysfs tree turns each group into files and calls the
+ * show/store functions through sysfs_attr_show()/sysfs_attr_store().
+ */
+#ifndef MDEVFS_ATTRS_H
+#define MDEVFS_ATTRS_H
+
+#include "core.h"
+
+/* Which object type an attribute's show/store expects. */
+enum attr_owner {
+	ATTR_OF_DEVICE,       /* struct device *, device_attribute */
+	ATTR_OF_MDEV_TYPE,    /* struct mdev_type *, mdev_type_attribute */
+	ATTR_OF_DRIVER,       /* struct driver_entry *, driver_attribute */
+	ATTR_OF_BUS,          /* struct mdevfs_host *, bus_attribute */
+	ATTR_OF_IOMMU_GROUP,  /* struct iommu_group *, iommu_group_attribute */
+};
+
+struct driver_entry;
+
+struct driver_attribute {
+	struct attribute attr;
+	ssize_t (*show)(struct driver_entry *drv, char *buf);
+	ssize_t (*store)(struct driver_entry *drv, const char *buf, size_t count);
+};
+
+struct bus_attribute {
+	struct attribute attr;
+	ssize_t (*show)(struct mdevfs_host *host, char *buf);
+	ssize_t (*store)(struct mdevfs_host *host, const char *buf, size_t count);
+};
+
+struct iommu_group {
+	struct mdevfs_host *host;
+	int id;
+	struct mdev_device *mdev;
+};
+
+struct iommu_group_attribute {
+	struct attribute attr;
+	ssize_t (*show)(struct iommu_group *group, char *buf);
+};
+
+/* uevent and power/ of every device. */
+extern const struct attribute_group *const device_core_groups[];
+/* The mdev's `remove` file. */
+extern const struct attribute_group *const mdev_remove_groups[];
+/* bind, unbind, uevent of a bus/mdev/drivers/<name> directory. */
+extern const struct attribute_group *const driver_core_groups[];
+/* drivers_autoprobe, drivers_probe, uevent of bus/mdev. */
+extern const struct attribute_group *const bus_core_groups[];
+
+/* The groups of one type directory, as the host's profile shows it. */
+const struct attribute_group *const *mdev_type_groups(struct mdev_type *type);
+/* The groups of an IOMMU group directory. */
+const struct attribute_group *const *iommu_group_groups(struct mdevfs_host *host);
+
+/* Show or store through an attribute of the given owner type. */
+ssize_t sysfs_attr_show(enum attr_owner owner, void *obj,
+			const struct attribute *attr, char *buf);
+ssize_t sysfs_attr_store(enum attr_owner owner, void *obj,
+			 const struct attribute *attr, const char *buf,
+			 size_t count);
+
+struct iommu_group *mdev_iommu_group(struct mdev_device *mdev);
+
+/*
+ * The self-removal of an mdev's `remove` file: true if this call removed
+ * it, false if it was already gone.  restore puts it back (Era A/B).
+ */
+bool mdev_remove_file_self(struct mdev_device *mdev);
+void mdev_remove_file_restore(struct mdev_device *mdev);
+
+/* Whether a write to a uevent file names a known action. */
+bool uevent_action_valid(const char *buf, size_t count);
+
+#endif

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mdev core: parents, types, mediated devices, the global UUID registry
+ * and driver binding.  It knows nothing of FUSE or of the file tree; it
+ * announces every change to registered listeners (see event.h), in the
+ * thread that made the change, before the operation returns.
+ */
+#ifndef MDEVFS_CORE_H
+#define MDEVFS_CORE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <uuid/uuid.h>
+
+#include "mdevfs/mdev.h"
+#include "profile.h"
+
+struct mdev_listener;
+
+enum device_kind {
+	DEVICE_CLASS,  /* a parent: devices/virtual/<class>/<name> */
+	DEVICE_MDEV,   /* a mediated device under its parent */
+};
+
+/* Internal view of `struct device` (opaque to plugins). */
+struct device {
+	struct mdevfs_host *host;
+	enum device_kind kind;
+	char *name;
+	char *devpath;        /* below the mount root, e.g. devices/virtual/mtty/mtty */
+	char *subsystem;      /* e.g. class/mtty or bus/mdev */
+	char *class_name;     /* DEVICE_CLASS only */
+	void *drvdata;
+	struct mdev_parent *mdev_parent;  /* set while registered as a parent */
+};
+
+struct mdev_parent {
+	struct device *dev;
+	const struct mdev_parent_ops *ops;
+	struct mdev_driver *driver;  /* bound to new mdevs in Era D/E */
+	struct mdev_type **types;
+	unsigned int nr_types;
+	/* Creates and removes hold it shared, unregistration exclusive. */
+	GRWLock unreg_sem;
+	bool unregistering;       /* under host->lock */
+	GMutex lock;              /* protects available and devices */
+	unsigned int available;   /* core counter (max_instances drivers) */
+	GList *devices;           /* struct mdev_device *, newest first */
+};
+
+struct mdev_type {
+	struct mdev_parent *parent;
+	int index;
+	char *id;                 /* <driver string>-<suffix>, e.g. mtty-2 */
+	const struct attribute_group *group;
+	struct attribute_group *vendor_group;  /* unnamed copy, Era A-D */
+};
+
+struct mdev_device {
+	struct device dev;        /* name = lowercase UUID */
+	struct mdev_type *type;
+	uuid_t uuid;
+	bool active;              /* under host->lock */
+	bool complete;            /* created; under host->lock */
+	bool vendor_groups_added;
+	bool remove_file;         /* `remove` exists; under host->lock */
+	void *drvdata;
+	struct mdev_driver *driver;  /* bound driver, NULL if none */
+	struct iommu_group *group;   /* while bound */
+	int open_count;           /* VFIO opens, under host->lock */
+};
+
+struct mdevfs_host {
+	const struct mdev_profile *profile;
+	GMutex lock;              /* UUID registry, driver list, iommu ids */
+	GHashTable *mdevs;        /* uuid bytes -> struct mdev_device * */
+	GPtrArray *parents;       /* struct mdev_parent * */
+	GPtrArray *drivers;       /* struct driver_entry *, see driver.h */
+	GPtrArray *iommu_groups;  /* index = group id; NULL = free id */
+	guint iommu_first_free;   /* no free id below this */
+	GCond released;           /* an mdev's VFIO users all closed it */
+	GPtrArray *listeners;
+	GPtrArray *backends;      /* loaded plugins, see plugin.h */
+	struct mdev_driver *vfio_mdev;  /* fallback driver of older eras */
+};
+
+struct mdevfs_host *mdev_host_new(const struct mdev_profile *profile);
+/* Unregisters anything left (plugins should have done so) and frees. */
+void mdev_host_free(struct mdevfs_host *host);
+
+/*
+ * Lifecycle entry points used by the sysfs attributes (and by tests).
+ * Each returns 0 or a negative errno, as the kernel's store handlers do.
+ */
+int mdev_device_create(struct mdev_type *type, const uuid_t uuid);
+int mdev_device_remove(struct mdev_device *mdev);
+/* Tear down a device whose `active` flag the caller cleared (force). */
+void mdev_device_remove_common(struct mdev_device *mdev);
+void device_free_names(struct device *dev);
+
+/* Look up a live mdev by UUID (NULL if none).  No reference is taken. */
+struct mdev_device *mdev_host_find(struct mdevfs_host *host, const uuid_t uuid);
+/* Value of available_instances for a type (may be negative in old eras). */
+int mdev_type_available(struct mdev_type *type);
+unsigned int mdev_host_device_count(struct mdevfs_host *host);
+
+/* Find a parent by device name; NULL if none. */
+struct mdev_parent *mdev_host_find_parent(struct mdevfs_host *host,
+					  const char *name);
+struct mdev_type *mdev_parent_find_type(struct mdev_parent *parent,
+					const char *id);
+
+/* The pretty name of a type: the vendor's `name` show or the suffix. */
+ssize_t mdev_type_pretty_name(struct mdev_type *type, char *buf);
+
+/* The VFIO device interface, forwarded to the vendor's parent_ops. */
+int mdev_device_open(struct mdev_device *mdev);
+void mdev_device_close(struct mdev_device *mdev);
+ssize_t mdev_device_read(struct mdev_device *mdev, char *buf, size_t count,
+			 off_t *ppos);
+ssize_t mdev_device_write(struct mdev_device *mdev, const char *buf,
+			  size_t count, off_t *ppos);
+long mdev_device_ioctl(struct mdev_device *mdev, unsigned int cmd,
+		       unsigned long arg);
+
+#endif

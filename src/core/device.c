@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+/*
+ * struct device: what every device directory has (uevent, subsystem,
+ * power/), the accessors plugins use, and class-device creation.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "attrs.h"
+#include "event.h"
+
+int sysfs_emit(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(buf, MDEVFS_ATTR_BUF_SIZE, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return 0;
+	return len < MDEVFS_ATTR_BUF_SIZE ? len : MDEVFS_ATTR_BUF_SIZE - 1;
+}
+
+struct device *mdevfs_class_device_create(struct mdevfs_host *host,
+					  const char *class_name,
+					  const char *name)
+{
+	struct device *dev;
+
+	if (!host || !class_name || !name || !*class_name || !*name ||
+	    strchr(class_name, '/') || strchr(name, '/')) {
+		errno = EINVAL;
+		return NULL;
+	}
+	dev = g_new0(struct device, 1);
+	dev->host = host;
+	dev->kind = DEVICE_CLASS;
+	dev->name = g_strdup(name);
+	dev->class_name = g_strdup(class_name);
+	dev->devpath = g_strdup_printf("devices/virtual/%s/%s", class_name, name);
+	dev->subsystem = g_strdup_printf("class/%s", class_name);
+	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_ADD,
+					      .dev = dev });
+	return dev;
+}
+
+void device_free_names(struct device *dev)
+{
+	g_free(dev->name);
+	g_free(dev->class_name);
+	g_free(dev->devpath);
+	g_free(dev->subsystem);
+}
+
+void mdevfs_device_destroy(struct device *dev)
+{
+	if (!dev)
+		return;
+	if (dev->mdev_parent)
+		mdev_unregister_device(dev);
+	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_DEL,
+						   .dev = dev });
+	device_free_names(dev);
+	g_free(dev);
+}
+
+const char *dev_name(const struct device *dev)
+{
+	return dev->name;
+}
+
+void dev_set_drvdata(struct device *dev, void *data)
+{
+	dev->drvdata = data;
+}
+
+void *dev_get_drvdata(const struct device *dev)
+{
+	return dev->drvdata;
+}
+
+void dev_sysfs_notify(struct device *dev, const char *group, const char *attr)
+{
+	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_ATTR_CHANGED,
+						   .dev = dev, .group = group,
+						   .attr = attr });
+}
+
+/* uevent: the variables the driver core adds beyond ACTION/DEVPATH. */
+static ssize_t uevent_show(struct device *dev,
+			   const struct device_attribute *attr, char *buf)
+{
+	(void)attr;
+	if (dev->kind == DEVICE_MDEV) {
+		struct mdev_device *mdev = mdev_from_dev(dev);
+
+		if (mdev->driver)
+			return sysfs_emit(buf, "DRIVER=%s\n", mdev->driver->name);
+	}
+	return 0;
+}
+
+/* Writing an action name to a uevent file asks for a synthetic event. */
+bool uevent_action_valid(const char *buf, size_t count)
+{
+	static const char *const actions[] = { "add", "remove", "change",
+					       "move", "online", "offline",
+					       "bind", "unbind" };
+	size_t len = strnlen(buf, count);
+	const char *end;
+
+	while (len > 0 && g_ascii_isspace(buf[len - 1]))
+		len--;
+	/* An action may be followed by a space and UUID/variables. */
+	end = memchr(buf, ' ', len);
+	if (end)
+		len = (size_t)(end - buf);
+	for (size_t i = 0; i < G_N_ELEMENTS(actions); i++)
+		if (len == strlen(actions[i]) &&
+		    strncmp(buf, actions[i], len) == 0)
+			return true;
+	return false;
+}
+
+static ssize_t uevent_store(struct device *dev,
+			    const struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	(void)dev;
+	(void)attr;
+	return uevent_action_valid(buf, count) ? (ssize_t)count : -EINVAL;
+}
+
+static DEVICE_ATTR_RW(uevent);
+
+static const struct attribute *const device_uevent_attrs[] = {
+	&dev_attr_uevent.attr, NULL
+};
+
+/* Runtime PM is never enabled for these devices. */
+static ssize_t control_show(struct device *dev,
+			    const struct device_attribute *attr, char *buf)
+{
+	(void)dev;
+	(void)attr;
+	return sysfs_emit(buf, "auto\n");
+}
+
+static ssize_t control_store(struct device *dev,
+			     const struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	size_t len = strnlen(buf, count);
+
+	(void)dev;
+	(void)attr;
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if ((len == 2 && strncmp(buf, "on", 2) == 0) ||
+	    (len == 4 && strncmp(buf, "auto", 4) == 0))
+		return (ssize_t)count;
+	return -EINVAL;
+}
+
+static ssize_t runtime_status_show(struct device *dev,
+				   const struct device_attribute *attr,
+				   char *buf)
+{
+	(void)dev;
+	(void)attr;
+	return sysfs_emit(buf, "unsupported\n");
+}
+
+static ssize_t zero_show(struct device *dev,
+			 const struct device_attribute *attr, char *buf)
+{
+	(void)dev;
+	(void)attr;
+	return sysfs_emit(buf, "0\n");
+}
+
+/* Autosuspend is not in use, so the kernel answers EIO. */
+static ssize_t autosuspend_delay_ms_show(struct device *dev,
+					 const struct device_attribute *attr,
+					 char *buf)
+{
+	(void)dev;
+	(void)attr;
+	(void)buf;
+	return -EIO;
+}
+
+static ssize_t autosuspend_delay_ms_store(struct device *dev,
+					  const struct device_attribute *attr,
+					  const char *buf, size_t count)
+{
+	(void)dev;
+	(void)attr;
+	(void)buf;
+	(void)count;
+	return -EIO;
+}
+
+static DEVICE_ATTR_RW(control);
+static DEVICE_ATTR_RO(runtime_status);
+static DEVICE_ATTR_RW(autosuspend_delay_ms);
+static const struct device_attribute dev_attr_runtime_active_time =
+	MDEVFS_ATTR(runtime_active_time, 0444, zero_show, NULL);
+static const struct device_attribute dev_attr_runtime_suspended_time =
+	MDEVFS_ATTR(runtime_suspended_time, 0444, zero_show, NULL);
+
+static const struct attribute *const device_power_attrs[] = {
+	&dev_attr_control.attr,
+	&dev_attr_runtime_status.attr,
+	&dev_attr_runtime_active_time.attr,
+	&dev_attr_runtime_suspended_time.attr,
+	&dev_attr_autosuspend_delay_ms.attr,
+	NULL
+};
+
+static const struct attribute_group device_uevent_group = {
+	.attrs = device_uevent_attrs,
+};
+static const struct attribute_group device_power_group = {
+	.name = "power", .attrs = device_power_attrs,
+};
+
+const struct attribute_group *const device_core_groups[] = {
+	&device_uevent_group, &device_power_group, NULL
+};

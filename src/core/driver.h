@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* mdev bus drivers and binding (the kernel's mdev_driver.c and dd.c). */
+#ifndef MDEVFS_DRIVER_H
+#define MDEVFS_DRIVER_H
+
+#include "core.h"
+
+struct driver_entry {
+	struct mdevfs_host *host;
+	struct mdev_driver *drv;
+	bool registered;     /* by mdev_register_driver() */
+	unsigned int users;  /* parents that bind with it */
+	bool synthetic;      /* made by the core for a parent without one */
+};
+
+void mdev_drivers_init(struct mdevfs_host *host);
+void mdev_drivers_fini(struct mdevfs_host *host);
+
+/* The driver a parent's new devices bind to under the host's profile. */
+struct mdev_driver *mdev_parent_driver_get(struct mdev_parent *parent);
+void mdev_parent_driver_put(struct mdev_parent *parent);
+
+/* Probe drv for mdev; on success the device is bound. */
+int mdev_bind(struct mdev_device *mdev, struct mdev_driver *drv);
+/* Release the bound driver, if any. */
+void mdev_unbind(struct mdev_device *mdev);
+
+struct mdev_driver *mdev_find_driver(struct mdevfs_host *host,
+				     const char *name);
+
+#endif

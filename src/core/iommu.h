@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MDEVFS_IOMMU_H
+#define MDEVFS_IOMMU_H
+
+#include "attrs.h"
+
+struct iommu_group *iommu_group_alloc(struct mdevfs_host *host,
+				      struct mdev_device *mdev);
+void iommu_group_free(struct iommu_group *group);
+
+#endif

@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mdev core: the host, parent registration and the mdev lifecycle.
+ *
+ * Locking: host->lock guards the UUID registry, each parent's counter,
+ * device list and `unregistering` flag, and every mdev's `active` flag.  It
+ * is never held across a vendor callback or an event.  parent->unreg_sem is
+ * held shared by creates and removes and exclusively by unregistration, so
+ * creates on different parents (and on the same one) run concurrently.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "attrs.h"
+#include "driver.h"
+#include "event.h"
+#include "plugin.h"
+
+static guint uuid_hash(gconstpointer key)
+{
+	guint h;
+
+	memcpy(&h, (const unsigned char *)key + 12, sizeof(h));
+	return h;
+}
+
+static gboolean uuid_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, sizeof(uuid_t)) == 0;
+}
+
+struct mdevfs_host *mdev_host_new(const struct mdev_profile *profile)
+{
+	struct mdevfs_host *host = g_new0(struct mdevfs_host, 1);
+
+	host->profile = profile ? profile : &mdev_profile_default;
+	g_mutex_init(&host->lock);
+	g_cond_init(&host->released);
+	host->mdevs = g_hash_table_new(uuid_hash, uuid_equal);
+	host->parents = g_ptr_array_new();
+	host->iommu_groups = g_ptr_array_new();
+	host->listeners = g_ptr_array_new();
+	mdev_drivers_init(host);
+	return host;
+}
+
+void mdev_host_free(struct mdevfs_host *host)
+{
+	if (!host)
+		return;
+	mdev_backends_unload(host);
+	while (host->parents->len) {
+		struct mdev_parent *parent = host->parents->pdata[0];
+
+		mdevfs_device_destroy(parent->dev);
+	}
+	mdev_drivers_fini(host);
+	g_ptr_array_free(host->listeners, TRUE);
+	g_ptr_array_free(host->iommu_groups, TRUE);
+	g_ptr_array_free(host->parents, TRUE);
+	g_hash_table_destroy(host->mdevs);
+	g_cond_clear(&host->released);
+	g_mutex_clear(&host->lock);
+	g_free(host);
+}
+
+/* ------------------------------------------------------------------ */
+/* Parents                                                             */
+
+static int check_parent_ops(struct mdevfs_host *host,
+			    const struct mdev_parent_ops *ops)
+{
+	const struct attribute_group *const *g;
+
+	if (!ops || !ops->supported_type_groups || !ops->supported_type_groups[0])
+		return -EINVAL;
+	if (host->profile->core_type_attrs && !ops->device_api)
+		return -EINVAL;
+	for (g = ops->supported_type_groups; *g; g++) {
+		if (!(*g)->name || !*(*g)->name || strchr((*g)->name, '/'))
+			return -EINVAL;
+		for (const struct attribute_group *const *h =
+			     ops->supported_type_groups; h < g; h++)
+			if (strcmp((*h)->name, (*g)->name) == 0)
+				return -EEXIST;
+	}
+	return 0;
+}
+
+static void add_types(struct mdev_parent *parent)
+{
+	const struct attribute_group *const *groups =
+		parent->ops->supported_type_groups;
+	unsigned int n = 0;
+
+	while (groups[n])
+		n++;
+	parent->nr_types = n;
+	parent->types = g_new0(struct mdev_type *, n);
+	for (unsigned int i = 0; i < n; i++) {
+		struct mdev_type *type = g_new0(struct mdev_type, 1);
+
+		type->parent = parent;
+		type->index = (int)i;
+		type->group = groups[i];
+		/* The prefix is dev_driver_string(): a class device's class. */
+		type->id = g_strdup_printf("%s-%s", parent->dev->class_name,
+					   groups[i]->name);
+		parent->types[i] = type;
+	}
+}
+
+static void free_types(struct mdev_parent *parent)
+{
+	for (unsigned int i = 0; i < parent->nr_types; i++) {
+		g_free(parent->types[i]->id);
+		g_free(parent->types[i]->vendor_group);
+		g_free(parent->types[i]);
+	}
+	g_free(parent->types);
+}
+
+int mdev_register_device(struct device *dev, const struct mdev_parent_ops *ops)
+{
+	struct mdevfs_host *host;
+	struct mdev_parent *parent;
+	int ret;
+
+	if (!dev || dev->kind != DEVICE_CLASS)
+		return -EINVAL;
+	host = dev->host;
+	ret = check_parent_ops(host, ops);
+	if (ret)
+		return ret;
+	parent = g_new0(struct mdev_parent, 1);
+	parent->dev = dev;
+	parent->ops = ops;
+	parent->available = ops->max_instances;
+	g_rw_lock_init(&parent->unreg_sem);
+	g_mutex_lock(&host->lock);
+	if (dev->mdev_parent) {
+		g_mutex_unlock(&host->lock);
+		g_rw_lock_clear(&parent->unreg_sem);
+		g_free(parent);
+		return -EEXIST;
+	}
+	dev->mdev_parent = parent;
+	g_ptr_array_add(host->parents, parent);
+	g_mutex_unlock(&host->lock);
+
+	add_types(parent);
+	parent->driver = mdev_parent_driver_get(parent);
+	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_PARENT_ADD,
+					      .dev = dev, .parent = parent });
+	if (host->profile->parent_attr_groups && ops->dev_attr_groups)
+		mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_GROUPS_ADD,
+						      .dev = dev,
+						      .groups = ops->dev_attr_groups });
+	return 0;
+}
+
+static void remove_all_devices(struct mdev_parent *parent)
+{
+	struct mdevfs_host *host = parent->dev->host;
+
+	for (;;) {
+		struct mdev_device *mdev = NULL;
+
+		g_mutex_lock(&host->lock);
+		/* Skip reservations whose create is backing out. */
+		for (GList *l = parent->devices; l && !mdev; l = l->next)
+			if (((struct mdev_device *)l->data)->complete)
+				mdev = l->data;
+		if (mdev)
+			mdev->active = false;
+		g_mutex_unlock(&host->lock);
+		if (!mdev)
+			return;
+		mdev_device_remove_common(mdev);
+	}
+}
+
+void mdev_unregister_device(struct device *dev)
+{
+	struct mdevfs_host *host = dev->host;
+	struct mdev_parent *parent = dev->mdev_parent;
+
+	if (!parent)
+		return;
+	g_mutex_lock(&host->lock);
+	parent->unregistering = true;
+	g_mutex_unlock(&host->lock);
+
+	/* Waits for creates and removes in flight; later ones get ENODEV. */
+	g_rw_lock_writer_lock(&parent->unreg_sem);
+	remove_all_devices(parent);
+	if (host->profile->parent_attr_groups && parent->ops->dev_attr_groups)
+		mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_GROUPS_DEL,
+						      .dev = dev,
+						      .groups = parent->ops->dev_attr_groups });
+	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_PARENT_DEL,
+					      .dev = dev, .parent = parent });
+	g_rw_lock_writer_unlock(&parent->unreg_sem);
+
+	g_mutex_lock(&host->lock);
+	g_ptr_array_remove(host->parents, parent);
+	dev->mdev_parent = NULL;
+	g_mutex_unlock(&host->lock);
+	mdev_parent_driver_put(parent);
+	free_types(parent);
+	g_rw_lock_clear(&parent->unreg_sem);
+	g_free(parent);
+}
+
+struct mdev_parent *mdev_host_find_parent(struct mdevfs_host *host,
+					  const char *name)
+{
+	struct mdev_parent *found = NULL;
+
+	g_mutex_lock(&host->lock);
+	for (guint i = 0; i < host->parents->len && !found; i++) {
+		struct mdev_parent *parent = host->parents->pdata[i];
+
+		if (strcmp(parent->dev->name, name) == 0)
+			found = parent;
+	}
+	g_mutex_unlock(&host->lock);
+	return found;
+}
+
+struct mdev_type *mdev_parent_find_type(struct mdev_parent *parent,
+					const char *id)
+{
+	for (unsigned int i = 0; i < parent->nr_types; i++)
+		if (strcmp(parent->types[i]->id, id) == 0)
+			return parent->types[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Capacity                                                            */
+
+static bool uses_core_counter(const struct mdev_parent *parent)
+{
+	return !parent->ops->get_available;
+}
+
+int mdev_type_available(struct mdev_type *type)
+{
+	struct mdev_parent *parent = type->parent;
+	int value;
+
+	if (!uses_core_counter(parent))
+		return parent->ops->get_available(type);
+	g_mutex_lock(&parent->dev->host->lock);
+	value = (int)parent->available;
+	g_mutex_unlock(&parent->dev->host->lock);
+	return value;
+}
+
+static void announce_available(struct mdev_parent *parent)
+{
+	mdev_emit(parent->dev->host,
+		  &(struct mdev_event){ .type = MDEV_EVENT_AVAILABLE,
+					.dev = parent->dev, .parent = parent });
+}
+
+/* ------------------------------------------------------------------ */
+/* Create                                                              */
+
+/* Reserve the UUID and, for counter drivers, one instance. */
+static int reserve(struct mdev_type *type, const uuid_t uuid,
+		   struct mdev_device **out)
+{
+	struct mdev_parent *parent = type->parent;
+	struct mdevfs_host *host = parent->dev->host;
+	struct mdev_device *mdev;
+	char name[37];
+
+	g_mutex_lock(&host->lock);
+	mdev = g_hash_table_lookup(host->mdevs, uuid);
+	if (mdev && (host->profile->global_uuid_check ||
+		     mdev->type->parent == parent)) {
+		g_mutex_unlock(&host->lock);
+		return -EEXIST;
+	}
+	if (parent->unregistering) {
+		g_mutex_unlock(&host->lock);
+		return -ENODEV;
+	}
+	if (uses_core_counter(parent) && host->profile->core_instance_counter) {
+		if (parent->available == 0) {
+			g_mutex_unlock(&host->lock);
+			return -EUSERS;
+		}
+		parent->available--;
+	}
+	mdev = g_new0(struct mdev_device, 1);
+	memcpy(mdev->uuid, uuid, sizeof(uuid_t));
+	mdev->type = type;
+	uuid_unparse_lower(uuid, name);
+	mdev->dev.host = host;
+	mdev->dev.kind = DEVICE_MDEV;
+	mdev->dev.name = g_strdup(name);
+	mdev->dev.devpath = g_strdup_printf("%s/%s", parent->dev->devpath, name);
+	mdev->dev.subsystem = g_strdup("bus/mdev");
+	g_hash_table_insert(host->mdevs, mdev->uuid, mdev);
+	parent->devices = g_list_prepend(parent->devices, mdev);
+	g_mutex_unlock(&host->lock);
+	*out = mdev;
+	return 0;
+}
+
+/* Undo reserve(): the last reference to the mdev is gone. */
+static void release(struct mdev_device *mdev)
+{
+	struct mdev_parent *parent = mdev->type->parent;
+	struct mdevfs_host *host = mdev->dev.host;
+
+	g_mutex_lock(&host->lock);
+	g_hash_table_remove(host->mdevs, mdev->uuid);
+	parent->devices = g_list_remove(parent->devices, mdev);
+	if (uses_core_counter(parent) && host->profile->core_instance_counter)
+		parent->available++;
+	g_mutex_unlock(&host->lock);
+	device_free_names(&mdev->dev);
+	g_free(mdev);
+}
+
+static int vendor_create(struct mdev_device *mdev)
+{
+	const struct mdev_parent_ops *ops = mdev->type->parent->ops;
+	int ret = ops->create ? ops->create(mdev) : 0;
+
+	return ret > 0 ? -ret : ret;
+}
+
+static void vendor_remove(struct mdev_device *mdev)
+{
+	const struct mdev_parent_ops *ops = mdev->type->parent->ops;
+
+	if (ops->remove)
+		ops->remove(mdev);
+}
+
+static void emit_mdev(struct mdev_device *mdev, enum mdev_event_type type,
+		      const struct attribute_group *const *groups)
+{
+	mdev_emit(mdev->dev.host,
+		  &(struct mdev_event){ .type = type, .dev = &mdev->dev,
+					.mdev = mdev, .groups = groups });
+}
+
+/* Add or drop the `remove` file; false if it already was that way. */
+static bool set_remove_file(struct mdev_device *mdev, bool present)
+{
+	struct mdevfs_host *host = mdev->dev.host;
+	bool changed;
+
+	g_mutex_lock(&host->lock);
+	changed = mdev->remove_file != present;
+	mdev->remove_file = present;
+	g_mutex_unlock(&host->lock);
+	if (changed)
+		emit_mdev(mdev, present ? MDEV_EVENT_REMOVE_FILE_ADD :
+					  MDEV_EVENT_REMOVE_FILE_DEL, NULL);
+	return changed;
+}
+
+bool mdev_remove_file_self(struct mdev_device *mdev)
+{
+	return set_remove_file(mdev, false);
+}
+
+void mdev_remove_file_restore(struct mdev_device *mdev)
+{
+	set_remove_file(mdev, true);
+}
+
+static void device_add(struct mdev_device *mdev)
+{
+	emit_mdev(mdev, MDEV_EVENT_DEVICE_ADD, NULL);
+	if (mdev->dev.host->profile->remove_in_device_groups)
+		set_remove_file(mdev, true);
+}
+
+static void device_del(struct mdev_device *mdev)
+{
+	const struct mdev_parent_ops *ops = mdev->type->parent->ops;
+
+	if (ops->mdev_attr_groups && mdev->vendor_groups_added)
+		emit_mdev(mdev, MDEV_EVENT_GROUPS_DEL, ops->mdev_attr_groups);
+	mdev->vendor_groups_added = false;
+	mdev_unbind(mdev);
+	emit_mdev(mdev, MDEV_EVENT_DEVICE_DEL, NULL);
+}
+
+static int add_and_bind(struct mdev_device *mdev)
+{
+	struct mdev_parent *parent = mdev->type->parent;
+	const struct mdev_profile *profile = mdev->dev.host->profile;
+	int ret = 0;
+
+	if (profile->create_before_add) {
+		ret = vendor_create(mdev);
+		if (ret)
+			return ret;
+	}
+	device_add(mdev);
+	ret = mdev_bind(mdev, parent->driver);
+	if (!ret && !profile->bind_parent_driver && !profile->create_before_add)
+		ret = vendor_create(mdev);
+	if (ret) {
+		set_remove_file(mdev, false);
+		device_del(mdev);
+		if (profile->create_before_add)
+			vendor_remove(mdev);
+		return ret;
+	}
+	if (parent->ops->mdev_attr_groups) {
+		emit_mdev(mdev, MDEV_EVENT_GROUPS_ADD, parent->ops->mdev_attr_groups);
+		mdev->vendor_groups_added = true;
+	}
+	return 0;
+}
+
+int mdev_device_create(struct mdev_type *type, const uuid_t uuid)
+{
+	struct mdev_parent *parent = type->parent;
+	struct mdevfs_host *host = parent->dev->host;
+	struct mdev_device *mdev;
+	int ret;
+
+	ret = reserve(type, uuid, &mdev);
+	if (ret)
+		return ret;
+	if (!g_rw_lock_reader_trylock(&parent->unreg_sem)) {
+		release(mdev);
+		return -ENODEV;
+	}
+	ret = add_and_bind(mdev);
+	if (ret) {
+		g_rw_lock_reader_unlock(&parent->unreg_sem);
+		release(mdev);
+		announce_available(parent);
+		return ret;
+	}
+	emit_mdev(mdev, MDEV_EVENT_MDEV_LINK, NULL);
+	set_remove_file(mdev, true);
+	g_mutex_lock(&host->lock);
+	mdev->active = true;
+	mdev->complete = true;
+	g_mutex_unlock(&host->lock);
+	g_rw_lock_reader_unlock(&parent->unreg_sem);
+	announce_available(parent);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Remove                                                              */
+
+/* Tear down a device whose `active` flag the caller has cleared. */
+void mdev_device_remove_common(struct mdev_device *mdev)
+{
+	struct mdev_parent *parent = mdev->type->parent;
+	const struct mdev_profile *profile = mdev->dev.host->profile;
+
+	g_mutex_lock(&mdev->dev.host->lock);
+	mdev->complete = false;
+	g_mutex_unlock(&mdev->dev.host->lock);
+	set_remove_file(mdev, false);
+	emit_mdev(mdev, MDEV_EVENT_MDEV_UNLINK, NULL);
+	device_del(mdev);
+	if (!profile->bind_parent_driver)
+		vendor_remove(mdev);
+	release(mdev);
+	announce_available(parent);
+}
+
+int mdev_device_remove(struct mdev_device *mdev)
+{
+	struct mdevfs_host *host = mdev->dev.host;
+	struct mdev_parent *parent = mdev->type->parent;
+
+	g_mutex_lock(&host->lock);
+	if (!mdev->active) {
+		g_mutex_unlock(&host->lock);
+		return -EAGAIN;
+	}
+	mdev->active = false;
+	g_mutex_unlock(&host->lock);
+	if (!g_rw_lock_reader_trylock(&parent->unreg_sem))
+		return -ENODEV;
+	mdev_device_remove_common(mdev);
+	g_rw_lock_reader_unlock(&parent->unreg_sem);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookups and accessors                                               */
+
+struct mdev_device *mdev_host_find(struct mdevfs_host *host, const uuid_t uuid)
+{
+	struct mdev_device *mdev;
+
+	g_mutex_lock(&host->lock);
+	mdev = g_hash_table_lookup(host->mdevs, uuid);
+	g_mutex_unlock(&host->lock);
+	return mdev;
+}
+
+unsigned int mdev_host_device_count(struct mdevfs_host *host)
+{
+	unsigned int n;
+
+	g_mutex_lock(&host->lock);
+	n = g_hash_table_size(host->mdevs);
+	g_mutex_unlock(&host->lock);
+	return n;
+}
+
+struct device *mdev_dev(struct mdev_device *mdev)
+{
+	return &mdev->dev;
+}
+
+struct mdev_device *mdev_from_dev(struct device *dev)
+{
+	return dev->kind == DEVICE_MDEV ?
+		       (struct mdev_device *)((char *)dev -
+					      offsetof(struct mdev_device, dev)) :
+		       NULL;
+}
+
+struct device *mdev_parent_dev(struct mdev_device *mdev)
+{
+	return mdev->type->parent->dev;
+}
+
+struct mdev_type *mdev_get_type(struct mdev_device *mdev)
+{
+	return mdev->type;
+}
+
+void mdev_set_drvdata(struct mdev_device *mdev, void *data)
+{
+	mdev->drvdata = data;
+}
+
+void *mdev_get_drvdata(struct mdev_device *mdev)
+{
+	return mdev->drvdata;
+}
+
+const unsigned char *mdev_uuid(const struct mdev_device *mdev)
+{
+	return mdev->uuid;
+}
+
+int mtype_get_type_group_id(const struct mdev_type *mtype)
+{
+	return mtype->index;
+}
+
+int mdev_get_type_group_id(struct mdev_device *mdev)
+{
+	return mdev->type->index;
+}
+
+struct device *mtype_get_parent_dev(struct mdev_type *mtype)
+{
+	return mtype->parent->dev;
+}
+
+const char *mtype_name(const struct mdev_type *mtype)
+{
+	return mtype->id;
+}

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The files the mdev core owns: a type's create/name/device_api/
+ * available_instances/description, an mdev's remove, the bus and driver
+ * files, and the dispatch from a file to its show/store.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "attrs.h"
+#include "driver.h"
+#include "event.h"
+#include "parse.h"
+
+#define to_attr(ptr, type) \
+	((const type *)((const char *)(ptr) - offsetof(type, attr)))
+
+/* ------------------------------------------------------------------ */
+/* mdev_supported_types/<type>/                                         */
+
+static ssize_t create_store(struct mdev_type *type,
+			    const struct mdev_type_attribute *attr,
+			    const char *buf, size_t count)
+{
+	uuid_t uuid;
+	int ret;
+
+	(void)attr;
+	ret = mdev_parse_uuid(buf, count, uuid);
+	if (ret)
+		return ret;
+	ret = mdev_device_create(type, uuid);
+	return ret ? ret : (ssize_t)count;
+}
+
+static const struct mdev_type_attribute *vendor_type_attr(struct mdev_type *type,
+							  const char *name)
+{
+	for (const struct attribute *const *a = type->group->attrs; a && *a; a++)
+		if (strcmp((*a)->name, name) == 0)
+			return to_attr(*a, struct mdev_type_attribute);
+	return NULL;
+}
+
+ssize_t mdev_type_pretty_name(struct mdev_type *type, char *buf)
+{
+	const struct mdev_type_attribute *name = vendor_type_attr(type, "name");
+
+	if (name && name->show)
+		return name->show(type, name, buf);
+	return sysfs_emit(buf, "%s\n", type->group->name);
+}
+
+static ssize_t name_show(struct mdev_type *type,
+			 const struct mdev_type_attribute *attr, char *buf)
+{
+	(void)attr;
+	return mdev_type_pretty_name(type, buf);
+}
+
+static ssize_t device_api_show(struct mdev_type *type,
+			       const struct mdev_type_attribute *attr, char *buf)
+{
+	(void)attr;
+	return sysfs_emit(buf, "%s\n", type->parent->ops->device_api);
+}
+
+static ssize_t available_instances_show(struct mdev_type *type,
+					const struct mdev_type_attribute *attr,
+					char *buf)
+{
+	int value = mdev_type_available(type);
+
+	(void)attr;
+	if (type->parent->dev->host->profile->available_unsigned)
+		return sysfs_emit(buf, "%u\n", (unsigned int)value);
+	return sysfs_emit(buf, "%d\n", value);
+}
+
+static ssize_t description_show(struct mdev_type *type,
+				const struct mdev_type_attribute *attr,
+				char *buf)
+{
+	(void)attr;
+	return type->parent->ops->show_description(type, buf);
+}
+
+static const struct mdev_type_attribute mdev_type_attr_create =
+	MDEVFS_ATTR(create, 0200, NULL, create_store);
+static MDEV_TYPE_ATTR_RO(name);
+static MDEV_TYPE_ATTR_RO(device_api);
+static MDEV_TYPE_ATTR_RO(available_instances);
+static MDEV_TYPE_ATTR_RO(description);
+
+static const struct attribute *const type_attrs[] = {
+	&mdev_type_attr_create.attr, &mdev_type_attr_device_api.attr,
+	&mdev_type_attr_name.attr, &mdev_type_attr_available_instances.attr,
+	NULL
+};
+static const struct attribute *const type_attrs_described[] = {
+	&mdev_type_attr_create.attr, &mdev_type_attr_device_api.attr,
+	&mdev_type_attr_name.attr, &mdev_type_attr_available_instances.attr,
+	&mdev_type_attr_description.attr, NULL
+};
+static const struct attribute *const type_attrs_create_only[] = {
+	&mdev_type_attr_create.attr, NULL
+};
+static const struct attribute_group type_group = { .attrs = type_attrs };
+static const struct attribute_group type_group_described = {
+	.attrs = type_attrs_described
+};
+static const struct attribute_group type_group_create_only = {
+	.attrs = type_attrs_create_only
+};
+static const struct attribute_group *const type_groups[] = { &type_group, NULL };
+static const struct attribute_group *const type_groups_described[] = {
+	&type_group_described, NULL
+};
+
+const struct attribute_group *const *mdev_type_groups(struct mdev_type *type)
+{
+	const struct mdev_parent_ops *ops = type->parent->ops;
+
+	if (type->parent->dev->host->profile->core_type_attrs)
+		return ops->show_description ? type_groups_described : type_groups;
+	/* Older eras: the vendor's group supplies everything but create. */
+	if (!type->vendor_group) {
+		const struct attribute_group **groups;
+
+		type->vendor_group = g_malloc0(sizeof(struct attribute_group) +
+					       3 * sizeof(void *));
+		type->vendor_group->attrs = type->group->attrs;
+		groups = (const struct attribute_group **)(type->vendor_group + 1);
+		groups[0] = &type_group_create_only;
+		groups[1] = type->vendor_group;
+	}
+	return (const struct attribute_group *const *)(type->vendor_group + 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* <uuid>/remove                                                        */
+
+static ssize_t remove_store(struct device *dev,
+			    const struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	struct mdev_device *mdev = mdev_from_dev(dev);
+	unsigned long value;
+	int ret;
+
+	(void)attr;
+	if (parse_ulong(buf, count, &value))
+		return -EINVAL;
+	if (value == 0)
+		return (ssize_t)count;
+	/* The file removes itself first; a writer that loses the race to
+	 * another remover succeeds without doing anything. */
+	if (!mdev_remove_file_self(mdev))
+		return (ssize_t)count;
+	ret = mdev_device_remove(mdev);
+	if (ret && dev->host->profile->remove_file_restored)
+		mdev_remove_file_restore(mdev);
+	return ret ? ret : (ssize_t)count;
+}
+
+static const struct device_attribute dev_attr_remove =
+	MDEVFS_ATTR(remove, 0200, NULL, remove_store);
+static const struct attribute *const remove_attrs[] = {
+	&dev_attr_remove.attr, NULL
+};
+static const struct attribute_group remove_group = { .attrs = remove_attrs };
+const struct attribute_group *const mdev_remove_groups[] = { &remove_group, NULL };
+
+/* ------------------------------------------------------------------ */
+/* bus/mdev/drivers/<name>/                                             */
+
+/* The name written must be a device on the bus: its exact lowercase UUID. */
+static struct mdev_device *find_by_name(struct mdevfs_host *host,
+					const char *buf, size_t count)
+{
+	char name[37];
+	uuid_t uuid;
+	size_t len = strnlen(buf, count);
+	struct mdev_device *mdev;
+
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len != 36)
+		return NULL;
+	memcpy(name, buf, 36);
+	name[36] = '\0';
+	if (uuid_parse(name, uuid))
+		return NULL;
+	mdev = mdev_host_find(host, uuid);
+	return mdev && strcmp(mdev->dev.name, name) == 0 ? mdev : NULL;
+}
+
+static ssize_t unbind_store(struct driver_entry *e, const char *buf,
+			    size_t count)
+{
+	struct mdev_device *mdev = find_by_name(e->host, buf, count);
+
+	if (!mdev || mdev->driver != e->drv)
+		return -ENODEV;
+	mdev_unbind(mdev);
+	return (ssize_t)count;
+}
+
+static ssize_t bind_store(struct driver_entry *e, const char *buf,
+			  size_t count)
+{
+	struct mdev_device *mdev = find_by_name(e->host, buf, count);
+	int ret;
+
+	/* From 5.13 the mdev bus never matches: binding is the core's job. */
+	if (!mdev || e->host->profile->bind_parent_driver)
+		return -ENODEV;
+	if (mdev->driver)
+		return -EBUSY;
+	ret = mdev_bind(mdev, e->drv);
+	return ret ? ret : (ssize_t)count;
+}
+
+static ssize_t driver_uevent_store(struct driver_entry *e, const char *buf,
+				   size_t count)
+{
+	(void)e;
+	return uevent_action_valid(buf, count) ? (ssize_t)count : -EINVAL;
+}
+
+static const struct driver_attribute driver_attr_bind =
+	MDEVFS_ATTR(bind, 0200, NULL, bind_store);
+static const struct driver_attribute driver_attr_unbind =
+	MDEVFS_ATTR(unbind, 0200, NULL, unbind_store);
+static const struct driver_attribute driver_attr_uevent =
+	MDEVFS_ATTR(uevent, 0200, NULL, driver_uevent_store);
+static const struct attribute *const driver_attrs[] = {
+	&driver_attr_bind.attr, &driver_attr_uevent.attr,
+	&driver_attr_unbind.attr, NULL
+};
+static const struct attribute_group driver_group = { .attrs = driver_attrs };
+const struct attribute_group *const driver_core_groups[] = { &driver_group, NULL };
+
+/* ------------------------------------------------------------------ */
+/* bus/mdev/                                                            */
+
+static ssize_t drivers_autoprobe_show(struct mdevfs_host *host, char *buf)
+{
+	(void)host;
+	return sysfs_emit(buf, "1\n");
+}
+
+/* Accepted and ignored: mdev binding does not depend on autoprobe here. */
+static ssize_t drivers_autoprobe_store(struct mdevfs_host *host,
+				       const char *buf, size_t count)
+{
+	(void)host;
+	(void)buf;
+	return (ssize_t)count;
+}
+
+static ssize_t drivers_probe_store(struct mdevfs_host *host, const char *buf,
+				   size_t count)
+{
+	return find_by_name(host, buf, count) ? (ssize_t)count : -ENODEV;
+}
+
+static ssize_t bus_uevent_store(struct mdevfs_host *host, const char *buf,
+				size_t count)
+{
+	(void)host;
+	return uevent_action_valid(buf, count) ? (ssize_t)count : -EINVAL;
+}
+
+static const struct bus_attribute bus_attr_drivers_autoprobe =
+	MDEVFS_ATTR(drivers_autoprobe, 0644, drivers_autoprobe_show,
+		    drivers_autoprobe_store);
+static const struct bus_attribute bus_attr_drivers_probe =
+	MDEVFS_ATTR(drivers_probe, 0200, NULL, drivers_probe_store);
+static const struct bus_attribute bus_attr_uevent =
+	MDEVFS_ATTR(uevent, 0200, NULL, bus_uevent_store);
+static const struct attribute *const bus_attrs[] = {
+	&bus_attr_drivers_autoprobe.attr, &bus_attr_drivers_probe.attr,
+	&bus_attr_uevent.attr, NULL
+};
+static const struct attribute_group bus_group = { .attrs = bus_attrs };
+const struct attribute_group *const bus_core_groups[] = { &bus_group, NULL };
+
+/* ------------------------------------------------------------------ */
+/* Dispatch                                                             */
+
+/* show() output is capped like a sysfs page: PAGE_SIZE - 1 bytes. */
+static ssize_t clamp_shown(ssize_t len)
+{
+	if (len > MDEVFS_ATTR_BUF_SIZE - 1)
+		return MDEVFS_ATTR_BUF_SIZE - 1;
+	return len;
+}
+
+ssize_t sysfs_attr_show(enum attr_owner owner, void *obj,
+			const struct attribute *attr, char *buf)
+{
+	switch (owner) {
+	case ATTR_OF_DEVICE: {
+		const struct device_attribute *a =
+			to_attr(attr, struct device_attribute);
+		return a->show ? clamp_shown(a->show(obj, a, buf)) : -EIO;
+	}
+	case ATTR_OF_MDEV_TYPE: {
+		const struct mdev_type_attribute *a =
+			to_attr(attr, struct mdev_type_attribute);
+		return a->show ? clamp_shown(a->show(obj, a, buf)) : -EIO;
+	}
+	case ATTR_OF_DRIVER: {
+		const struct driver_attribute *a =
+			to_attr(attr, struct driver_attribute);
+		return a->show ? clamp_shown(a->show(obj, buf)) : -EIO;
+	}
+	case ATTR_OF_BUS: {
+		const struct bus_attribute *a = to_attr(attr, struct bus_attribute);
+		return a->show ? clamp_shown(a->show(obj, buf)) : -EIO;
+	}
+	case ATTR_OF_IOMMU_GROUP: {
+		const struct iommu_group_attribute *a =
+			to_attr(attr, struct iommu_group_attribute);
+		return a->show ? clamp_shown(a->show(obj, buf)) : -EIO;
+	}
+	}
+	return -EIO;
+}
+
+ssize_t sysfs_attr_store(enum attr_owner owner, void *obj,
+			 const struct attribute *attr, const char *buf,
+			 size_t count)
+{
+	switch (owner) {
+	case ATTR_OF_DEVICE: {
+		const struct device_attribute *a =
+			to_attr(attr, struct device_attribute);
+		return a->store ? a->store(obj, a, buf, count) : -EIO;
+	}
+	case ATTR_OF_MDEV_TYPE: {
+		const struct mdev_type_attribute *a =
+			to_attr(attr, struct mdev_type_attribute);
+		return a->store ? a->store(obj, a, buf, count) : -EIO;
+	}
+	case ATTR_OF_DRIVER: {
+		const struct driver_attribute *a =
+			to_attr(attr, struct driver_attribute);
+		return a->store ? a->store(obj, buf, count) : -EIO;
+	}
+	case ATTR_OF_BUS: {
+		const struct bus_attribute *a = to_attr(attr, struct bus_attribute);
+		return a->store ? a->store(obj, buf, count) : -EIO;
+	}
+	case ATTR_OF_IOMMU_GROUP:
+		return -EIO;
+	}
+	return -EIO;
+}

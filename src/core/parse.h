@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Parsers for what user space writes to the core's attributes. */
+#ifndef MDEVFS_PARSE_H
+#define MDEVFS_PARSE_H
+
+#include <stddef.h>
+#include <uuid/uuid.h>
+
+/*
+ * A `create` write: exactly 36 bytes, or 37 with an unchecked last byte;
+ * hex digits of either case with dashes at 8, 13, 18 and 23.
+ * Returns 0 or -EINVAL.
+ */
+int mdev_parse_uuid(const char *buf, size_t count, uuid_t out);
+
+/*
+ * The kernel's kstrtoul() with base 0: optional '+', "0x" hex, leading-0
+ * octal, else decimal, one optional trailing newline, no other bytes.
+ * Returns 0, -EINVAL (bad text) or -ERANGE (overflow).
+ */
+int parse_ulong(const char *buf, size_t count, unsigned long *out);
+
+#endif

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* The FUSE layer: translates low-level FUSE requests into node-tree calls. */
+#ifndef MDEVFS_FS_H
+#define MDEVFS_FS_H
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+
+#include "sysfs_tree.h"
+
+struct mdevfs_fs {
+	struct sysfs_tree *tree;
+	struct fuse_session *se;
+	double timeout;        /* entry and attribute cache lifetime, seconds */
+};
+
+extern const struct fuse_lowlevel_ops mdevfs_ll_ops;
+
+/* Route the tree's invalidations to the kernel (after mounting). */
+void mdevfs_fs_observe(struct mdevfs_fs *fs);
+
+#endif

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Low-level FUSE handlers.  Each one only translates: it asks the node
+ * tree and replies.  The kernel keeps entries, attributes, symlink text,
+ * directory listings and read-only file pages cached; the tree tells us
+ * exactly what to invalidate when the core changes something.
+ */
+#include "fs.h"
+
+#include <errno.h>
+#include <string.h>
+
+static struct mdevfs_fs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static struct node_tree *nodes_of(fuse_req_t req)
+{
+	return &fs_of(req)->tree->nodes;
+}
+
+static void fs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* Page-cache everything read-only, write through at once. */
+	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	conn->want &= ~FUSE_CAP_READDIRPLUS;
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+	/* Changes arrive only through us: no need to revalidate on open. */
+	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+}
+
+static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e = { 0 };
+	int ret = node_lookup(nodes_of(req), parent, name, &e.attr);
+
+	e.attr_timeout = fs_of(req)->timeout;
+	e.entry_timeout = fs_of(req)->timeout;
+	if (ret == -ENOENT) {
+		/* Cached as a negative entry; an added name is invalidated. */
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (ret) {
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	e.ino = e.attr.st_ino;
+	e.generation = 1;
+	fuse_reply_entry(req, &e);
+}
+
+static void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	node_forget(nodes_of(req), ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void fs_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		node_forget(nodes_of(req), forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st;
+	int ret = node_getattr(nodes_of(req), ino, &st);
+
+	(void)fi;
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_attr(req, &st, fs_of(req)->timeout);
+}
+
+/* chmod, chown, utimes and O_TRUNC are accepted and change nothing. */
+static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	(void)attr;
+	(void)to_set;
+	fs_getattr(req, ino, fi);
+}
+
+static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	g_autofree char *target = NULL;
+	int ret = node_readlink(nodes_of(req), ino, &target);
+
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_readlink(req, target);
+}
+
+static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	/* Every change to a directory invalidates one of its entries,
+	 * which also drops the kernel's cached listing. */
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
+}
+
+struct dirbuf {
+	fuse_req_t req;
+	char *buf;
+	size_t size;
+	size_t used;
+};
+
+static bool fill_entry(void *ctx, const char *name, uint64_t ino, mode_t type,
+		       off_t next_off)
+{
+	struct dirbuf *d = ctx;
+	struct stat st = { .st_ino = ino, .st_mode = type };
+	size_t len = fuse_add_direntry(d->req, d->buf + d->used,
+				       d->size - d->used, name, &st, next_off);
+
+	if (len > d->size - d->used)
+		return false;
+	d->used += len;
+	return true;
+}
+
+static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct dirbuf d = { .req = req, .buf = g_malloc(size), .size = size };
+	int ret = node_readdir(nodes_of(req), ino, off, fill_entry, &d);
+
+	(void)fi;
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_buf(req, d.buf, d.used);
+	g_free(d.buf);
+}
+
+static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node_file *file;
+	int ret = node_open(nodes_of(req), ino, fi->flags, &file);
+
+	if (ret) {
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	fi->fh = (uintptr_t)file;
+	fi->noflush = 1;
+	if ((fi->flags & O_ACCMODE) == O_RDONLY)
+		fi->keep_cache = 1;   /* pages stay until the value changes */
+	else
+		fi->direct_io = 1;    /* each write() is one store */
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		node_release(nodes_of(req), file);  /* the opener went away */
+}
+
+static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct node_file *file = (struct node_file *)(uintptr_t)fi->fh;
+	char *buf = g_malloc(size ? size : 1);
+	ssize_t len = node_read(nodes_of(req), file, buf, size, off);
+
+	(void)ino;
+	if (len < 0)
+		fuse_reply_err(req, (int)-len);
+	else
+		fuse_reply_buf(req, buf, (size_t)len);
+	g_free(buf);
+}
+
+static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct node_file *file = (struct node_file *)(uintptr_t)fi->fh;
+	ssize_t len = node_write(nodes_of(req), file, buf, size);
+
+	(void)ino;
+	(void)off;  /* sysfs stores ignore the file offset */
+	if (len < 0)
+		fuse_reply_err(req, (int)-len);
+	else
+		fuse_reply_write(req, (size_t)len);
+}
+
+static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)fi;
+	fuse_reply_err(req, 0);
+}
+
+static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	node_release(nodes_of(req), (struct node_file *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+/* Creating a missing name in sysfs fails in the VFS with EACCES. */
+static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	(void)parent;
+	(void)name;
+	(void)mode;
+	(void)fi;
+	fuse_reply_err(req, EACCES);
+}
+
+static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	(void)parent;
+	(void)name;
+	(void)rdev;
+	fuse_reply_err(req, S_ISREG(mode) ? EACCES : EPERM);
+}
+
+/* sysfs directories have no mkdir, unlink, rmdir, rename, link or symlink. */
+static void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	(void)parent;
+	(void)name;
+	(void)mode;
+	fuse_reply_err(req, EPERM);
+}
+
+static void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent;
+	(void)name;
+	fuse_reply_err(req, EPERM);
+}
+
+static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	(void)parent;
+	(void)name;
+	(void)newparent;
+	(void)newname;
+	(void)flags;
+	fuse_reply_err(req, EPERM);
+}
+
+static void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name)
+{
+	(void)link;
+	(void)parent;
+	(void)name;
+	fuse_reply_err(req, EPERM);
+}
+
+static void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	(void)ino;
+	(void)newparent;
+	(void)newname;
+	fuse_reply_err(req, EPERM);
+}
+
+const struct fuse_lowlevel_ops mdevfs_ll_ops = {
+	.init = fs_init,
+	.lookup = fs_lookup,
+	.forget = fs_forget,
+	.forget_multi = fs_forget_multi,
+	.getattr = fs_getattr,
+	.setattr = fs_setattr,
+	.readlink = fs_readlink,
+	.opendir = fs_opendir,
+	.readdir = fs_readdir,
+	.open = fs_open,
+	.read = fs_read,
+	.write = fs_write,
+	.flush = fs_flush,
+	.release = fs_release,
+	.create = fs_create,
+	.mknod = fs_mknod,
+	.mkdir = fs_mkdir,
+	.unlink = fs_unlink,
+	.rmdir = fs_unlink,
+	.rename = fs_rename,
+	.symlink = fs_symlink,
+	.link = fs_link,
+};
+
+/* ------------------------------------------------------------------ */
+/* Invalidation                                                        */
+
+/* ENOENT only means the kernel had nothing cached. */
+static void inval_entry(void *data, uint64_t parent, const char *name)
+{
+	struct mdevfs_fs *fs = data;
+
+	fuse_lowlevel_notify_inval_entry(fs->se, parent, name, strlen(name));
+}
+
+static void inval_inode(void *data, uint64_t ino)
+{
+	struct mdevfs_fs *fs = data;
+
+	fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
+}
+
+void mdevfs_fs_observe(struct mdevfs_fs *fs)
+{
+	const struct tree_observer observer = {
+		.inval_entry = inval_entry,
+		.inval_inode = inval_inode,
+		.data = fs,
+	};
+
+	sysfs_tree_set_observer(fs->tree, &observer);
+}

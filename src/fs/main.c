@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mdevfs: mount an emulated mdev sysfs tree.
+ *
+ *   mdevfs [options] MOUNTPOINT
+ *
+ * Start-up order: core host, sysfs tree, backends (their parents build the
+ * tree), then mount, then route invalidations, then serve.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs.h"
+#include "plugin.h"
+
+struct options {
+	GPtrArray *backends;   /* char *, "NAME[:ARGS]" or a path */
+	char *plugin_dir;
+	char *profile;
+	double timeout;
+	int show_help;
+	int show_version;
+};
+
+enum { KEY_BACKEND, KEY_HELP, KEY_VERSION };
+
+#define OPT(t, p) { t, offsetof(struct options, p), 1 }
+static const struct fuse_opt option_spec[] = {
+	FUSE_OPT_KEY("backend=", KEY_BACKEND),
+	FUSE_OPT_KEY("-b ", KEY_BACKEND),
+	FUSE_OPT_KEY("--backend=", KEY_BACKEND),
+	OPT("plugin_dir=%s", plugin_dir),
+	OPT("--plugin-dir=%s", plugin_dir),
+	OPT("profile=%s", profile),
+	OPT("--profile=%s", profile),
+	OPT("cache_timeout=%lf", timeout),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_END
+};
+
+static int handle_option(void *data, const char *arg, int key,
+			 struct fuse_args *outargs)
+{
+	struct options *opts = data;
+
+	(void)outargs;
+	switch (key) {
+	case KEY_BACKEND:
+		/* "-bSPEC", "--backend=SPEC" or "backend=SPEC" */
+		if (arg[0] == '-' && arg[1] == 'b')
+			arg += 2;
+		else
+			arg = strchr(arg, '=') + 1;
+		g_ptr_array_add(opts->backends, g_strdup(arg));
+		return 0;
+	case KEY_HELP:
+		opts->show_help = 1;
+		return 1;  /* also let libfuse print its options */
+	case KEY_VERSION:
+		opts->show_version = 1;
+		return 1;
+	}
+	return 1;
+}
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [options] MOUNTPOINT\n\n"
+	       "Mount an emulated VFIO mediated-device sysfs tree at MOUNTPOINT.\n\n"
+	       "mdevfs options:\n"
+	       "    -b NAME[:ARGS], --backend=NAME[:ARGS], -o backend=NAME[:ARGS]\n"
+	       "                           load a vendor backend (repeatable;\n"
+	       "                           default: mtty); NAME may be a path\n"
+	       "    --plugin-dir=DIR, -o plugin_dir=DIR\n"
+	       "                           where backends named by NAME are found\n"
+	       "    --profile=KVER, -o profile=KVER\n"
+	       "                           kernel era to emulate (default: newest)\n"
+	       "    -o cache_timeout=SECS  kernel cache lifetime (default 3600)\n\n",
+	       prog);
+}
+
+static gboolean load_backends(struct mdevfs_host *host, struct options *opts)
+{
+	const char *dirs[3] = { NULL };
+	g_autoptr(GError) error = NULL;
+
+	if (opts->plugin_dir) {
+		dirs[0] = opts->plugin_dir;
+	} else {
+		dirs[0] = MDEVFS_PLUGIN_DIR;
+		dirs[1] = MDEVFS_BUILD_PLUGIN_DIR;  /* running from the build tree */
+	}
+	if (opts->backends->len == 0)
+		g_ptr_array_add(opts->backends, g_strdup("mtty"));
+	for (guint i = 0; i < opts->backends->len; i++) {
+		if (!mdev_backend_load(host, opts->backends->pdata[i], dirs, &error)) {
+			fprintf(stderr, "mdevfs: %s\n", error->message);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static int serve(struct mdevfs_fs *fs, struct fuse_cmdline_opts *cmd,
+		 struct fuse_args *args)
+{
+	struct fuse_loop_config *loop;
+	int ret = 1;
+
+	fs->se = fuse_session_new(args, &mdevfs_ll_ops, sizeof(mdevfs_ll_ops), fs);
+	if (!fs->se)
+		return 1;
+	if (fuse_set_signal_handlers(fs->se) != 0)
+		goto out_destroy;
+	if (fuse_session_mount(fs->se, cmd->mountpoint) != 0)
+		goto out_signals;
+	mdevfs_fs_observe(fs);
+	fuse_daemonize(cmd->foreground);
+	if (cmd->singlethread) {
+		ret = fuse_session_loop(fs->se);
+	} else {
+		loop = fuse_loop_cfg_create();
+		fuse_loop_cfg_set_clone_fd(loop, cmd->clone_fd);
+		fuse_loop_cfg_set_max_threads(loop, cmd->max_threads);
+		fuse_loop_cfg_set_idle_threads(loop, cmd->max_idle_threads);
+		ret = fuse_session_loop_mt(fs->se, loop);
+		fuse_loop_cfg_destroy(loop);
+	}
+	/* Stop routing invalidations before the session goes away. */
+	sysfs_tree_set_observer(fs->tree, NULL);
+	fuse_session_unmount(fs->se);
+out_signals:
+	fuse_remove_signal_handlers(fs->se);
+out_destroy:
+	fuse_session_destroy(fs->se);
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct options opts = { .backends = g_ptr_array_new_with_free_func(g_free),
+				.timeout = 3600 };
+	struct fuse_cmdline_opts cmd = { 0 };
+	const struct mdev_profile *profile = &mdev_profile_default;
+	struct mdevfs_fs fs = { 0 };
+	struct mdevfs_host *host;
+	int ret = 1;
+
+	if (fuse_opt_parse(&args, &opts, option_spec, handle_option) != 0)
+		return 1;
+	if (fuse_parse_cmdline(&args, &cmd) != 0)
+		return 1;
+	if (opts.show_help || cmd.show_help) {
+		usage(argv[0]);
+		fuse_cmdline_help();
+		fuse_lowlevel_help();
+		ret = 0;
+		goto out;
+	}
+	if (opts.show_version || cmd.show_version) {
+		printf("mdevfs %s (plugin ABI %d)\n", MDEVFS_VERSION,
+		       MDEVFS_PLUGIN_ABI_VERSION);
+		ret = 0;
+		goto out;
+	}
+	if (!cmd.mountpoint) {
+		fprintf(stderr, "mdevfs: no mount point given (try --help)\n");
+		goto out;
+	}
+	if (opts.profile && !(profile = mdev_profile_find(opts.profile))) {
+		fprintf(stderr, "mdevfs: unknown kernel profile '%s'\n", opts.profile);
+		goto out;
+	}
+	if (opts.timeout < 0) {
+		fprintf(stderr, "mdevfs: cache_timeout must not be negative\n");
+		goto out;
+	}
+	fuse_opt_add_arg(&args, "-osubtype=mdevfs,fsname=mdevfs");
+
+	host = mdev_host_new(profile);
+	fs.tree = sysfs_tree_new(host);
+	fs.timeout = opts.timeout;
+	if (load_backends(host, &opts))
+		ret = serve(&fs, &cmd, &args);
+	mdev_backends_unload(host);
+	sysfs_tree_free(fs.tree);
+	mdev_host_free(host);
+out:
+	free(cmd.mountpoint);
+	fuse_opt_free_args(&args);
+	g_ptr_array_free(opts.backends, TRUE);
+	g_free(opts.plugin_dir);
+	g_free(opts.profile);
+	return ret;
+}

@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: MIT
+#include "node.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ROOT_INO 1
+#define ATTR_SIZE 4096
+
+/* Invalidations queued by this thread while it holds the tree lock. */
+struct pending {
+	uint64_t parent;   /* 0: inval_inode(ino), else inval_entry */
+	uint64_t ino;
+	char *name;
+};
+
+static __thread GArray *pending;
+/* The file whose store() this thread is running (kernfs self-removal). */
+static __thread struct node *storing;
+
+static gint seq_cmp(gconstpointer a, gconstpointer b, gpointer data)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	(void)data;
+	return x < y ? -1 : x > y;
+}
+
+static struct node *node_new(struct node_tree *tree, enum node_type type,
+			     const char *name, unsigned short mode)
+{
+	struct node *node = g_new0(struct node, 1);
+
+	node->ino = tree->next_ino++;
+	node->type = type;
+	node->mode = mode;
+	node->name = g_strdup(name);
+	clock_gettime(CLOCK_REALTIME, &node->time);
+	if (type == NODE_DIR) {
+		node->children = g_hash_table_new(g_str_hash, g_str_equal);
+		node->order = g_tree_new_full(seq_cmp, NULL, NULL, NULL);
+	}
+	g_hash_table_insert(tree->inodes, &node->ino, node);
+	return node;
+}
+
+static void node_free(struct node_tree *tree, struct node *node)
+{
+	g_hash_table_remove(tree->inodes, &node->ino);
+	if (node->type == NODE_DIR) {
+		g_hash_table_destroy(node->children);
+		g_tree_destroy(node->order);
+	}
+	g_free(node->target);
+	g_free(node->name);
+	g_free(node);
+}
+
+/* A removed node goes once the kernel and every open file let go. */
+static void maybe_free(struct node_tree *tree, struct node *node)
+{
+	if (node->removed && node->nlookup == 0 && node->handles == 0 &&
+	    node != tree->root)
+		node_free(tree, node);
+}
+
+void node_tree_init(struct node_tree *tree)
+{
+	memset(tree, 0, sizeof(*tree));
+	g_mutex_init(&tree->lock);
+	g_cond_init(&tree->drained);
+	tree->inodes = g_hash_table_new(g_int64_hash, g_int64_equal);
+	tree->next_ino = ROOT_INO;
+	tree->root = node_new(tree, NODE_DIR, "", 0755);
+	tree->uid = getuid();
+	tree->gid = getgid();
+}
+
+void node_tree_fini(struct node_tree *tree)
+{
+	GHashTableIter it;
+	gpointer value;
+
+	g_mutex_lock(&tree->lock);
+	node_remove(tree, tree->root);
+	g_mutex_unlock(&tree->lock);
+	/* Whatever the kernel still held is gone with the connection. */
+	g_hash_table_iter_init(&it, tree->inodes);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		struct node *node = value;
+
+		g_hash_table_iter_steal(&it);
+		node->ino = 0;
+		if (node->type == NODE_DIR) {
+			g_hash_table_destroy(node->children);
+			g_tree_destroy(node->order);
+		}
+		g_free(node->target);
+		g_free(node->name);
+		g_free(node);
+	}
+	g_hash_table_destroy(tree->inodes);
+	g_cond_clear(&tree->drained);
+	g_mutex_clear(&tree->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Invalidation queue                                                  */
+
+static bool kernel_knows(const struct node_tree *tree, const struct node *node)
+{
+	return node == tree->root || node->nlookup > 0;
+}
+
+static void queue(uint64_t parent, uint64_t ino, const char *name)
+{
+	struct pending p = { parent, ino, g_strdup(name) };
+
+	if (!pending)
+		pending = g_array_new(FALSE, FALSE, sizeof(struct pending));
+	g_array_append_val(pending, p);
+}
+
+static void queue_entry(struct node_tree *tree, struct node *dir,
+			const char *name)
+{
+	if (tree->observer.inval_entry && kernel_knows(tree, dir))
+		queue(dir->ino, 0, name);
+}
+
+void node_changed(struct node_tree *tree, struct node *node)
+{
+	if (tree->observer.inval_inode && !node->removed && node->nlookup > 0)
+		queue(0, node->ino, NULL);
+}
+
+void node_tree_lock(struct node_tree *tree)
+{
+	g_mutex_lock(&tree->lock);
+}
+
+void node_tree_unlock(struct node_tree *tree)
+{
+	GArray *todo = pending;
+
+	pending = NULL;
+	g_mutex_unlock(&tree->lock);
+	if (!todo)
+		return;
+	for (guint i = 0; i < todo->len; i++) {
+		struct pending *p = &g_array_index(todo, struct pending, i);
+
+		if (p->parent)
+			tree->observer.inval_entry(tree->observer.data, p->parent,
+						   p->name);
+		else
+			tree->observer.inval_inode(tree->observer.data, p->ino);
+		g_free(p->name);
+	}
+	g_array_free(todo, TRUE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Building                                                            */
+
+struct node *node_child(struct node *dir, const char *name)
+{
+	return dir->type == NODE_DIR ? g_hash_table_lookup(dir->children, name)
+				     : NULL;
+}
+
+static struct node *attach(struct node_tree *tree, struct node *dir,
+			   struct node *node)
+{
+	node->parent = dir;
+	node->seq = dir->next_seq++;
+	g_hash_table_insert(dir->children, node->name, node);
+	g_tree_insert(dir->order, &node->seq, node);
+	if (node->type == NODE_DIR)
+		dir->nsubdirs++;
+	queue_entry(tree, dir, node->name);
+	return node;
+}
+
+struct node *node_dir(struct node_tree *tree, struct node *dir, const char *name)
+{
+	struct node *node = node_child(dir, name);
+
+	if (node)
+		return node->type == NODE_DIR ? node : NULL;
+	return attach(tree, dir, node_new(tree, NODE_DIR, name, 0755));
+}
+
+struct node *node_dir_path(struct node_tree *tree, const char *path)
+{
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+	struct node *dir = tree->root;
+
+	for (char **p = parts; *p && dir; p++)
+		if (**p)
+			dir = node_dir(tree, dir, *p);
+	return dir;
+}
+
+struct node *node_file(struct node_tree *tree, struct node *dir,
+		       const struct attribute *attr, enum attr_owner owner,
+		       void *obj)
+{
+	struct node *node;
+
+	if (node_child(dir, attr->name))
+		return NULL;
+	node = node_new(tree, NODE_FILE, attr->name, attr->mode & 07777);
+	node->owner = owner;
+	node->obj = obj;
+	node->attr = attr;
+	return attach(tree, dir, node);
+}
+
+char *node_path(const struct node *node)
+{
+	GPtrArray *parts = g_ptr_array_new();
+	char *path;
+
+	for (; node && node->parent; node = node->parent)
+		g_ptr_array_insert(parts, 0, node->name);
+	g_ptr_array_add(parts, NULL);
+	path = g_strjoinv("/", (char **)parts->pdata);
+	g_ptr_array_free(parts, TRUE);
+	return path;
+}
+
+/* The kernfs rule: up from the link's directory to the common ancestor,
+ * then down to the target. */
+static char *relative_target(const char *from_dir, const char *target)
+{
+	g_auto(GStrv) from = g_strsplit(from_dir, "/", -1);
+	g_auto(GStrv) to = g_strsplit(target, "/", -1);
+	GString *text = g_string_new(NULL);
+	guint common = 0, nfrom = g_strv_length(from), nto = g_strv_length(to);
+
+	if (!*from_dir)
+		nfrom = 0;
+	while (common < nfrom && common < nto &&
+	       strcmp(from[common], to[common]) == 0)
+		common++;
+	for (guint i = common; i < nfrom; i++)
+		g_string_append(text, "../");
+	for (guint i = common; i < nto; i++)
+		g_string_append_printf(text, "%s%s", to[i], i + 1 < nto ? "/" : "");
+	return g_string_free(text, FALSE);
+}
+
+struct node *node_link(struct node_tree *tree, struct node *dir,
+		       const char *name, const char *target)
+{
+	g_autofree char *dir_path = node_path(dir);
+	struct node *node;
+
+	if (node_child(dir, name))
+		return NULL;
+	node = node_new(tree, NODE_LINK, name, 0777);
+	node->target = relative_target(dir_path, target);
+	return attach(tree, dir, node);
+}
+
+/* Wait until no show/store runs on node (but the caller's own store). */
+static void drain(struct node_tree *tree, struct node *node)
+{
+	int own = storing == node ? 1 : 0;
+
+	while (node->active > own)
+		g_cond_wait(&tree->drained, &tree->lock);
+}
+
+static void remove_subtree(struct node_tree *tree, struct node *node)
+{
+	node->removed = true;
+	if (node->type == NODE_DIR) {
+		GHashTableIter it;
+		gpointer value;
+
+		g_hash_table_iter_init(&it, node->children);
+		while (g_hash_table_iter_next(&it, NULL, &value)) {
+			struct node *child = value;
+
+			g_hash_table_iter_remove(&it);
+			g_tree_remove(node->order, &child->seq);
+			child->parent = NULL;
+			remove_subtree(tree, child);
+		}
+		node->nsubdirs = 0;
+	}
+	if (node->type == NODE_FILE)
+		drain(tree, node);
+	maybe_free(tree, node);
+}
+
+void node_remove(struct node_tree *tree, struct node *node)
+{
+	struct node *dir;
+
+	if (!node || node->removed)
+		return;
+	dir = node->parent;
+	if (dir) {
+		g_hash_table_remove(dir->children, node->name);
+		g_tree_remove(dir->order, &node->seq);
+		if (node->type == NODE_DIR)
+			dir->nsubdirs--;
+		node->parent = NULL;
+		queue_entry(tree, dir, node->name);
+	}
+	if (node == tree->root) {
+		/* Shutdown: empty the root but keep it. */
+		remove_subtree(tree, node);
+		node->removed = false;
+		return;
+	}
+	remove_subtree(tree, node);
+}
+
+/* ------------------------------------------------------------------ */
+/* FUSE-facing queries                                                 */
+
+static struct node *find(struct node_tree *tree, uint64_t ino)
+{
+	return g_hash_table_lookup(tree->inodes, &ino);
+}
+
+static void fill_stat(const struct node_tree *tree, const struct node *node,
+		      struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = node->ino;
+	st->st_uid = tree->uid;
+	st->st_gid = tree->gid;
+	st->st_atim = st->st_mtim = st->st_ctim = node->time;
+	st->st_blksize = ATTR_SIZE;
+	switch (node->type) {
+	case NODE_DIR:
+		st->st_mode = S_IFDIR | node->mode;
+		st->st_nlink = 2 + node->nsubdirs;
+		break;
+	case NODE_FILE:
+		st->st_mode = S_IFREG | node->mode;
+		st->st_nlink = 1;
+		st->st_size = ATTR_SIZE;
+		break;
+	case NODE_LINK:
+		st->st_mode = S_IFLNK | node->mode;
+		st->st_nlink = 1;
+		break;
+	}
+}
+
+int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
+		struct stat *st)
+{
+	struct node *dir, *node;
+	int ret = -ENOENT;
+
+	g_mutex_lock(&tree->lock);
+	dir = find(tree, parent);
+	if (!dir || dir->removed || dir->type != NODE_DIR)
+		ret = dir && !dir->removed ? -ENOTDIR : -ENOENT;
+	else if ((node = node_child(dir, name))) {
+		node->nlookup++;
+		fill_stat(tree, node, st);
+		ret = 0;
+	}
+	g_mutex_unlock(&tree->lock);
+	return ret;
+}
+
+void node_forget(struct node_tree *tree, uint64_t ino, uint64_t nlookup)
+{
+	struct node *node;
+
+	g_mutex_lock(&tree->lock);
+	node = find(tree, ino);
+	if (node && node != tree->root) {
+		node->nlookup -= MIN(nlookup, node->nlookup);
+		maybe_free(tree, node);
+	}
+	g_mutex_unlock(&tree->lock);
+}
+
+int node_getattr(struct node_tree *tree, uint64_t ino, struct stat *st)
+{
+	struct node *node;
+
+	g_mutex_lock(&tree->lock);
+	node = find(tree, ino);
+	if (node)
+		fill_stat(tree, node, st);
+	g_mutex_unlock(&tree->lock);
+	return node ? 0 : -ENOENT;
+}
+
+int node_readlink(struct node_tree *tree, uint64_t ino, char **target)
+{
+	struct node *node;
+	int ret = 0;
+
+	g_mutex_lock(&tree->lock);
+	node = find(tree, ino);
+	if (!node)
+		ret = -ENOENT;
+	else if (node->type != NODE_LINK)
+		ret = -EINVAL;
+	else
+		*target = g_strdup(node->target);
+	g_mutex_unlock(&tree->lock);
+	return ret;
+}
+
+struct readdir_walk {
+	node_fill_fn fill;
+	void *ctx;
+};
+
+static gboolean readdir_one(gpointer key, gpointer value, gpointer data)
+{
+	struct node *node = value;
+	struct readdir_walk *walk = data;
+	static const mode_t types[] = { [NODE_DIR] = S_IFDIR,
+					[NODE_FILE] = S_IFREG,
+					[NODE_LINK] = S_IFLNK };
+
+	(void)key;
+	/* Offsets 1 and 2 are "." and ".."; a child's next offset is seq+3. */
+	return !walk->fill(walk->ctx, node->name, node->ino, types[node->type],
+			   (off_t)node->seq + 3);
+}
+
+int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
+		 node_fill_fn fill, void *ctx)
+{
+	struct readdir_walk walk = { fill, ctx };
+	struct node *dir;
+	GTreeNode *start;
+	uint64_t from;
+
+	g_mutex_lock(&tree->lock);
+	dir = find(tree, ino);
+	if (!dir || dir->type != NODE_DIR) {
+		g_mutex_unlock(&tree->lock);
+		return dir ? -ENOTDIR : -ENOENT;
+	}
+	if (off < 1 && !fill(ctx, ".", dir->ino, S_IFDIR, 1))
+		goto out;
+	if (off < 2 && !fill(ctx, "..", dir->parent ? dir->parent->ino : dir->ino,
+			     S_IFDIR, 2))
+		goto out;
+	from = off > 2 ? (uint64_t)off - 2 : 0;
+	for (start = g_tree_lower_bound(dir->order, &from); start;
+	     start = g_tree_node_next(start))
+		if (readdir_one(g_tree_node_key(start), g_tree_node_value(start),
+				&walk))
+			break;
+out:
+	g_mutex_unlock(&tree->lock);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Open files                                                          */
+
+int node_open(struct node_tree *tree, uint64_t ino, int flags,
+	      struct node_file **out)
+{
+	struct node *node;
+	int acc = flags & O_ACCMODE;
+	int ret = 0;
+
+	g_mutex_lock(&tree->lock);
+	node = find(tree, ino);
+	if (!node || node->removed)
+		ret = -ENOENT;
+	else if (node->type != NODE_FILE)
+		ret = node->type == NODE_DIR ? -EISDIR : -ELOOP;
+	/* kernfs checks the mode bits itself, so even root gets EACCES. */
+	else if ((acc != O_WRONLY && !(node->mode & 0444)) ||
+		 (acc != O_RDONLY && !(node->mode & 0222)))
+		ret = -EACCES;
+	if (!ret) {
+		struct node_file *file = g_new0(struct node_file, 1);
+
+		file->node = node;
+		g_mutex_init(&file->lock);
+		node->handles++;
+		*out = file;
+	}
+	g_mutex_unlock(&tree->lock);
+	return ret;
+}
+
+static bool active_get(struct node_tree *tree, struct node *node)
+{
+	bool ok;
+
+	g_mutex_lock(&tree->lock);
+	ok = !node->removed;
+	if (ok)
+		node->active++;
+	g_mutex_unlock(&tree->lock);
+	return ok;
+}
+
+static void active_put(struct node_tree *tree, struct node *node)
+{
+	g_mutex_lock(&tree->lock);
+	if (--node->active == 0 && node->removed)
+		g_cond_broadcast(&tree->drained);
+	g_mutex_unlock(&tree->lock);
+}
+
+/* Produce the value, as the first read of a sysfs file does. */
+static ssize_t show(struct node_tree *tree, struct node_file *file)
+{
+	struct node *node = file->node;
+	char *buf;
+	ssize_t len;
+
+	if (!active_get(tree, node))
+		return -ENODEV;
+	buf = g_malloc0(ATTR_SIZE);
+	len = sysfs_attr_show(node->owner, node->obj, node->attr, buf);
+	active_put(tree, node);
+	if (len < 0) {
+		g_free(buf);
+		return len;
+	}
+	g_free(file->shown);
+	file->shown = buf;
+	file->shown_len = (size_t)len;
+	return len;
+}
+
+ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
+		  size_t size, off_t off)
+{
+	ssize_t ret = 0;
+
+	g_mutex_lock(&file->lock);
+	if (off == 0 || !file->shown)
+		ret = show(tree, file);
+	if (ret >= 0) {
+		size_t from = MIN((size_t)off, file->shown_len);
+
+		ret = (ssize_t)MIN(size, file->shown_len - from);
+		memcpy(buf, file->shown + from, (size_t)ret);
+	}
+	g_mutex_unlock(&file->lock);
+	return ret;
+}
+
+ssize_t node_write(struct node_tree *tree, struct node_file *file,
+		   const char *buf, size_t size)
+{
+	struct node *node = file->node;
+	char text[ATTR_SIZE + 1];
+	ssize_t ret;
+
+	if (size == 0)
+		return 0;
+	/* Like sysfs: at most a page, NUL-terminated, one store per write. */
+	size = MIN(size, (size_t)ATTR_SIZE);
+	memcpy(text, buf, size);
+	text[size] = '\0';
+	g_mutex_lock(&file->lock);
+	if (!active_get(tree, node)) {
+		g_mutex_unlock(&file->lock);
+		return -ENODEV;
+	}
+	storing = node;
+	ret = sysfs_attr_store(node->owner, node->obj, node->attr, text, size);
+	storing = NULL;
+	active_put(tree, node);
+	g_mutex_unlock(&file->lock);
+	if (ret > (ssize_t)size)
+		ret = (ssize_t)size;
+	/* A store may change what show() prints: drop any cached page. */
+	if (ret >= 0 && (node->mode & 0444)) {
+		g_mutex_lock(&tree->lock);
+		node_changed(tree, node);
+		node_tree_unlock(tree);
+	}
+	return ret;
+}
+
+void node_release(struct node_tree *tree, struct node_file *file)
+{
+	g_mutex_lock(&tree->lock);
+	file->node->handles--;
+	maybe_free(tree, file->node);
+	g_mutex_unlock(&tree->lock);
+	g_mutex_clear(&file->lock);
+	g_free(file->shown);
+	g_free(file);
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small kernfs: directories, attribute files and symlinks with stable
+ * inode numbers, kernel-style lifetimes (a node lives until it is removed
+ * *and* the kernel has forgotten it and every open handle is closed) and
+ * active references (removing a file waits for show/store calls running
+ * on it, and later calls fail with ENODEV).
+ *
+ * Every change queues a cache invalidation for the thread that made it;
+ * sysfs_tree_unlock() delivers them to the observer after the lock is
+ * dropped, still in that thread, so a write returns only once the kernel
+ * has forgotten everything it changed.
+ */
+#ifndef MDEVFS_NODE_H
+#define MDEVFS_NODE_H
+
+#include <glib.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "attrs.h"
+
+enum node_type { NODE_DIR, NODE_FILE, NODE_LINK };
+
+struct node {
+	uint64_t ino;
+	enum node_type type;
+	unsigned short mode;       /* permission bits */
+	char *name;
+	struct node *parent;       /* NULL for the root and removed nodes */
+	uint64_t seq;              /* readdir position within the parent */
+	struct timespec time;
+	bool removed;
+
+	/* NODE_DIR */
+	GHashTable *children;      /* name -> node */
+	GTree *order;              /* seq -> node, for readdir offsets */
+	uint64_t next_seq;
+	unsigned int nsubdirs;
+
+	/* NODE_LINK: the relative target text */
+	char *target;
+
+	/* NODE_FILE */
+	enum attr_owner owner;
+	void *obj;
+	const struct attribute *attr;
+	int active;                /* show/store calls in progress */
+
+	uint64_t nlookup;          /* kernel references */
+	unsigned int handles;      /* open files */
+};
+
+struct tree_observer {
+	void (*inval_entry)(void *data, uint64_t parent_ino, const char *name);
+	void (*inval_inode)(void *data, uint64_t ino);
+	void *data;
+};
+
+struct node_tree {
+	GMutex lock;
+	GCond drained;
+	struct node *root;
+	GHashTable *inodes;        /* ino -> node */
+	uint64_t next_ino;
+	struct tree_observer observer;
+	uid_t uid;
+	gid_t gid;
+};
+
+void node_tree_init(struct node_tree *tree);
+void node_tree_fini(struct node_tree *tree);
+
+void node_tree_lock(struct node_tree *tree);
+/* Drop the lock and deliver this thread's queued invalidations. */
+void node_tree_unlock(struct node_tree *tree);
+
+/* --- with the lock held ------------------------------------------- */
+struct node *node_child(struct node *dir, const char *name);
+/* The child directory name of dir, made if missing. */
+struct node *node_dir(struct node_tree *tree, struct node *dir, const char *name);
+/* The directory at a slash-separated path below the root, made if missing. */
+struct node *node_dir_path(struct node_tree *tree, const char *path);
+struct node *node_file(struct node_tree *tree, struct node *dir,
+		       const struct attribute *attr, enum attr_owner owner,
+		       void *obj);
+/* A relative link in dir to the node at target (a path below the root). */
+struct node *node_link(struct node_tree *tree, struct node *dir,
+		       const char *name, const char *target);
+/* Unlink a subtree; waits for show/store calls in it to finish. */
+void node_remove(struct node_tree *tree, struct node *node);
+/* The value of a file may have changed. */
+void node_changed(struct node_tree *tree, struct node *node);
+char *node_path(const struct node *node);
+
+/* --- FUSE-facing, each takes the lock itself --------------------- */
+int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
+		struct stat *st);
+void node_forget(struct node_tree *tree, uint64_t ino, uint64_t nlookup);
+int node_getattr(struct node_tree *tree, uint64_t ino, struct stat *st);
+int node_readlink(struct node_tree *tree, uint64_t ino, char **target);
+
+/* Fill entries from offset off; fill returns false when full. */
+typedef bool (*node_fill_fn)(void *ctx, const char *name, uint64_t ino,
+			     mode_t type, off_t next_off);
+int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
+		 node_fill_fn fill, void *ctx);
+
+struct node_file {
+	struct node *node;
+	GMutex lock;
+	char *shown;               /* the value produced at offset 0 */
+	size_t shown_len;
+};
+
+int node_open(struct node_tree *tree, uint64_t ino, int flags,
+	      struct node_file **out);
+ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
+		  size_t size, off_t off);
+ssize_t node_write(struct node_tree *tree, struct node_file *file,
+		   const char *buf, size_t size);
+void node_release(struct node_tree *tree, struct node_file *file);
+
+#endif

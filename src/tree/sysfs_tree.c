@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: MIT
+#include "sysfs_tree.h"
+
+#include "attrs.h"
+#include "driver.h"
+
+/* ------------------------------------------------------------------ */
+/* Helpers, called with the node tree locked                           */
+
+static struct node *dir_of(struct sysfs_tree *tree, const void *obj)
+{
+	return g_hash_table_lookup(tree->dirs, obj);
+}
+
+static void add_groups(struct sysfs_tree *tree, struct node *dir,
+		       const struct attribute_group *const *groups,
+		       enum attr_owner owner, void *obj)
+{
+	for (; groups && *groups; groups++) {
+		const struct attribute_group *g = *groups;
+		struct node *gdir = g->name ? node_dir(&tree->nodes, dir, g->name)
+					    : dir;
+
+		for (const struct attribute *const *a = g->attrs; gdir && a && *a; a++)
+			node_file(&tree->nodes, gdir, *a, owner, obj);
+	}
+}
+
+static void remove_groups(struct sysfs_tree *tree, struct node *dir,
+			  const struct attribute_group *const *groups)
+{
+	for (; dir && groups && *groups; groups++) {
+		const struct attribute_group *g = *groups;
+
+		if (g->name) {
+			node_remove(&tree->nodes, node_child(dir, g->name));
+			continue;
+		}
+		for (const struct attribute *const *a = g->attrs; a && *a; a++)
+			node_remove(&tree->nodes, node_child(dir, (*a)->name));
+	}
+}
+
+static void remove_child(struct sysfs_tree *tree, struct node *dir,
+			 const char *name)
+{
+	if (dir)
+		node_remove(&tree->nodes, node_child(dir, name));
+}
+
+/* Drop a directory the driver core made on demand once it is empty. */
+static void remove_if_empty(struct sysfs_tree *tree, const char *path)
+{
+	struct node *dir = tree->nodes.root;
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+
+	for (char **p = parts; *p && dir; p++)
+		dir = node_child(dir, *p);
+	if (dir && dir->type == NODE_DIR && g_hash_table_size(dir->children) == 0)
+		node_remove(&tree->nodes, dir);
+}
+
+static struct node *bus_dir(struct sysfs_tree *tree, const char *sub)
+{
+	g_autofree char *path = g_strdup_printf("bus/mdev/%s", sub);
+
+	return node_dir_path(&tree->nodes, path);
+}
+
+/* ------------------------------------------------------------------ */
+/* Devices                                                             */
+
+static void device_added(struct sysfs_tree *tree, struct device *dev)
+{
+	struct node *dir = node_dir_path(&tree->nodes, dev->devpath);
+
+	g_hash_table_insert(tree->dirs, dev, dir);
+	add_groups(tree, dir, device_core_groups, ATTR_OF_DEVICE, dev);
+	node_link(&tree->nodes, dir, "subsystem", dev->subsystem);
+	if (dev->kind == DEVICE_MDEV)
+		node_link(&tree->nodes, bus_dir(tree, "devices"), dev->name,
+			  dev->devpath);
+	else
+		node_link(&tree->nodes, node_dir_path(&tree->nodes, dev->subsystem),
+			  dev->name, dev->devpath);
+}
+
+static void device_deleted(struct sysfs_tree *tree, struct device *dev)
+{
+	if (dev->kind == DEVICE_MDEV) {
+		remove_child(tree, bus_dir(tree, "devices"), dev->name);
+	} else {
+		remove_child(tree, node_dir_path(&tree->nodes, dev->subsystem),
+			     dev->name);
+		remove_if_empty(tree, dev->subsystem);
+	}
+	node_remove(&tree->nodes, dir_of(tree, dev));
+	g_hash_table_remove(tree->dirs, dev);
+	if (dev->kind == DEVICE_CLASS) {
+		g_autofree char *glue = g_path_get_dirname(dev->devpath);
+
+		remove_if_empty(tree, glue);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Parents and types                                                   */
+
+static void parent_added(struct sysfs_tree *tree, struct mdev_parent *parent)
+{
+	struct node *dir = dir_of(tree, parent->dev);
+	struct node *types = node_dir(&tree->nodes, dir, "mdev_supported_types");
+
+	for (unsigned int i = 0; i < parent->nr_types; i++) {
+		struct mdev_type *type = parent->types[i];
+		struct node *tdir = node_dir(&tree->nodes, types, type->id);
+
+		g_hash_table_insert(tree->dirs, type, tdir);
+		add_groups(tree, tdir, mdev_type_groups(type), ATTR_OF_MDEV_TYPE,
+			   type);
+		node_dir(&tree->nodes, tdir, "devices");
+	}
+	node_link(&tree->nodes, node_dir_path(&tree->nodes, "class/mdev_bus"),
+		  parent->dev->name, parent->dev->devpath);
+}
+
+static void parent_deleted(struct sysfs_tree *tree, struct mdev_parent *parent)
+{
+	remove_child(tree, node_dir_path(&tree->nodes, "class/mdev_bus"),
+		     parent->dev->name);
+	for (unsigned int i = 0; i < parent->nr_types; i++)
+		g_hash_table_remove(tree->dirs, parent->types[i]);
+	remove_child(tree, dir_of(tree, parent->dev), "mdev_supported_types");
+}
+
+static void available_changed(struct sysfs_tree *tree, struct mdev_parent *parent)
+{
+	for (unsigned int i = 0; i < parent->nr_types; i++) {
+		struct node *tdir = dir_of(tree, parent->types[i]);
+		struct node *file = tdir ? node_child(tdir, "available_instances")
+					 : NULL;
+
+		if (file)
+			node_changed(&tree->nodes, file);
+	}
+}
+
+static void attr_changed(struct sysfs_tree *tree, const struct mdev_event *ev)
+{
+	struct node *dir = dir_of(tree, ev->dev);
+	struct node *file;
+
+	if (dir && ev->group)
+		dir = node_child(dir, ev->group);
+	file = dir ? node_child(dir, ev->attr) : NULL;
+	if (file)
+		node_changed(&tree->nodes, file);
+}
+
+/* ------------------------------------------------------------------ */
+/* mdevs: type links, driver binding, IOMMU groups                     */
+
+static void mdev_linked(struct sysfs_tree *tree, struct mdev_device *mdev)
+{
+	struct node *tdir = dir_of(tree, mdev->type);
+	g_autofree char *type_path = node_path(tdir);
+
+	node_link(&tree->nodes, node_child(tdir, "devices"), mdev->dev.name,
+		  mdev->dev.devpath);
+	node_link(&tree->nodes, dir_of(tree, &mdev->dev), "mdev_type", type_path);
+}
+
+static void mdev_unlinked(struct sysfs_tree *tree, struct mdev_device *mdev)
+{
+	struct node *tdir = dir_of(tree, mdev->type);
+
+	remove_child(tree, dir_of(tree, &mdev->dev), "mdev_type");
+	if (tdir)
+		remove_child(tree, node_child(tdir, "devices"), mdev->dev.name);
+}
+
+static char *group_path(const struct iommu_group *group)
+{
+	return g_strdup_printf("kernel/iommu_groups/%d", group->id);
+}
+
+static void bound(struct sysfs_tree *tree, struct mdev_device *mdev)
+{
+	struct node *dir = dir_of(tree, &mdev->dev);
+	g_autofree char *drv_path = g_strdup_printf("bus/mdev/drivers/%s",
+						    mdev->driver->name);
+	g_autofree char *gpath = group_path(mdev->group);
+	struct node *gdir = node_dir_path(&tree->nodes, gpath);
+
+	add_groups(tree, gdir, iommu_group_groups(tree->host),
+		   ATTR_OF_IOMMU_GROUP, mdev->group);
+	node_link(&tree->nodes, node_dir(&tree->nodes, gdir, "devices"),
+		  mdev->dev.name, mdev->dev.devpath);
+	node_link(&tree->nodes, dir, "iommu_group", gpath);
+	node_link(&tree->nodes, dir, "driver", drv_path);
+	node_link(&tree->nodes, node_dir_path(&tree->nodes, drv_path),
+		  mdev->dev.name, mdev->dev.devpath);
+}
+
+static void unbound(struct sysfs_tree *tree, struct mdev_device *mdev)
+{
+	struct node *dir = dir_of(tree, &mdev->dev);
+	g_autofree char *drv_path = g_strdup_printf("bus/mdev/drivers/%s",
+						    mdev->driver->name);
+	g_autofree char *gpath = group_path(mdev->group);
+
+	remove_child(tree, node_dir_path(&tree->nodes, drv_path), mdev->dev.name);
+	remove_child(tree, dir, "driver");
+	remove_child(tree, dir, "iommu_group");
+	remove_child(tree, node_dir_path(&tree->nodes, "kernel/iommu_groups"),
+		     gpath + strlen("kernel/iommu_groups/"));
+}
+
+/* ------------------------------------------------------------------ */
+/* Drivers                                                             */
+
+static void driver_added(struct sysfs_tree *tree, struct driver_entry *entry)
+{
+	struct node *dir = node_dir(&tree->nodes, bus_dir(tree, "drivers"),
+				    entry->drv->name);
+
+	g_hash_table_insert(tree->dirs, entry, dir);
+	add_groups(tree, dir, driver_core_groups, ATTR_OF_DRIVER, entry);
+}
+
+static void driver_deleted(struct sysfs_tree *tree, struct driver_entry *entry)
+{
+	node_remove(&tree->nodes, dir_of(tree, entry));
+	g_hash_table_remove(tree->dirs, entry);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void on_event(void *data, const struct mdev_event *ev)
+{
+	struct sysfs_tree *tree = data;
+
+	node_tree_lock(&tree->nodes);
+	switch (ev->type) {
+	case MDEV_EVENT_DEVICE_ADD:
+		device_added(tree, ev->dev);
+		break;
+	case MDEV_EVENT_DEVICE_DEL:
+		device_deleted(tree, ev->dev);
+		break;
+	case MDEV_EVENT_GROUPS_ADD:
+		add_groups(tree, dir_of(tree, ev->dev), ev->groups,
+			   ATTR_OF_DEVICE, ev->dev);
+		break;
+	case MDEV_EVENT_GROUPS_DEL:
+		remove_groups(tree, dir_of(tree, ev->dev), ev->groups);
+		break;
+	case MDEV_EVENT_REMOVE_FILE_ADD:
+		add_groups(tree, dir_of(tree, ev->dev), mdev_remove_groups,
+			   ATTR_OF_DEVICE, ev->dev);
+		break;
+	case MDEV_EVENT_REMOVE_FILE_DEL:
+		remove_groups(tree, dir_of(tree, ev->dev), mdev_remove_groups);
+		break;
+	case MDEV_EVENT_PARENT_ADD:
+		parent_added(tree, ev->parent);
+		break;
+	case MDEV_EVENT_PARENT_DEL:
+		parent_deleted(tree, ev->parent);
+		break;
+	case MDEV_EVENT_DRIVER_ADD:
+		driver_added(tree, ev->entry);
+		break;
+	case MDEV_EVENT_DRIVER_DEL:
+		driver_deleted(tree, ev->entry);
+		break;
+	case MDEV_EVENT_BIND:
+		bound(tree, ev->mdev);
+		break;
+	case MDEV_EVENT_UNBIND:
+		unbound(tree, ev->mdev);
+		break;
+	case MDEV_EVENT_MDEV_LINK:
+		mdev_linked(tree, ev->mdev);
+		break;
+	case MDEV_EVENT_MDEV_UNLINK:
+		mdev_unlinked(tree, ev->mdev);
+		break;
+	case MDEV_EVENT_AVAILABLE:
+		available_changed(tree, ev->parent);
+		break;
+	case MDEV_EVENT_ATTR_CHANGED:
+		attr_changed(tree, ev);
+		break;
+	}
+	node_tree_unlock(&tree->nodes);
+}
+
+static void lay_out_skeleton(struct sysfs_tree *tree)
+{
+	struct node *bus;
+
+	node_tree_lock(&tree->nodes);
+	bus = node_dir_path(&tree->nodes, "bus/mdev");
+	node_dir(&tree->nodes, bus, "devices");
+	node_dir(&tree->nodes, bus, "drivers");
+	add_groups(tree, bus, bus_core_groups, ATTR_OF_BUS, tree->host);
+	node_dir_path(&tree->nodes, "class/mdev_bus");
+	node_dir_path(&tree->nodes, "devices/virtual");
+	node_dir_path(&tree->nodes, "kernel/iommu_groups");
+	node_tree_unlock(&tree->nodes);
+}
+
+struct sysfs_tree *sysfs_tree_new(struct mdevfs_host *host)
+{
+	struct sysfs_tree *tree = g_new0(struct sysfs_tree, 1);
+
+	node_tree_init(&tree->nodes);
+	tree->host = host;
+	tree->dirs = g_hash_table_new(NULL, NULL);
+	lay_out_skeleton(tree);
+	tree->listener.notify = on_event;
+	tree->listener.data = tree;
+	mdev_host_add_listener(host, &tree->listener);
+	/* Drivers registered before the tree existed (vfio_mdev). */
+	for (guint i = 0; i < host->drivers->len; i++) {
+		node_tree_lock(&tree->nodes);
+		driver_added(tree, host->drivers->pdata[i]);
+		node_tree_unlock(&tree->nodes);
+	}
+	return tree;
+}
+
+void sysfs_tree_free(struct sysfs_tree *tree)
+{
+	if (!tree)
+		return;
+	mdev_host_remove_listener(tree->host, &tree->listener);
+	tree->nodes.observer = (struct tree_observer){ 0 };
+	node_tree_fini(&tree->nodes);
+	g_hash_table_destroy(tree->dirs);
+	g_free(tree);
+}
+
+void sysfs_tree_set_observer(struct sysfs_tree *tree,
+			     const struct tree_observer *observer)
+{
+	node_tree_lock(&tree->nodes);
+	tree->nodes.observer = observer ? *observer : (struct tree_observer){ 0 };
+	node_tree_unlock(&tree->nodes);
+}
