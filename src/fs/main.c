@@ -127,7 +127,9 @@ static int serve(struct mdevfs_fs *fs, struct fuse_cmdline_opts *cmd,
 	} else {
 		loop = fuse_loop_cfg_create();
 		fuse_loop_cfg_set_clone_fd(loop, cmd->clone_fd);
-		fuse_loop_cfg_set_max_threads(loop, cmd->max_threads);
+		/* libfuse 3.14 leaves -1 here when -o max_threads is absent. */
+		if (cmd->max_threads > 0 && cmd->max_threads <= 100000)
+			fuse_loop_cfg_set_max_threads(loop, cmd->max_threads);
 		fuse_loop_cfg_set_idle_threads(loop, cmd->max_idle_threads);
 		ret = fuse_session_loop_mt(fs->se, loop);
 		fuse_loop_cfg_destroy(loop);
