@@ -424,6 +424,24 @@ static int add_and_bind(struct mdev_device *mdev)
 	return 0;
 }
 
+static bool uuid_taken(struct mdev_parent *parent, const uuid_t uuid)
+{
+	struct mdevfs_host *host = parent->dev->host;
+	struct mdev_device *mdev;
+	bool taken;
+
+	g_mutex_lock(&host->lock);
+	mdev = g_hash_table_lookup(host->mdevs, uuid);
+	taken = mdev && (host->profile->global_uuid_check ||
+			 mdev->type->parent == parent);
+	g_mutex_unlock(&host->lock);
+	return taken;
+}
+
+/*
+ * The whole create runs with unreg_sem held shared, so the parent cannot
+ * be freed under it; only then is the UUID reserved.
+ */
 int mdev_device_create(struct mdev_type *type, const uuid_t uuid)
 {
 	struct mdev_parent *parent = type->parent;
@@ -431,19 +449,17 @@ int mdev_device_create(struct mdev_type *type, const uuid_t uuid)
 	struct mdev_device *mdev;
 	int ret;
 
+	if (!g_rw_lock_reader_trylock(&parent->unreg_sem))
+		return uuid_taken(parent, uuid) ? -EEXIST : -ENODEV;
+	/* reserve() refuses once unregistration has begun. */
 	ret = reserve(type, uuid, &mdev);
 	if (ret)
-		return ret;
-	if (!g_rw_lock_reader_trylock(&parent->unreg_sem)) {
-		release(mdev);
-		return -ENODEV;
-	}
+		goto out;
 	ret = add_and_bind(mdev);
 	if (ret) {
-		g_rw_lock_reader_unlock(&parent->unreg_sem);
 		release(mdev);
 		announce_available(parent);
-		return ret;
+		goto out;
 	}
 	emit_mdev(mdev, MDEV_EVENT_MDEV_LINK, NULL);
 	set_remove_file(mdev, true);
@@ -451,9 +467,10 @@ int mdev_device_create(struct mdev_type *type, const uuid_t uuid)
 	mdev->active = true;
 	mdev->complete = true;
 	g_mutex_unlock(&host->lock);
-	g_rw_lock_reader_unlock(&parent->unreg_sem);
 	announce_available(parent);
-	return 0;
+out:
+	g_rw_lock_reader_unlock(&parent->unreg_sem);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -488,6 +505,11 @@ int mdev_device_remove(struct mdev_device *mdev)
 		return -EAGAIN;
 	}
 	mdev->active = false;
+	/* A waiting unregistration makes the kernel's down_read_trylock fail. */
+	if (parent->unregistering) {
+		g_mutex_unlock(&host->lock);
+		return -ENODEV;
+	}
 	g_mutex_unlock(&host->lock);
 	if (!g_rw_lock_reader_trylock(&parent->unreg_sem))
 		return -ENODEV;
