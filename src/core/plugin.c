@@ -67,13 +67,14 @@ static const struct mdevfs_plugin *check_plugin(void *handle, const char *path,
 gboolean mdev_backend_load(struct mdevfs_host *host, const char *spec,
 			   const char *const *dirs, GError **error)
 {
-	g_auto(GStrv) parts = g_strsplit(spec, ":", 2);
-	g_autofree char *path = find_plugin(parts[0], dirs, error);
+	g_auto(GStrv) parts = g_strsplit(spec ? spec : "", ":", 2);
+	g_autofree char *path = NULL;
 	const struct mdevfs_plugin *plugin;
 	struct backend *b;
 	void *handle;
 	int ret;
 
+	path = find_plugin(parts[0] ? parts[0] : "", dirs, error);
 	if (!path)
 		return FALSE;
 	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
