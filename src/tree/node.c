@@ -66,12 +66,22 @@ static void maybe_free(struct node_tree *tree, struct node *node)
 		node_free(tree, node);
 }
 
+static void file_free(gpointer data)
+{
+	struct node_file *file = data;
+
+	g_mutex_clear(&file->lock);
+	g_free(file->shown);
+	g_free(file);
+}
+
 void node_tree_init(struct node_tree *tree)
 {
 	memset(tree, 0, sizeof(*tree));
 	g_mutex_init(&tree->lock);
 	g_cond_init(&tree->drained);
 	tree->inodes = g_hash_table_new(g_int64_hash, g_int64_equal);
+	tree->files = g_hash_table_new_full(NULL, NULL, file_free, NULL);
 	tree->next_ino = ROOT_INO;
 	tree->root = node_new(tree, NODE_DIR, "", 0755);
 	tree->uid = getuid();
@@ -87,6 +97,7 @@ void node_tree_fini(struct node_tree *tree)
 	node_remove(tree, tree->root);
 	g_mutex_unlock(&tree->lock);
 	/* Whatever the kernel still held is gone with the connection. */
+	g_hash_table_destroy(tree->files);
 	g_hash_table_iter_init(&it, tree->inodes);
 	while (g_hash_table_iter_next(&it, NULL, &value)) {
 		struct node *node = value;
@@ -123,11 +134,19 @@ static void queue(uint64_t parent, uint64_t ino, const char *name)
 	g_array_append_val(pending, p);
 }
 
+/*
+ * A name came or went in dir.  Invalidating the entry drops a cached
+ * (negative) dentry; invalidating the directory inode drops its cached
+ * listing and link count, which the entry alone does not when the kernel
+ * never saw the name.
+ */
 static void queue_entry(struct node_tree *tree, struct node *dir,
 			const char *name)
 {
-	if (tree->observer.inval_entry && kernel_knows(tree, dir))
-		queue(dir->ino, 0, name);
+	if (!tree->observer.inval_entry || !kernel_knows(tree, dir))
+		return;
+	queue(dir->ino, 0, name);
+	queue(0, dir->ino, NULL);
 }
 
 void node_changed(struct node_tree *tree, struct node *node)
@@ -147,18 +166,23 @@ void node_tree_unlock(struct node_tree *tree)
 
 	pending = NULL;
 	g_mutex_unlock(&tree->lock);
+	GHashTable *done;
+
 	if (!todo)
 		return;
+	done = g_hash_table_new(g_int64_hash, g_int64_equal);
 	for (guint i = 0; i < todo->len; i++) {
 		struct pending *p = &g_array_index(todo, struct pending, i);
 
 		if (p->parent)
 			tree->observer.inval_entry(tree->observer.data, p->parent,
 						   p->name);
-		else
+		else if (g_hash_table_add(done, &p->ino))
 			tree->observer.inval_inode(tree->observer.data, p->ino);
-		g_free(p->name);
 	}
+	g_hash_table_destroy(done);
+	for (guint i = 0; i < todo->len; i++)
+		g_free(g_array_index(todo, struct pending, i).name);
 	g_array_free(todo, TRUE);
 }
 
@@ -293,8 +317,14 @@ static void remove_subtree(struct node_tree *tree, struct node *node)
 		}
 		node->nsubdirs = 0;
 	}
-	if (node->type == NODE_FILE)
+	if (node->type == NODE_FILE) {
 		drain(tree, node);
+		/* Pages cached for an open fd must go, so its next read fails
+		 * with ENODEV as sysfs does. */
+		if ((node->mode & 0444) && node->nlookup > 0 &&
+		    tree->observer.inval_inode)
+			queue(0, node->ino, NULL);
+	}
 	maybe_free(tree, node);
 }
 
@@ -492,6 +522,7 @@ int node_open(struct node_tree *tree, uint64_t ino, int flags,
 		file->node = node;
 		g_mutex_init(&file->lock);
 		node->handles++;
+		g_hash_table_add(tree->files, file);
 		*out = file;
 	}
 	g_mutex_unlock(&tree->lock);
@@ -516,6 +547,16 @@ static void active_put(struct node_tree *tree, struct node *node)
 	if (--node->active == 0 && node->removed)
 		g_cond_broadcast(&tree->drained);
 	g_mutex_unlock(&tree->lock);
+}
+
+static bool node_alive(struct node_tree *tree, struct node *node)
+{
+	bool alive;
+
+	g_mutex_lock(&tree->lock);
+	alive = !node->removed;
+	g_mutex_unlock(&tree->lock);
+	return alive;
 }
 
 /* Produce the value, as the first read of a sysfs file does. */
@@ -548,6 +589,8 @@ ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
 	g_mutex_lock(&file->lock);
 	if (off == 0 || !file->shown)
 		ret = show(tree, file);
+	else if (!node_alive(tree, file->node))
+		ret = -ENODEV;
 	if (ret >= 0) {
 		size_t from = MIN((size_t)off, file->shown_len);
 
@@ -597,8 +640,6 @@ void node_release(struct node_tree *tree, struct node_file *file)
 	g_mutex_lock(&tree->lock);
 	file->node->handles--;
 	maybe_free(tree, file->node);
+	g_hash_table_remove(tree->files, file);
 	g_mutex_unlock(&tree->lock);
-	g_mutex_clear(&file->lock);
-	g_free(file->shown);
-	g_free(file);
 }

@@ -63,6 +63,7 @@ struct node_tree {
 	GCond drained;
 	struct node *root;
 	GHashTable *inodes;        /* ino -> node */
+	GHashTable *files;         /* open struct node_file, freed at fini */
 	uint64_t next_ino;
 	struct tree_observer observer;
 	uid_t uid;
