@@ -8,6 +8,8 @@
  * tree), then mount, then route invalidations, then serve.
  */
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,7 +132,8 @@ static int serve(struct mdevfs_fs *fs, struct fuse_cmdline_opts *cmd,
 		/* libfuse 3.14 leaves -1 here when -o max_threads is absent. */
 		if (cmd->max_threads > 0 && cmd->max_threads <= 100000)
 			fuse_loop_cfg_set_max_threads(loop, cmd->max_threads);
-		fuse_loop_cfg_set_idle_threads(loop, cmd->max_idle_threads);
+		if (cmd->max_idle_threads != UINT_MAX)
+			fuse_loop_cfg_set_idle_threads(loop, cmd->max_idle_threads);
 		ret = fuse_session_loop_mt(fs->se, loop);
 		fuse_loop_cfg_destroy(loop);
 	}
@@ -141,7 +144,8 @@ out_signals:
 	fuse_remove_signal_handlers(fs->se);
 out_destroy:
 	fuse_session_destroy(fs->se);
-	return ret ? 1 : 0;
+	/* A loop ended by SIGINT/SIGTERM/SIGHUP returns the signal number. */
+	return ret == 0 || ret == SIGINT || ret == SIGTERM || ret == SIGHUP ? 0 : 1;
 }
 
 int main(int argc, char *argv[])
