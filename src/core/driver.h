@@ -25,6 +25,9 @@ int mdev_bind(struct mdev_device *mdev, struct mdev_driver *drv);
 /* Release the bound driver, if any. */
 void mdev_unbind(struct mdev_device *mdev);
 
+/* Add or drop the parent's mdev_attr_groups on mdev (idempotent). */
+void mdev_vendor_groups(struct mdev_device *mdev, bool add);
+
 struct mdev_driver *mdev_find_driver(struct mdevfs_host *host,
 				     const char *name);
 

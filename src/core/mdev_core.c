@@ -384,13 +384,25 @@ static void device_add(struct mdev_device *mdev)
 		set_remove_file(mdev, true);
 }
 
+/*
+ * The parent's mdev_attr_groups: part of the device in older eras, the
+ * bound driver's dev_groups from 6.1 on (so they go away with an unbind).
+ */
+void mdev_vendor_groups(struct mdev_device *mdev, bool add)
+{
+	const struct attribute_group *const *groups =
+		mdev->type->parent->ops->mdev_attr_groups;
+
+	if (!groups || mdev->vendor_groups_added == add)
+		return;
+	mdev->vendor_groups_added = add;
+	emit_mdev(mdev, add ? MDEV_EVENT_GROUPS_ADD : MDEV_EVENT_GROUPS_DEL,
+		  groups);
+}
+
 static void device_del(struct mdev_device *mdev)
 {
-	const struct mdev_parent_ops *ops = mdev->type->parent->ops;
-
-	if (ops->mdev_attr_groups && mdev->vendor_groups_added)
-		emit_mdev(mdev, MDEV_EVENT_GROUPS_DEL, ops->mdev_attr_groups);
-	mdev->vendor_groups_added = false;
+	mdev_vendor_groups(mdev, false);
 	mdev_unbind(mdev);
 	emit_mdev(mdev, MDEV_EVENT_DEVICE_DEL, NULL);
 }
@@ -417,10 +429,8 @@ static int add_and_bind(struct mdev_device *mdev)
 			vendor_remove(mdev);
 		return ret;
 	}
-	if (parent->ops->mdev_attr_groups) {
-		emit_mdev(mdev, MDEV_EVENT_GROUPS_ADD, parent->ops->mdev_attr_groups);
-		mdev->vendor_groups_added = true;
-	}
+	if (!profile->bind_parent_driver)
+		mdev_vendor_groups(mdev, true);
 	return 0;
 }
 

@@ -221,6 +221,8 @@ int mdev_bind(struct mdev_device *mdev, struct mdev_driver *drv)
 		mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_GROUPS_ADD,
 						      .dev = &mdev->dev,
 						      .groups = drv->dev_groups });
+	if (host->profile->bind_parent_driver)
+		mdev_vendor_groups(mdev, true);
 	return 0;
 }
 
@@ -231,6 +233,7 @@ void mdev_unbind(struct mdev_device *mdev)
 
 	if (!drv)
 		return;
+	mdev_vendor_groups(mdev, false);
 	if (drv->dev_groups)
 		mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_GROUPS_DEL,
 						      .dev = &mdev->dev,

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -764,6 +765,45 @@ START_TEST(driver_device_link)
 		 "../../../../devices/virtual/mtty/mtty/%s", u);
 	expect_stat(P(DRVDIR "/%s", u), S_IFLNK | 0777, 0);
 	expect_link(P(DRVDIR "/%s", u), target);
+}
+END_TEST
+
+/* 6.x: unbind releases the driver (its files, link and IOMMU group go);
+ * the device stays and can still be removed. */
+START_TEST(driver_unbind)
+{
+	char u[37];
+
+	make_dev("mtty-2", u);
+	expect_write_ok(P(DRVDIR "/unbind"), u);
+	expect_absent(P(DRVDIR "/%s", u));
+	expect_absent(P(PARENT "/%s/driver", u));
+	expect_absent(P(PARENT "/%s/iommu_group", u));
+	expect_absent(P(PARENT "/%s/vendor", u));
+	expect_absent(P(GROUPS "/0"));
+	expect_content(P(PARENT "/%s/uevent", u), "");
+	expect_link(P(PARENT "/%s/mdev_type", u), "../mdev_supported_types/mtty-2");
+	/* The driver released the ports with the device. */
+	expect_available("mtty-2", 12);
+	ck_assert_int_eq(write_str_errno(P(DRVDIR "/unbind"), u), ENODEV);
+	remove_dev(u);
+	expect_absent(P(BUSDEV "/%s", u));
+}
+END_TEST
+
+/* 6.x: the mdev bus never matches, so bind cannot re-attach. */
+START_TEST(driver_bind_refused)
+{
+	char u[37], upper[37];
+
+	make_dev("mtty-1", u);
+	ck_assert_int_eq(write_str_errno(P(DRVDIR "/bind"), u), ENODEV);
+	expect_write_ok(P(DRVDIR "/unbind"), u);
+	ck_assert_int_eq(write_str_errno(P(DRVDIR "/bind"), u), ENODEV);
+	for (int i = 0; i < 37; i++)
+		upper[i] = (char)toupper((unsigned char)u[i]);
+	ck_assert_int_eq(write_str_errno(P(DRVDIR "/unbind"), upper), ENODEV);
+	ck_assert_int_eq(write_str_errno(P(DRVDIR "/unbind"), "nonsense"), ENODEV);
 }
 END_TEST
 
@@ -1913,6 +1953,7 @@ static Suite *mount_suite(void)
 		T(mdev_subsystem_link), T(mdev_driver_link), T(mdev_iommu_group_link),
 		T(mdev_uevent), T(mdev_power), T(mdev_vendor_attr),
 		T(type_devices_link), T(bus_devices_link), T(driver_device_link),
+		T(driver_unbind), T(driver_bind_refused),
 		T(bus_layout), T(class_mdev_bus_link), T(iommu_groups_initially_empty),
 		T(iommu_group_listing), T(iommu_group_devices_link), T(iommu_group_name),
 		T(iommu_group_type), T(iommu_group_reserved_regions), T(iommu_group_ids),
