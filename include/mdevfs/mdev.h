@@ -99,14 +99,40 @@ int sysfs_emit(char *buf, const char *fmt, ...)
 /* Parent devices                                                      */
 
 /*
- * A class device with no bus and no driver, placed at
- * devices/virtual/<class_name>/<name> like the kernel samples' parents.
- * Returns NULL with errno set on failure.
+ * Where a parent device sits and what it looks like, the way the driver
+ * core would lay it out.  Either bus or class_name is set.
  */
+struct mdevfs_device_desc {
+	const char *name;          /* e.g. "0000:3b:00.0", "matrix", "mtty" */
+	/* Directory below the mount root that holds it, e.g.
+	 * "devices/pci0000:00"; NULL puts a class device under
+	 * devices/virtual/<class_name>. */
+	const char *parent_path;
+	const char *bus;           /* e.g. "pci", "css", "matrix" */
+	const char *class_name;    /* e.g. "mtty" */
+	/* The driver bound to the device, e.g. "nvidia"; it also prefixes
+	 * the type ids (the kernel's dev_driver_string()). */
+	const char *driver;
+	/* Extra uevent variables ("PCI_SLOT_NAME=0000:3b:00.0"), NULL-ended. */
+	const char *const *uevent_vars;
+	/* Attribute groups of the device itself (device_attribute). */
+	const struct attribute_group *const *groups;
+};
+
+/* Returns NULL with errno set (EINVAL, EEXIST) on failure. */
+struct device *mdevfs_device_create(struct mdevfs_host *host,
+				    const struct mdevfs_device_desc *desc);
+/* A class device with no bus and no driver, like the kernel samples'. */
 struct device *mdevfs_class_device_create(struct mdevfs_host *host,
-					   const char *class_name,
-					   const char *name);
+					  const char *class_name,
+					  const char *name);
 void mdevfs_device_destroy(struct device *dev);
+
+/* A symlink `name` in dev's directory pointing at target's directory
+ * (e.g. an SR-IOV physfn/virtfnN pair).  Returns 0 or -EEXIST/-EINVAL. */
+int device_create_link(struct device *dev, const char *name,
+		       struct device *target);
+void device_remove_link(struct device *dev, const char *name);
 
 const char *dev_name(const struct device *dev);
 void dev_set_drvdata(struct device *dev, void *data);

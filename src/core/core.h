@@ -18,7 +18,7 @@
 struct mdev_listener;
 
 enum device_kind {
-	DEVICE_CLASS,  /* a parent: devices/virtual/<class>/<name> */
+	DEVICE_PLAIN,  /* a parent or other device a backend made */
 	DEVICE_MDEV,   /* a mediated device under its parent */
 };
 
@@ -29,10 +29,17 @@ struct device {
 	char *name;
 	char *devpath;        /* below the mount root, e.g. devices/virtual/mtty/mtty */
 	char *subsystem;      /* e.g. class/mtty or bus/mdev */
-	char *class_name;     /* DEVICE_CLASS only */
+	char *bus;            /* NULL for class devices */
+	char *class_name;     /* NULL for bus devices */
+	char *driver;         /* bound driver of a DEVICE_PLAIN, or NULL */
+	char **uevent_vars;   /* extra uevent variables, NULL-terminated */
+	const struct attribute_group *const *groups;
 	void *drvdata;
 	struct mdev_parent *mdev_parent;  /* set while registered as a parent */
 };
+
+/* The kernel's dev_driver_string(): driver, else bus, else class. */
+const char *dev_driver_string(const struct device *dev);
 
 struct mdev_parent {
 	struct device *dev;
@@ -81,6 +88,7 @@ struct mdevfs_host {
 	GCond released;           /* an mdev's VFIO users all closed it */
 	GPtrArray *listeners;
 	GPtrArray *backends;      /* loaded plugins, see plugin.h */
+	GHashTable *claimed;      /* devpaths and bus/class names in use */
 	struct mdev_driver *vfio_mdev;  /* fallback driver of older eras */
 };
 
@@ -97,6 +105,9 @@ int mdev_device_remove(struct mdev_device *mdev);
 /* Tear down a device whose `active` flag the caller cleared (force). */
 void mdev_device_remove_common(struct mdev_device *mdev);
 void device_free_names(struct device *dev);
+/* Reserve dev's path and bus/class name; false if another device has one. */
+bool device_claim_path(struct mdevfs_host *host, struct device *dev);
+void device_release_path(struct mdevfs_host *host, struct device *dev);
 
 /* Look up a live mdev by UUID (NULL if none).  No reference is taken. */
 struct mdev_device *mdev_host_find(struct mdevfs_host *host, const uuid_t uuid);

@@ -23,33 +23,135 @@ int sysfs_emit(char *buf, const char *fmt, ...)
 	return len < MDEVFS_ATTR_BUF_SIZE ? len : MDEVFS_ATTR_BUF_SIZE - 1;
 }
 
-struct device *mdevfs_class_device_create(struct mdevfs_host *host,
-					  const char *class_name,
-					  const char *name)
+static char *subsystem_key(const struct device *dev)
+{
+	return g_strdup_printf("%s/%s", dev->subsystem, dev->name);
+}
+
+bool device_claim_path(struct mdevfs_host *host, struct device *dev)
+{
+	g_autofree char *key = subsystem_key(dev);
+	bool free_;
+
+	g_mutex_lock(&host->lock);
+	free_ = !g_hash_table_contains(host->claimed, dev->devpath) &&
+		!g_hash_table_contains(host->claimed, key);
+	if (free_) {
+		g_hash_table_add(host->claimed, g_strdup(dev->devpath));
+		g_hash_table_add(host->claimed, g_steal_pointer(&key));
+	}
+	g_mutex_unlock(&host->lock);
+	return free_;
+}
+
+void device_release_path(struct mdevfs_host *host, struct device *dev)
+{
+	g_autofree char *key = subsystem_key(dev);
+
+	g_mutex_lock(&host->lock);
+	g_hash_table_remove(host->claimed, dev->devpath);
+	g_hash_table_remove(host->claimed, key);
+	g_mutex_unlock(&host->lock);
+}
+
+static bool valid_name(const char *name)
+{
+	return name && *name && !strchr(name, '/') && strcmp(name, ".") &&
+	       strcmp(name, "..");
+}
+
+static bool valid_path(const char *path)
+{
+	g_auto(GStrv) parts = NULL;
+
+	if (!path || !*path || path[0] == '/')
+		return false;
+	parts = g_strsplit(path, "/", -1);
+	for (char **p = parts; *p; p++)
+		if (!valid_name(*p))
+			return false;
+	return true;
+}
+
+static bool valid_desc(const struct mdevfs_device_desc *desc)
+{
+	if (!desc || !valid_name(desc->name))
+		return false;
+	if (!desc->bus == !desc->class_name)   /* exactly one of them */
+		return false;
+	if ((desc->bus && !valid_name(desc->bus)) ||
+	    (desc->class_name && !valid_name(desc->class_name)) ||
+	    (desc->driver && !valid_name(desc->driver)))
+		return false;
+	/* Only class devices have a default place. */
+	if (desc->parent_path ? !valid_path(desc->parent_path) : !desc->class_name)
+		return false;
+	return !desc->driver || desc->bus;   /* drivers bind to bus devices */
+}
+
+struct device *mdevfs_device_create(struct mdevfs_host *host,
+				    const struct mdevfs_device_desc *desc)
 {
 	struct device *dev;
 
-	if (!host || !class_name || !name || !*class_name || !*name ||
-	    strchr(class_name, '/') || strchr(name, '/')) {
+	if (!host || !valid_desc(desc)) {
 		errno = EINVAL;
 		return NULL;
 	}
 	dev = g_new0(struct device, 1);
 	dev->host = host;
-	dev->kind = DEVICE_CLASS;
-	dev->name = g_strdup(name);
-	dev->class_name = g_strdup(class_name);
-	dev->devpath = g_strdup_printf("devices/virtual/%s/%s", class_name, name);
-	dev->subsystem = g_strdup_printf("class/%s", class_name);
+	dev->kind = DEVICE_PLAIN;
+	dev->name = g_strdup(desc->name);
+	dev->bus = g_strdup(desc->bus);
+	dev->class_name = g_strdup(desc->class_name);
+	dev->driver = g_strdup(desc->driver);
+	dev->uevent_vars = g_strdupv((char **)desc->uevent_vars);
+	dev->groups = desc->groups;
+	if (desc->parent_path)
+		dev->devpath = g_strdup_printf("%s/%s", desc->parent_path, desc->name);
+	else
+		dev->devpath = g_strdup_printf("devices/virtual/%s/%s",
+					       desc->class_name, desc->name);
+	dev->subsystem = desc->bus ? g_strdup_printf("bus/%s", desc->bus) :
+				     g_strdup_printf("class/%s", desc->class_name);
+	if (!device_claim_path(host, dev)) {
+		device_free_names(dev);
+		g_free(dev);
+		errno = EEXIST;
+		return NULL;
+	}
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_ADD,
 					      .dev = dev });
 	return dev;
 }
 
+struct device *mdevfs_class_device_create(struct mdevfs_host *host,
+					  const char *class_name,
+					  const char *name)
+{
+	const struct mdevfs_device_desc desc = {
+		.name = name, .class_name = class_name,
+	};
+
+	return mdevfs_device_create(host, &desc);
+}
+
+const char *dev_driver_string(const struct device *dev)
+{
+	if (dev->driver)
+		return dev->driver;
+	if (dev->bus)
+		return dev->bus;
+	return dev->class_name ? dev->class_name : "";
+}
+
 void device_free_names(struct device *dev)
 {
 	g_free(dev->name);
+	g_free(dev->bus);
 	g_free(dev->class_name);
+	g_free(dev->driver);
+	g_strfreev(dev->uevent_vars);
 	g_free(dev->devpath);
 	g_free(dev->subsystem);
 }
@@ -62,8 +164,27 @@ void mdevfs_device_destroy(struct device *dev)
 		mdev_unregister_device(dev);
 	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_DEL,
 						   .dev = dev });
+	device_release_path(dev->host, dev);
 	device_free_names(dev);
 	g_free(dev);
+}
+
+int device_create_link(struct device *dev, const char *name,
+		       struct device *target)
+{
+	if (!dev || !target || !valid_name(name) || dev->host != target->host)
+		return -EINVAL;
+	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_LINK_ADD,
+						   .dev = dev, .attr = name,
+						   .target = target });
+	return 0;
+}
+
+void device_remove_link(struct device *dev, const char *name)
+{
+	if (dev && valid_name(name))
+		mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_LINK_DEL,
+							   .dev = dev, .attr = name });
 }
 
 const char *dev_name(const struct device *dev)
@@ -92,14 +213,23 @@ void dev_sysfs_notify(struct device *dev, const char *group, const char *attr)
 static ssize_t uevent_show(struct device *dev,
 			   const struct device_attribute *attr, char *buf)
 {
+	GString *text = g_string_new(NULL);
+	const char *driver = dev->driver;
+	ssize_t len;
+
 	(void)attr;
 	if (dev->kind == DEVICE_MDEV) {
 		struct mdev_device *mdev = mdev_from_dev(dev);
 
-		if (mdev->driver)
-			return sysfs_emit(buf, "DRIVER=%s\n", mdev->driver->name);
+		driver = mdev->driver ? mdev->driver->name : NULL;
 	}
-	return 0;
+	if (driver)
+		g_string_append_printf(text, "DRIVER=%s\n", driver);
+	for (char **v = dev->uevent_vars; v && *v; v++)
+		g_string_append_printf(text, "%s\n", *v);
+	len = sysfs_emit(buf, "%s", text->str);
+	g_string_free(text, TRUE);
+	return len;
 }
 
 /* Writing an action name to a uevent file asks for a synthetic event. */

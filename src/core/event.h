@@ -28,6 +28,8 @@ enum mdev_event_type {
 	MDEV_EVENT_MDEV_UNLINK,
 	MDEV_EVENT_AVAILABLE,       /* parent: available_instances may differ */
 	MDEV_EVENT_ATTR_CHANGED,    /* dev, group, attr: a value changed */
+	MDEV_EVENT_LINK_ADD,        /* dev, attr = link name, target */
+	MDEV_EVENT_LINK_DEL,        /* dev, attr = link name */
 };
 
 struct mdev_event {
@@ -39,7 +41,8 @@ struct mdev_event {
 	struct driver_entry *entry;  /* DRIVER_ADD/DEL: owner of its files */
 	const struct attribute_group *const *groups;
 	const char *group;          /* ATTR_CHANGED: group name or NULL */
-	const char *attr;           /* ATTR_CHANGED: file name */
+	const char *attr;           /* ATTR_CHANGED: file name; LINK_*: name */
+	struct device *target;      /* LINK_ADD */
 };
 
 struct mdev_listener {

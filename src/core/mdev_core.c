@@ -40,6 +40,7 @@ struct mdevfs_host *mdev_host_new(const struct mdev_profile *profile)
 	host->parents = g_ptr_array_new();
 	host->iommu_groups = g_ptr_array_new();
 	host->listeners = g_ptr_array_new();
+	host->claimed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	mdev_drivers_init(host);
 	return host;
 }
@@ -56,6 +57,7 @@ void mdev_host_free(struct mdevfs_host *host)
 	}
 	mdev_drivers_fini(host);
 	g_ptr_array_free(host->listeners, TRUE);
+	g_hash_table_destroy(host->claimed);
 	g_ptr_array_free(host->iommu_groups, TRUE);
 	g_ptr_array_free(host->parents, TRUE);
 	g_hash_table_destroy(host->mdevs);
@@ -103,8 +105,8 @@ static void add_types(struct mdev_parent *parent)
 		type->parent = parent;
 		type->index = (int)i;
 		type->group = groups[i];
-		/* The prefix is dev_driver_string(): a class device's class. */
-		type->id = g_strdup_printf("%s-%s", parent->dev->class_name,
+		type->id = g_strdup_printf("%s-%s",
+					   dev_driver_string(parent->dev),
 					   groups[i]->name);
 		parent->types[i] = type;
 	}
@@ -126,7 +128,7 @@ int mdev_register_device(struct device *dev, const struct mdev_parent_ops *ops)
 	struct mdev_parent *parent;
 	int ret;
 
-	if (!dev || dev->kind != DEVICE_CLASS)
+	if (!dev || dev->kind != DEVICE_PLAIN)
 		return -EINVAL;
 	host = dev->host;
 	ret = check_parent_ops(host, ops);
@@ -304,6 +306,7 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 	mdev->dev.name = g_strdup(name);
 	mdev->dev.devpath = g_strdup_printf("%s/%s", parent->dev->devpath, name);
 	mdev->dev.subsystem = g_strdup("bus/mdev");
+	mdev->dev.bus = g_strdup("mdev");
 	g_hash_table_insert(host->mdevs, mdev->uuid, mdev);
 	parent->devices = g_list_prepend(parent->devices, mdev);
 	g_mutex_unlock(&host->lock);

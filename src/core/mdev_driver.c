@@ -12,22 +12,29 @@
 #include "iommu.h"
 
 /*
- * A parent without its own mdev_driver still binds to a driver named after
- * its driver string, as the samples' parents do; its probe and remove are
- * the parent's create and remove.
+ * A driver without probe/remove (the one the core makes for a parent that
+ * names none, or a backend's that only names itself) runs the parent's
+ * create/remove in their place, as the samples' drivers do from 6.1 on.
  */
-static int synthetic_probe(struct mdev_device *mdev)
+static int driver_probe(struct mdev_driver *drv, struct mdev_device *mdev)
 {
 	const struct mdev_parent_ops *ops = mdev->type->parent->ops;
+	int ret;
 
-	return ops->create ? ops->create(mdev) : 0;
+	if (drv->probe)
+		ret = drv->probe(mdev);
+	else
+		ret = ops->create ? ops->create(mdev) : 0;
+	return ret > 0 ? -ret : ret;
 }
 
-static void synthetic_remove(struct mdev_device *mdev)
+static void driver_remove(struct mdev_driver *drv, struct mdev_device *mdev)
 {
 	const struct mdev_parent_ops *ops = mdev->type->parent->ops;
 
-	if (ops->remove)
+	if (drv->remove)
+		drv->remove(mdev);
+	else if (drv != mdev->dev.host->vfio_mdev && ops->remove)
 		ops->remove(mdev);
 }
 
@@ -153,7 +160,7 @@ struct mdev_driver *mdev_parent_driver_get(struct mdev_parent *parent)
 {
 	struct mdevfs_host *host = parent->dev->host;
 	struct mdev_driver *own = parent->ops->device_driver;
-	const char *name = own ? own->name : parent->dev->class_name;
+	const char *name = own ? own->name : dev_driver_string(parent->dev);
 	struct driver_entry *e;
 	bool added = false;
 
@@ -169,8 +176,6 @@ struct mdev_driver *mdev_parent_driver_get(struct mdev_parent *parent)
 		if (!drv) {
 			drv = g_new0(struct mdev_driver, 1);
 			drv->name = g_strdup(name);
-			drv->probe = synthetic_probe;
-			drv->remove = synthetic_remove;
 		}
 		e = add_entry(host, drv);
 		e->synthetic = !own;
@@ -208,10 +213,10 @@ void mdev_parent_driver_put(struct mdev_parent *parent)
 int mdev_bind(struct mdev_device *mdev, struct mdev_driver *drv)
 {
 	struct mdevfs_host *host = mdev->dev.host;
-	int ret = drv->probe ? drv->probe(mdev) : 0;
+	int ret = driver_probe(drv, mdev);
 
 	if (ret)
-		return ret > 0 ? -ret : ret;
+		return ret;
 	mdev->group = iommu_group_alloc(host, mdev);
 	mdev->driver = drv;
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_BIND,
@@ -243,8 +248,7 @@ void mdev_unbind(struct mdev_device *mdev)
 	while (mdev->open_count > 0)
 		g_cond_wait(&host->released, &host->lock);
 	g_mutex_unlock(&host->lock);
-	if (drv->remove)
-		drv->remove(mdev);
+	driver_remove(drv, mdev);
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_UNBIND,
 					      .mdev = mdev, .dev = &mdev->dev,
 					      .driver = drv });

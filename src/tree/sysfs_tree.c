@@ -70,37 +70,65 @@ static struct node *bus_dir(struct sysfs_tree *tree, const char *sub)
 /* ------------------------------------------------------------------ */
 /* Devices                                                             */
 
+static char *driver_path(const struct device *dev)
+{
+	return g_strdup_printf("bus/%s/drivers/%s", dev->bus, dev->driver);
+}
+
+/* Where the subsystem lists the device: bus/<bus>/devices or class/<c>. */
+static char *subsystem_list(const struct device *dev)
+{
+	return dev->bus ? g_strdup_printf("bus/%s/devices", dev->bus)
+			: g_strdup(dev->subsystem);
+}
+
 static void device_added(struct sysfs_tree *tree, struct device *dev)
 {
 	struct node *dir = node_dir_path(&tree->nodes, dev->devpath);
+	g_autofree char *list = subsystem_list(dev);
 
 	g_hash_table_insert(tree->dirs, dev, dir);
 	add_groups(tree, dir, device_core_groups, ATTR_OF_DEVICE, dev);
 	node_link(&tree->nodes, dir, "subsystem", dev->subsystem);
-	if (dev->kind == DEVICE_MDEV)
-		node_link(&tree->nodes, bus_dir(tree, "devices"), dev->name,
-			  dev->devpath);
-	else
-		node_link(&tree->nodes, node_dir_path(&tree->nodes, dev->subsystem),
+	node_link(&tree->nodes, node_dir_path(&tree->nodes, list), dev->name,
+		  dev->devpath);
+	if (dev->kind == DEVICE_PLAIN && dev->driver) {
+		g_autofree char *drv = driver_path(dev);
+
+		node_link(&tree->nodes, dir, "driver", drv);
+		node_link(&tree->nodes, node_dir_path(&tree->nodes, drv),
 			  dev->name, dev->devpath);
+	}
+	add_groups(tree, dir, dev->groups, ATTR_OF_DEVICE, dev);
 }
 
 static void device_deleted(struct sysfs_tree *tree, struct device *dev)
 {
-	if (dev->kind == DEVICE_MDEV) {
-		remove_child(tree, bus_dir(tree, "devices"), dev->name);
-	} else {
-		remove_child(tree, node_dir_path(&tree->nodes, dev->subsystem),
-			     dev->name);
-		remove_if_empty(tree, dev->subsystem);
+	g_autofree char *list = subsystem_list(dev);
+	g_autofree char *parent_dir = g_path_get_dirname(dev->devpath);
+
+	if (dev->kind == DEVICE_PLAIN && dev->driver) {
+		g_autofree char *drv = driver_path(dev);
+
+		remove_child(tree, node_dir_path(&tree->nodes, drv), dev->name);
+		remove_if_empty(tree, drv);
 	}
+	remove_child(tree, node_dir_path(&tree->nodes, list), dev->name);
 	node_remove(&tree->nodes, dir_of(tree, dev));
 	g_hash_table_remove(tree->dirs, dev);
-	if (dev->kind == DEVICE_CLASS) {
-		g_autofree char *glue = g_path_get_dirname(dev->devpath);
-
-		remove_if_empty(tree, glue);
+	if (dev->kind == DEVICE_PLAIN) {
+		/* Directories the driver core made on demand go when empty. */
+		remove_if_empty(tree, parent_dir);
+		remove_if_empty(tree, dev->subsystem);
 	}
+}
+
+static void link_added(struct sysfs_tree *tree, const struct mdev_event *ev)
+{
+	struct node *dir = dir_of(tree, ev->dev);
+
+	if (dir && dir_of(tree, ev->target))
+		node_link(&tree->nodes, dir, ev->attr, ev->target->devpath);
 }
 
 /* ------------------------------------------------------------------ */
@@ -291,6 +319,12 @@ static void on_event(void *data, const struct mdev_event *ev)
 		break;
 	case MDEV_EVENT_ATTR_CHANGED:
 		attr_changed(tree, ev);
+		break;
+	case MDEV_EVENT_LINK_ADD:
+		link_added(tree, ev);
+		break;
+	case MDEV_EVENT_LINK_DEL:
+		remove_child(tree, dir_of(tree, ev->dev), ev->attr);
 		break;
 	}
 	node_tree_unlock(&tree->nodes);
