@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+#include "backend_test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin.h"
+
+void bt_start(struct bt *bt, const char *profile)
+{
+	const struct mdev_profile *p = NULL;
+
+	if (profile) {
+		p = mdev_profile_find(profile);
+		ck_assert_msg(p, "no profile %s", profile);
+	}
+	bt->host = mdev_host_new(p);
+	bt->tree = sysfs_tree_new(bt->host);
+}
+
+char *bt_try_load(struct bt *bt, const char *spec)
+{
+	const char *const dirs[] = { BACKEND_DIR, NULL };
+	GError *error = NULL;
+	char *msg;
+
+	if (mdev_backend_load(bt->host, spec, dirs, &error))
+		return NULL;
+	msg = g_strdup(error->message);
+	g_error_free(error);
+	return msg;
+}
+
+void bt_load(struct bt *bt, const char *spec)
+{
+	char *msg = bt_try_load(bt, spec);
+
+	ck_assert_msg(!msg, "loading %s: %s", spec, msg);
+}
+
+void bt_stop(struct bt *bt)
+{
+	mdev_backends_unload(bt->host);
+	sysfs_tree_free(bt->tree);
+	mdev_host_free(bt->host);
+}
+
+/*
+ * Walk path from the root with FUSE lookups, following symlinks met on the
+ * way (not a final one); 0 if missing.
+ */
+static uint64_t walk(struct bt *bt, const char *path, struct stat *st)
+{
+	GQueue todo = G_QUEUE_INIT;     /* components still to walk */
+	GPtrArray *at = g_ptr_array_new();  /* inodes of the dirs walked */
+	gchar **parts = g_strsplit(path, "/", -1);
+	uint64_t ino = 1;
+	int hops = 0;
+
+	for (gchar **p = parts; *p; p++)
+		if (**p)
+			g_queue_push_tail(&todo, g_strdup(*p));
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFDIR;
+	while (ino && !g_queue_is_empty(&todo)) {
+		char *name = g_queue_pop_head(&todo);
+
+		if (strcmp(name, "..") == 0) {
+			ino = at->len ? (uint64_t)(uintptr_t)g_ptr_array_steal_index(
+						at, at->len - 1) : 1;
+		} else if (node_lookup(&bt->tree->nodes, ino, name, st)) {
+			ino = 0;
+		} else if (S_ISLNK(st->st_mode) && !g_queue_is_empty(&todo)) {
+			char *target = NULL;
+			gchar **tparts;
+
+			if (++hops > 40 ||
+			    node_readlink(&bt->tree->nodes, st->st_ino, &target))
+				ino = 0;
+			tparts = g_strsplit(target ? target : "", "/", -1);
+			for (guint i = g_strv_length(tparts); i > 0; i--)
+				if (*tparts[i - 1])
+					g_queue_push_head(&todo, g_strdup(tparts[i - 1]));
+			g_strfreev(tparts);
+			g_free(target);
+		} else {
+			g_ptr_array_add(at, (gpointer)(uintptr_t)ino);
+			ino = st->st_ino;
+		}
+		g_free(name);
+	}
+	g_queue_clear_full(&todo, g_free);
+	g_ptr_array_free(at, TRUE);
+	g_strfreev(parts);
+	return ino;
+}
+
+bool bt_exists(struct bt *bt, const char *path)
+{
+	struct stat st;
+
+	return walk(bt, path, &st) != 0;
+}
+
+unsigned int bt_mode(struct bt *bt, const char *path)
+{
+	struct stat st;
+
+	return walk(bt, path, &st) ? st.st_mode : 0;
+}
+
+char *bt_read(struct bt *bt, const char *path, int *err)
+{
+	struct stat st;
+	uint64_t ino = walk(bt, path, &st);
+	struct node_file *file;
+	char buf[4096];
+	ssize_t len;
+	int ret;
+
+	if (!ino) {
+		*err = ENOENT;
+		return NULL;
+	}
+	ret = node_open(&bt->tree->nodes, ino, O_RDONLY, &file);
+	if (ret) {
+		*err = -ret;
+		return NULL;
+	}
+	len = node_read(&bt->tree->nodes, file, buf, sizeof(buf), 0);
+	node_release(&bt->tree->nodes, file);
+	if (len < 0) {
+		*err = (int)-len;
+		return NULL;
+	}
+	return g_strndup(buf, (size_t)len);
+}
+
+int bt_write(struct bt *bt, const char *path, const char *text)
+{
+	struct stat st;
+	uint64_t ino = walk(bt, path, &st);
+	struct node_file *file;
+	ssize_t len;
+	int ret;
+
+	if (!ino)
+		return ENOENT;
+	ret = node_open(&bt->tree->nodes, ino, O_WRONLY, &file);
+	if (ret)
+		return -ret;
+	len = node_write(&bt->tree->nodes, file, text, strlen(text));
+	node_release(&bt->tree->nodes, file);
+	return len < 0 ? (int)-len : 0;
+}
+
+char *bt_readlink(struct bt *bt, const char *path)
+{
+	struct stat st;
+	uint64_t ino = walk(bt, path, &st);
+	char *target = NULL;
+
+	if (!ino || node_readlink(&bt->tree->nodes, ino, &target))
+		return NULL;
+	return target;
+}
+
+static bool collect(void *ctx, const char *name, uint64_t ino, mode_t type,
+		    off_t next_off)
+{
+	(void)ino;
+	(void)type;
+	(void)next_off;
+	if (strcmp(name, ".") && strcmp(name, ".."))
+		g_ptr_array_add(ctx, g_strdup(name));
+	return true;
+}
+
+static gint by_name(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *bt_list(struct bt *bt, const char *path)
+{
+	struct stat st;
+	uint64_t ino = walk(bt, path, &st);
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	char *joined;
+
+	if (ino)
+		node_readdir(&bt->tree->nodes, ino, 0, collect, names);
+	g_ptr_array_sort(names, by_name);
+	g_ptr_array_add(names, NULL);
+	joined = g_strjoinv(" ", (char **)names->pdata);
+	g_ptr_array_free(names, TRUE);
+	return joined;
+}
+
+int bt_run(Suite *suite)
+{
+	SRunner *runner = srunner_create(suite);
+	int failed;
+
+	srunner_run_all(runner, CK_NORMAL);
+	failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
