@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The sysfs tree with mtty loaded, driven through the node API the FUSE
+ * layer uses: layout, modes and sizes (kernel.md 2.1), link targets (2.1,
+ * 2.9), create/remove writes (3.1, 3.2, 3.5) and readdir offsets.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plugin.h"
+#include "sysfs_tree.h"
+#include "testutil.h"
+
+#define ROOT_INO 1
+#define MTTY "devices/virtual/mtty/mtty"
+#define TYPES MTTY "/mdev_supported_types"
+#define TYPE1 TYPES "/mtty-1"
+#define TYPE2 TYPES "/mtty-2"
+#define U1 "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001"
+#define U1_UPPER "83B8F4F2-509F-382F-3C1E-E6BFE0FA1001"
+#define U2 "83b8f4f2-509f-382f-3c1e-e6bfe0fa1002"
+#define U3 "83b8f4f2-509f-382f-3c1e-e6bfe0fa1003"
+
+static struct mdevfs_host *h;
+static struct sysfs_tree *t;
+static struct node_tree *nt;
+
+static void setup(void)
+{
+	GError *err = NULL;
+
+	h = mdev_host_new(NULL);
+	t = sysfs_tree_new(h);
+	nt = &t->nodes;
+	if (!mdev_backend_load(h, MTTY_PATH, NULL, &err))
+		ck_abort_msg("loading mtty: %s", err->message);
+}
+
+static void teardown(void)
+{
+	mdev_backends_unload(h);
+	sysfs_tree_free(t);
+	mdev_host_free(h);
+	h = NULL;
+	t = NULL;
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+/* Look a path up component by component from the root, as FUSE does. */
+static int walk(const char *path, struct stat *st)
+{
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+	uint64_t ino = ROOT_INO;
+	int ret = node_getattr(nt, ino, st);
+
+	for (char **p = parts; *p && !ret; p++) {
+		if (!**p)
+			continue;
+		ret = node_lookup(nt, ino, *p, st);
+		if (!ret)
+			ino = st->st_ino;
+	}
+	return ret;
+}
+
+static uint64_t ino_of(const char *path)
+{
+	struct stat st;
+	int ret = walk(path, &st);
+
+	ck_assert_msg(ret == 0, "lookup of %s: %d", path, ret);
+	return st.st_ino;
+}
+
+static void assert_absent(const char *path)
+{
+	struct stat st;
+	int ret = walk(path, &st);
+
+	ck_assert_msg(ret == -ENOENT, "lookup of %s: %d, want -ENOENT", path, ret);
+}
+
+static void assert_node(const char *path, mode_t fmt, mode_t perm, off_t size)
+{
+	struct stat st, again;
+
+	ck_assert_msg(walk(path, &st) == 0, "%s is missing", path);
+	ck_assert_msg((st.st_mode & S_IFMT) == fmt, "%s: type %o, want %o",
+		      path, st.st_mode & S_IFMT, fmt);
+	ck_assert_msg((st.st_mode & 07777) == perm, "%s: mode %o, want %o",
+		      path, st.st_mode & 07777, perm);
+	ck_assert_msg(st.st_size == size, "%s: size %jd, want %jd", path,
+		      (intmax_t)st.st_size, (intmax_t)size);
+	ck_assert_int_eq(node_getattr(nt, st.st_ino, &again), 0);
+	ck_assert_int_eq(again.st_mode, st.st_mode);
+	ck_assert_int_eq(again.st_ino, st.st_ino);
+}
+
+static void assert_file(const char *path, mode_t perm)
+{
+	assert_node(path, S_IFREG, perm, 4096);
+}
+
+static void assert_dir(const char *path)
+{
+	assert_node(path, S_IFDIR, 0755, 0);
+}
+
+static void assert_nlink(const char *path, nlink_t n)
+{
+	struct stat st;
+
+	ck_assert_int_eq(walk(path, &st), 0);
+	ck_assert_msg(st.st_nlink == n, "%s: nlink %ju, want %ju", path,
+		      (uintmax_t)st.st_nlink, (uintmax_t)n);
+}
+
+static void assert_link(const char *path, const char *target)
+{
+	char *text = NULL;
+
+	assert_node(path, S_IFLNK, 0777, 0);
+	ck_assert_int_eq(node_readlink(nt, ino_of(path), &text), 0);
+	ck_assert_msg(strcmp(text, target) == 0, "%s -> '%s', want '%s'",
+		      path, text, target);
+	g_free(text);
+}
+
+static struct node_file *open_path(const char *path, int flags)
+{
+	struct node_file *file = NULL;
+	int ret = node_open(nt, ino_of(path), flags, &file);
+
+	ck_assert_msg(ret == 0, "open %s: %d", path, ret);
+	return file;
+}
+
+static int open_error(const char *path, int flags)
+{
+	struct node_file *file = NULL;
+	int ret = node_open(nt, ino_of(path), flags, &file);
+
+	if (!ret)
+		node_release(nt, file);
+	return ret;
+}
+
+/* Read a file from offset 0; the result or a negative errno in *ret. */
+static char *read_path(const char *path, ssize_t *ret)
+{
+	struct node_file *file = open_path(path, O_RDONLY);
+	char buf[4096];
+
+	*ret = node_read(nt, file, buf, sizeof(buf), 0);
+	node_release(nt, file);
+	return *ret >= 0 ? g_strndup(buf, (size_t)*ret) : NULL;
+}
+
+static void assert_reads(const char *path, const char *want)
+{
+	ssize_t ret;
+	g_autofree char *got = read_path(path, &ret);
+
+	ck_assert_msg(got != NULL, "read %s: %zd", path, ret);
+	ck_assert_msg(strcmp(got, want) == 0, "%s reads '%s', want '%s'", path,
+		      got, want);
+	ck_assert_int_eq(ret, (ssize_t)strlen(want));
+}
+
+static ssize_t write_bytes(const char *path, const void *buf, size_t len)
+{
+	struct node_file *file = open_path(path, O_WRONLY);
+	ssize_t ret = node_write(nt, file, buf, len);
+
+	node_release(nt, file);
+	return ret;
+}
+
+static ssize_t write_str(const char *path, const char *text)
+{
+	return write_bytes(path, text, strlen(text));
+}
+
+static void create_u(const char *type_dir, const char *uuid)
+{
+	g_autofree char *create = g_strdup_printf("%s/create", type_dir);
+	g_autofree char *line = g_strdup_printf("%s\n", uuid);
+
+	ck_assert_int_eq(write_str(create, line), 37);
+}
+
+static void remove_u(const char *uuid)
+{
+	g_autofree char *path = g_strdup_printf(MTTY "/%s/remove", uuid);
+
+	ck_assert_int_eq(write_str(path, "1"), 1);
+}
+
+/* ---- layout ------------------------------------------------------------ */
+
+START_TEST(skeleton)
+{
+	assert_dir("bus");
+	assert_dir("bus/mdev");
+	assert_dir("bus/mdev/devices");
+	assert_dir("bus/mdev/drivers");
+	assert_file("bus/mdev/drivers_autoprobe", 0644);
+	assert_file("bus/mdev/drivers_probe", 0200);
+	assert_file("bus/mdev/uevent", 0200);
+	assert_reads("bus/mdev/drivers_autoprobe", "1\n");
+	assert_dir("class/mdev_bus");
+	assert_dir("kernel/iommu_groups");
+	/* Era E: only the vendor's driver, no vfio_mdev. */
+	assert_dir("bus/mdev/drivers/mtty");
+	assert_file("bus/mdev/drivers/mtty/bind", 0200);
+	assert_file("bus/mdev/drivers/mtty/unbind", 0200);
+	assert_file("bus/mdev/drivers/mtty/uevent", 0200);
+	assert_absent("bus/mdev/drivers/vfio_mdev");
+}
+END_TEST
+
+START_TEST(parent_layout)
+{
+	assert_dir(MTTY);
+	assert_dir(TYPES);
+	assert_nlink(TYPES, 4);
+	assert_file(MTTY "/uevent", 0644);
+	assert_dir(MTTY "/power");
+	assert_link(MTTY "/subsystem", "../../../../class/mtty");
+	assert_link("class/mtty/mtty", "../../devices/virtual/mtty/mtty");
+	assert_link("class/mdev_bus/mtty", "../../devices/virtual/mtty/mtty");
+	/* Era E shows no parent vendor groups. */
+	assert_absent(MTTY "/mtty_dev");
+}
+END_TEST
+
+START_TEST(type_dir_layout)
+{
+	static const char *const dirs[] = { TYPE1, TYPE2 };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(dirs); i++) {
+		g_autofree char *create = g_strdup_printf("%s/create", dirs[i]);
+		g_autofree char *avail = g_strdup_printf("%s/available_instances",
+							 dirs[i]);
+		g_autofree char *api = g_strdup_printf("%s/device_api", dirs[i]);
+		g_autofree char *name = g_strdup_printf("%s/name", dirs[i]);
+		g_autofree char *devs = g_strdup_printf("%s/devices", dirs[i]);
+		g_autofree char *desc = g_strdup_printf("%s/description", dirs[i]);
+
+		assert_dir(dirs[i]);
+		assert_nlink(dirs[i], 3);
+		assert_file(create, 0200);
+		assert_file(avail, 0444);
+		assert_file(api, 0444);
+		assert_file(name, 0444);
+		assert_dir(devs);
+		assert_nlink(devs, 2);
+		assert_absent(desc);
+		assert_reads(api, "vfio-pci\n");
+	}
+	assert_reads(TYPE1 "/name", "Single port serial\n");
+	assert_reads(TYPE2 "/name", "Dual port serial\n");
+	assert_reads(TYPE1 "/available_instances", "24\n");
+	assert_reads(TYPE2 "/available_instances", "12\n");
+}
+END_TEST
+
+START_TEST(open_checks_mode_bits)
+{
+	ck_assert_int_eq(open_error(TYPE2 "/create", O_RDONLY), -EACCES);
+	ck_assert_int_eq(open_error(TYPE2 "/create", O_RDWR), -EACCES);
+	ck_assert_int_eq(open_error(TYPE2 "/create", O_WRONLY), 0);
+	ck_assert_int_eq(open_error(TYPE2 "/available_instances", O_WRONLY),
+			 -EACCES);
+	ck_assert_int_eq(open_error(TYPE2 "/available_instances", O_RDWR),
+			 -EACCES);
+	ck_assert_int_eq(open_error(TYPE2 "/available_instances", O_RDONLY), 0);
+	ck_assert_int_eq(open_error(TYPE2 "/name", O_WRONLY), -EACCES);
+	ck_assert_int_eq(open_error(MTTY "/uevent", O_RDWR), 0);
+	ck_assert_int_eq(open_error(TYPE2, O_RDONLY), -EISDIR);
+}
+END_TEST
+
+/* Reads past offset 0 come from the value produced at offset 0. */
+START_TEST(read_offsets)
+{
+	struct node_file *file = open_path(TYPE2 "/available_instances", O_RDONLY);
+	char buf[16];
+
+	ck_assert_int_eq(node_read(nt, file, buf, 2, 0), 2);
+	ck_assert_mem_eq(buf, "12", 2);
+	ck_assert_int_eq(node_read(nt, file, buf, sizeof(buf), 2), 1);
+	ck_assert_int_eq(buf[0], '\n');
+	ck_assert_int_eq(node_read(nt, file, buf, sizeof(buf), 3), 0);
+	ck_assert_int_eq(node_read(nt, file, buf, sizeof(buf), 100), 0);
+
+	/* A create in between shows at the next read from offset 0. */
+	create_u(TYPE2, U1);
+	ck_assert_int_eq(node_read(nt, file, buf, sizeof(buf), 1), 2);
+	ck_assert_mem_eq(buf, "2\n", 2);
+	ck_assert_int_eq(node_read(nt, file, buf, sizeof(buf), 0), 3);
+	ck_assert_mem_eq(buf, "11\n", 3);
+	node_release(nt, file);
+}
+END_TEST
+
+/* ---- create ---------------------------------------------------------------- */
+
+START_TEST(create_write_return_values)
+{
+	ck_assert_int_eq(write_str(TYPE2 "/create", U1 "\n"), 37);
+	ck_assert_int_eq(write_str(TYPE1 "/create", U2), 36);
+	ck_assert_uint_eq(mdev_host_device_count(h), 2);
+	assert_reads(TYPE1 "/available_instances", "21\n");
+	assert_reads(TYPE2 "/available_instances", "10\n");
+}
+END_TEST
+
+START_TEST(created_device_layout)
+{
+	create_u(TYPE2, U1);
+
+	assert_dir(MTTY "/" U1);
+	assert_file(MTTY "/" U1 "/remove", 0200);
+	assert_file(MTTY "/" U1 "/uevent", 0644);
+	assert_dir(MTTY "/" U1 "/power");
+	assert_dir(MTTY "/" U1 "/vendor");
+	assert_file(MTTY "/" U1 "/vendor/sample_mdev_dev", 0444);
+	assert_reads(MTTY "/" U1 "/uevent", "DRIVER=mtty\n");
+	assert_reads(MTTY "/" U1 "/vendor/sample_mdev_dev",
+		     "This is MDEV " U1 "\n");
+	assert_reads(TYPE1 "/available_instances", "22\n");
+	assert_reads(TYPE2 "/available_instances", "11\n");
+	ck_assert_int_eq(open_error(MTTY "/" U1 "/remove", O_RDONLY), -EACCES);
+}
+END_TEST
+
+START_TEST(created_device_links)
+{
+	create_u(TYPE2, U1);
+
+	assert_link("bus/mdev/devices/" U1,
+		    "../../../devices/virtual/mtty/mtty/" U1);
+	assert_link(MTTY "/" U1 "/mdev_type", "../mdev_supported_types/mtty-2");
+	assert_link(MTTY "/" U1 "/subsystem", "../../../../../bus/mdev");
+	assert_link(MTTY "/" U1 "/driver",
+		    "../../../../../bus/mdev/drivers/mtty");
+	assert_link(MTTY "/" U1 "/iommu_group",
+		    "../../../../../kernel/iommu_groups/0");
+	assert_link("kernel/iommu_groups/0/devices/" U1,
+		    "../../../../devices/virtual/mtty/mtty/" U1);
+	assert_link("bus/mdev/drivers/mtty/" U1,
+		    "../../../../devices/virtual/mtty/mtty/" U1);
+	assert_link(TYPE2 "/devices/" U1, "../../../" U1);
+	assert_absent(TYPE1 "/devices/" U1);
+	assert_link("class/mdev_bus/mtty", "../../devices/virtual/mtty/mtty");
+}
+END_TEST
+
+START_TEST(iommu_group_files)
+{
+	create_u(TYPE2, U1);
+
+	assert_dir("kernel/iommu_groups/0");
+	assert_dir("kernel/iommu_groups/0/devices");
+	assert_file("kernel/iommu_groups/0/name", 0444);
+	assert_file("kernel/iommu_groups/0/reserved_regions", 0444);
+	assert_file("kernel/iommu_groups/0/type", 0644);
+	assert_reads("kernel/iommu_groups/0/name", "vfio-noiommu\n");
+	assert_reads("kernel/iommu_groups/0/type", "unknown\n");
+	assert_reads("kernel/iommu_groups/0/reserved_regions", "");
+}
+END_TEST
+
+/* kernel.md 2.4: the power/ files of an mdev. */
+START_TEST(power_files)
+{
+	ssize_t ret;
+	char *text;
+
+	create_u(TYPE1, U1);
+	assert_file(MTTY "/" U1 "/power/control", 0644);
+	assert_file(MTTY "/" U1 "/power/runtime_status", 0444);
+	assert_file(MTTY "/" U1 "/power/autosuspend_delay_ms", 0644);
+	assert_reads(MTTY "/" U1 "/power/control", "auto\n");
+	assert_reads(MTTY "/" U1 "/power/runtime_status", "unsupported\n");
+	assert_reads(MTTY "/" U1 "/power/runtime_active_time", "0\n");
+	assert_reads(MTTY "/" U1 "/power/runtime_suspended_time", "0\n");
+	text = read_path(MTTY "/" U1 "/power/autosuspend_delay_ms", &ret);
+	ck_assert_ptr_null(text);
+	ck_assert_int_eq(ret, -EIO);
+}
+END_TEST
+
+/* The directory is named in lowercase whatever case was written. */
+START_TEST(create_uppercase)
+{
+	ck_assert_int_eq(write_str(TYPE2 "/create", U1_UPPER "\n"), 37);
+	assert_dir(MTTY "/" U1);
+	assert_absent(MTTY "/" U1_UPPER);
+	assert_link("bus/mdev/devices/" U1,
+		    "../../../devices/virtual/mtty/mtty/" U1);
+	ck_assert_int_eq(write_str(TYPE1 "/create", U1), -EEXIST);
+	ck_assert_int_eq(write_str(TYPE2 "/create", U1_UPPER), -EEXIST);
+	ck_assert_uint_eq(mdev_host_device_count(h), 1);
+}
+END_TEST
+
+START_TEST(create_write_errors)
+{
+	char *big = g_malloc(5000);
+
+	ck_assert_int_eq(write_str(TYPE2 "/create", "83b8f4f2-509f-382f-3c1e-e6bfe0fa100"),
+			 -EINVAL);
+	ck_assert_int_eq(write_str(TYPE2 "/create", "{" U1 "}"), -EINVAL);
+	ck_assert_int_eq(write_str(TYPE2 "/create", " " U1), -EINVAL);
+	ck_assert_int_eq(write_str(TYPE2 "/create", U1 "\r\n"), -EINVAL);
+	ck_assert_int_eq(write_str(TYPE2 "/create", "83b8f4f2509f382f3c1ee6bfe0fa1001"),
+			 -EINVAL);
+	/* Longer than a page: cut to 4096 bytes, still the wrong length. */
+	memset(big, '\n', 5000);
+	memcpy(big, U1, 36);
+	ck_assert_int_eq(write_bytes(TYPE2 "/create", big, 5000), -EINVAL);
+	ck_assert_int_eq(write_bytes(TYPE2 "/create", big, 4096), -EINVAL);
+	g_free(big);
+	/* A zero-length write does nothing. */
+	ck_assert_int_eq(write_bytes(TYPE2 "/create", U1, 0), 0);
+	ck_assert_uint_eq(mdev_host_device_count(h), 0);
+	assert_absent(MTTY "/" U1);
+	/* The 37th byte is not examined. */
+	ck_assert_int_eq(write_str(TYPE2 "/create", U1 "x"), 37);
+	assert_dir(MTTY "/" U1);
+}
+END_TEST
+
+START_TEST(create_until_full)
+{
+	char uuid[37];
+
+	for (unsigned int i = 0; i < 12; i++) {
+		snprintf(uuid, sizeof(uuid), "11111111-2222-3333-4444-%012u", i);
+		create_u(TYPE2, uuid);
+	}
+	assert_reads(TYPE2 "/available_instances", "0\n");
+	assert_reads(TYPE1 "/available_instances", "0\n");
+	ck_assert_int_eq(write_str(TYPE2 "/create", U1 "\n"), -ENOSPC);
+	ck_assert_int_eq(write_str(TYPE1 "/create", U1 "\n"), -ENOSPC);
+	assert_absent(MTTY "/" U1);
+	assert_absent("bus/mdev/devices/" U1);
+	ck_assert_uint_eq(mdev_host_device_count(h), 12);
+}
+END_TEST
+
+/* IOMMU group ids: the lowest free one. */
+START_TEST(iommu_group_ids)
+{
+	create_u(TYPE1, U1);
+	create_u(TYPE1, U2);
+	assert_link(MTTY "/" U2 "/iommu_group",
+		    "../../../../../kernel/iommu_groups/1");
+	assert_link("kernel/iommu_groups/1/devices/" U2,
+		    "../../../../devices/virtual/mtty/mtty/" U2);
+	remove_u(U1);
+	assert_absent("kernel/iommu_groups/0");
+	create_u(TYPE1, U3);
+	assert_link(MTTY "/" U3 "/iommu_group",
+		    "../../../../../kernel/iommu_groups/0");
+	assert_link("kernel/iommu_groups/0/devices/" U3,
+		    "../../../../devices/virtual/mtty/mtty/" U3);
+}
+END_TEST
+
+/* ---- remove ------------------------------------------------------------------ */
+
+/* "0" followed by NULs: a valid no-op whatever its length. */
+static char page_of_zero[5000] = "0";
+
+START_TEST(remove_write_values)
+{
+	create_u(TYPE2, U1);
+	ck_assert_int_eq(write_str(MTTY "/" U1 "/remove", "0"), 1);
+	ck_assert_int_eq(write_str(MTTY "/" U1 "/remove", "00\n"), 3);
+	ck_assert_int_eq(write_str(MTTY "/" U1 "/remove", "yes"), -EINVAL);
+	ck_assert_int_eq(write_str(MTTY "/" U1 "/remove", "-1"), -EINVAL);
+	ck_assert_int_eq(write_str(MTTY "/" U1 "/remove", " 1"), -EINVAL);
+	ck_assert_int_eq(write_str(MTTY "/" U1 "/remove", "1 "), -EINVAL);
+	assert_dir(MTTY "/" U1);
+	assert_file(MTTY "/" U1 "/remove", 0200);
+	/* More than a page: the store sees (and reports) 4096 bytes. */
+	ck_assert_int_eq(write_bytes(MTTY "/" U1 "/remove", page_of_zero, 5000),
+			 4096);
+	ck_assert_int_eq(write_bytes(MTTY "/" U1 "/remove", page_of_zero, 4096),
+			 4096);
+	ck_assert_int_eq(write_str(MTTY "/" U1 "/remove", "0x1\n"), 4);
+	assert_absent(MTTY "/" U1);
+	ck_assert_uint_eq(mdev_host_device_count(h), 0);
+}
+END_TEST
+
+START_TEST(remove_via_write)
+{
+	uint64_t mtty_ino = ino_of(MTTY);
+	struct node_file *vendor, *remove;
+	char buf[128];
+	struct stat st;
+
+	create_u(TYPE2, U1);
+	vendor = open_path(MTTY "/" U1 "/vendor/sample_mdev_dev", O_RDONLY);
+	ck_assert_int_eq(node_read(nt, vendor, buf, sizeof(buf), 0), 50);
+	remove = open_path(MTTY "/" U1 "/remove", O_WRONLY);
+
+	ck_assert_int_eq(node_write(nt, remove, "1", 1), 1);
+	ck_assert_int_eq(node_lookup(nt, mtty_ino, U1, &st), -ENOENT);
+	assert_absent(MTTY "/" U1);
+	assert_absent("bus/mdev/devices/" U1);
+	assert_absent("bus/mdev/drivers/mtty/" U1);
+	assert_absent(TYPE2 "/devices/" U1);
+	assert_absent("kernel/iommu_groups/0");
+	assert_dir("kernel/iommu_groups");
+	assert_dir("bus/mdev/drivers/mtty");
+	assert_reads(TYPE2 "/available_instances", "12\n");
+	assert_reads(TYPE1 "/available_instances", "24\n");
+	ck_assert_uint_eq(mdev_host_device_count(h), 0);
+
+	/* Handles opened before the removal get ENODEV. */
+	ck_assert_int_eq(node_read(nt, vendor, buf, sizeof(buf), 0), -ENODEV);
+	ck_assert_int_eq(node_write(nt, remove, "1", 1), -ENODEV);
+	node_release(nt, vendor);
+	node_release(nt, remove);
+
+	/* The UUID is free again. */
+	create_u(TYPE1, U1);
+	assert_link(MTTY "/" U1 "/mdev_type", "../mdev_supported_types/mtty-1");
+}
+END_TEST
+
+/* ---- readdir ------------------------------------------------------------------ */
+
+struct entry {
+	char *name;
+	uint64_t ino;
+	mode_t type;
+	off_t next;
+};
+
+struct listing {
+	GArray *entries;  /* struct entry */
+	guint room;       /* entries accepted per call, 0 = unlimited */
+	guint taken;
+};
+
+static bool fill(void *ctx, const char *name, uint64_t ino, mode_t type,
+		 off_t next)
+{
+	struct listing *l = ctx;
+	struct entry e = { NULL, ino, type, next };
+
+	if (l->room && l->taken == l->room)
+		return false;
+	l->taken++;
+	e.name = g_strdup(name);
+	g_array_append_val(l->entries, e);
+	return true;
+}
+
+static void clear_entry(gpointer data)
+{
+	g_free(((struct entry *)data)->name);
+}
+
+static GArray *new_entries(void)
+{
+	GArray *a = g_array_new(FALSE, TRUE, sizeof(struct entry));
+
+	g_array_set_clear_func(a, clear_entry);
+	return a;
+}
+
+static struct entry *entry_at(GArray *a, guint i)
+{
+	return &g_array_index(a, struct entry, i);
+}
+
+/* Everything from offset off, in calls of room entries each. */
+static GArray *list_dir(uint64_t ino, off_t off, guint room)
+{
+	struct listing l = { new_entries(), room, 0 };
+
+	for (;;) {
+		guint before = l.entries->len;
+
+		l.taken = 0;
+		ck_assert_int_eq(node_readdir(nt, ino, off, fill, &l), 0);
+		if (l.entries->len == before)
+			return l.entries;
+		off = entry_at(l.entries, l.entries->len - 1)->next;
+		if (!room)
+			return l.entries;
+		/* Offsets that do not move on would loop forever. */
+		ck_assert_uint_lt(l.entries->len, 64);
+	}
+}
+
+static mode_t type_of(GArray *a, const char *name)
+{
+	for (guint i = 0; i < a->len; i++)
+		if (strcmp(entry_at(a, i)->name, name) == 0)
+			return entry_at(a, i)->type;
+	return 0;
+}
+
+static void assert_same_listing(GArray *a, GArray *b, guint from)
+{
+	ck_assert_uint_eq(a->len - from, b->len);
+	for (guint i = 0; i < b->len; i++) {
+		ck_assert_str_eq(entry_at(a, i + from)->name, entry_at(b, i)->name);
+		ck_assert_int_eq(entry_at(a, i + from)->ino, entry_at(b, i)->ino);
+		ck_assert_int_eq(entry_at(a, i + from)->type, entry_at(b, i)->type);
+	}
+}
+
+START_TEST(readdir_type_dir)
+{
+	uint64_t ino = ino_of(TYPE2);
+	GArray *all = list_dir(ino, 0, 0);
+
+	ck_assert_uint_eq(all->len, 7);
+	ck_assert_str_eq(entry_at(all, 0)->name, ".");
+	ck_assert_int_eq(entry_at(all, 0)->type, S_IFDIR);
+	ck_assert_int_eq(entry_at(all, 0)->ino, ino);
+	ck_assert_str_eq(entry_at(all, 1)->name, "..");
+	ck_assert_int_eq(entry_at(all, 1)->type, S_IFDIR);
+	ck_assert_int_eq(entry_at(all, 1)->ino, ino_of(TYPES));
+	ck_assert_int_eq(type_of(all, "create"), S_IFREG);
+	ck_assert_int_eq(type_of(all, "device_api"), S_IFREG);
+	ck_assert_int_eq(type_of(all, "name"), S_IFREG);
+	ck_assert_int_eq(type_of(all, "available_instances"), S_IFREG);
+	ck_assert_int_eq(type_of(all, "devices"), S_IFDIR);
+	for (guint i = 2; i < all->len; i++) {
+		g_autofree char *path = g_strdup_printf(TYPE2 "/%s",
+							entry_at(all, i)->name);
+
+		ck_assert_int_eq(entry_at(all, i)->ino, ino_of(path));
+	}
+	g_array_free(all, TRUE);
+}
+END_TEST
+
+START_TEST(readdir_resumes)
+{
+	uint64_t ino = ino_of(TYPE2);
+	GArray *all = list_dir(ino, 0, 0);
+
+	for (guint room = 1; room <= 3; room++) {
+		GArray *paged = list_dir(ino, 0, room);
+
+		assert_same_listing(all, paged, 0);
+		g_array_free(paged, TRUE);
+	}
+	/* From each returned offset, the rest follows. */
+	for (guint i = 0; i < all->len; i++) {
+		GArray *rest = list_dir(ino, entry_at(all, i)->next, 0);
+
+		assert_same_listing(all, rest, i + 1);
+		g_array_free(rest, TRUE);
+	}
+	g_array_free(all, TRUE);
+}
+END_TEST
+
+/* Entries added between calls show up after the resume point. */
+START_TEST(readdir_sees_new_links)
+{
+	uint64_t ino = ino_of(TYPE2 "/devices");
+	GArray *before = list_dir(ino, 0, 0), *after;
+	off_t end;
+
+	ck_assert_uint_eq(before->len, 2);
+	end = entry_at(before, 1)->next;
+	create_u(TYPE2, U1);
+	after = list_dir(ino, end, 0);
+	ck_assert_uint_eq(after->len, 1);
+	ck_assert_str_eq(entry_at(after, 0)->name, U1);
+	ck_assert_int_eq(entry_at(after, 0)->type, S_IFLNK);
+	g_array_free(before, TRUE);
+	g_array_free(after, TRUE);
+}
+END_TEST
+
+START_TEST(readdir_not_a_dir)
+{
+	struct listing l = { new_entries(), 0, 0 };
+
+	ck_assert_int_eq(node_readdir(nt, ino_of(TYPE2 "/create"), 0, fill, &l),
+			 -ENOTDIR);
+	ck_assert_uint_eq(l.entries->len, 0);
+	g_array_free(l.entries, TRUE);
+}
+END_TEST
+
+static Suite *tree_suite(void)
+{
+	Suite *s = suite_create("tree");
+	TCase *tc = unit_tcase(s, "layout");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, skeleton);
+	tcase_add_test(tc, parent_layout);
+	tcase_add_test(tc, type_dir_layout);
+	tcase_add_test(tc, open_checks_mode_bits);
+	tcase_add_test(tc, read_offsets);
+
+	tc = unit_tcase(s, "create");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, create_write_return_values);
+	tcase_add_test(tc, created_device_layout);
+	tcase_add_test(tc, created_device_links);
+	tcase_add_test(tc, iommu_group_files);
+	tcase_add_test(tc, power_files);
+	tcase_add_test(tc, create_uppercase);
+	tcase_add_test(tc, create_write_errors);
+	tcase_add_test(tc, create_until_full);
+	tcase_add_test(tc, iommu_group_ids);
+
+	tc = unit_tcase(s, "remove");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, remove_write_values);
+	tcase_add_test(tc, remove_via_write);
+
+	tc = unit_tcase(s, "readdir");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, readdir_type_dir);
+	tcase_add_test(tc, readdir_resumes);
+	tcase_add_test(tc, readdir_sees_new_links);
+	tcase_add_test(tc, readdir_not_a_dir);
+	return s;
+}
+
+int main(void)
+{
+	return run_suite(tree_suite());
+}
