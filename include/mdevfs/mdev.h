@@ -17,6 +17,7 @@
 #ifndef MDEVFS_MDEV_H
 #define MDEVFS_MDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -94,6 +95,17 @@ struct attribute_group {
 /* Snprintf into a show() buffer; returns the length like sysfs_emit(). */
 int sysfs_emit(char *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Number parsing for store() handlers, with the kernel's rules: optional
+ * '+', base 0 picks 0x hex / leading-0 octal / decimal, one trailing
+ * newline allowed, nothing else.  Return 0, -EINVAL or -ERANGE.
+ */
+int kstrtoul(const char *s, unsigned int base, unsigned long *res);
+int kstrtouint(const char *s, unsigned int base, unsigned int *res);
+int kstrtoint(const char *s, unsigned int base, int *res);
+/* String equality that ignores one trailing newline on either side. */
+bool sysfs_streq(const char *s1, const char *s2);
 
 /* ------------------------------------------------------------------ */
 /* Parent devices                                                      */

@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <glib.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
+
+#include "mdevfs/mdev.h"
 
 #define UUID_STRING_LEN 36
 
@@ -32,27 +35,39 @@ static int digit_value(char c)
 	return 99;
 }
 
-int parse_ulong(const char *buf, size_t count, unsigned long *out)
+/* Base 0 picks 16 for "0x", 8 for a leading 0, else 10; base 16 also
+ * takes an optional "0x".  Returns the index of the first digit. */
+static size_t fixup_base(const char *buf, size_t count, size_t i,
+			 unsigned int *base)
 {
-	unsigned int base = 10;
+	bool hex_prefix = i + 2 < count && buf[i] == '0' &&
+			  g_ascii_tolower(buf[i + 1]) == 'x' &&
+			  g_ascii_isxdigit(buf[i + 2]);
+
+	if (*base == 0) {
+		if (hex_prefix)
+			*base = 16;
+		else
+			*base = i < count && buf[i] == '0' ? 8 : 10;
+	}
+	return *base == 16 && hex_prefix ? i + 2 : i;
+}
+
+int parse_ulong_base(const char *buf, size_t count, unsigned int base,
+		     unsigned long *out)
+{
 	unsigned long value = 0;
 	size_t i = 0, start;
 
+	if (base == 1 || base > 16)
+		return -EINVAL;
 	/* The kernel parses a NUL-terminated copy, so a NUL ends the text. */
 	count = strnlen(buf, count);
 	if (count > 0 && buf[count - 1] == '\n')
 		count--;
 	if (i < count && buf[i] == '+')
 		i++;
-	if (i < count && buf[i] == '0') {
-		if (i + 1 < count && g_ascii_tolower(buf[i + 1]) == 'x' &&
-		    i + 2 < count && g_ascii_isxdigit(buf[i + 2])) {
-			base = 16;
-			i += 2;
-		} else {
-			base = 8;
-		}
-	}
+	i = fixup_base(buf, count, i, &base);
 	start = i;
 	for (; i < count; i++) {
 		unsigned int d = (unsigned int)digit_value(buf[i]);
@@ -67,4 +82,63 @@ int parse_ulong(const char *buf, size_t count, unsigned long *out)
 		return -EINVAL;
 	*out = value;
 	return 0;
+}
+
+int parse_ulong(const char *buf, size_t count, unsigned long *out)
+{
+	return parse_ulong_base(buf, count, 0, out);
+}
+
+int kstrtoul(const char *s, unsigned int base, unsigned long *res)
+{
+	return parse_ulong_base(s, strlen(s), base, res);
+}
+
+int kstrtouint(const char *s, unsigned int base, unsigned int *res)
+{
+	unsigned long value;
+	int ret = kstrtoul(s, base, &value);
+
+	if (ret)
+		return ret;
+	if (value > UINT_MAX)
+		return -ERANGE;
+	*res = (unsigned int)value;
+	return 0;
+}
+
+int kstrtoint(const char *s, unsigned int base, int *res)
+{
+	unsigned long value;
+	int ret;
+
+	if (s[0] == '-') {
+		ret = kstrtoul(s + 1, base, &value);
+		if (ret)
+			return ret;
+		if (value > (unsigned long)INT_MAX + 1)
+			return -ERANGE;
+		*res = value ? -(int)(value - 1) - 1 : 0;
+		return 0;
+	}
+	ret = kstrtoul(s, base, &value);
+	if (ret)
+		return ret;
+	if (value > INT_MAX)
+		return -ERANGE;
+	*res = (int)value;
+	return 0;
+}
+
+bool sysfs_streq(const char *s1, const char *s2)
+{
+	while (*s1 && *s1 == *s2) {
+		s1++;
+		s2++;
+	}
+	if (*s1 == *s2)
+		return true;
+	if (!*s1 && *s2 == '\n' && !s2[1])
+		return true;
+	return *s1 == '\n' && !s1[1] && !*s2;
 }

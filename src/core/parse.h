@@ -19,5 +19,8 @@ int mdev_parse_uuid(const char *buf, size_t count, uuid_t out);
  * Returns 0, -EINVAL (bad text) or -ERANGE (overflow).
  */
 int parse_ulong(const char *buf, size_t count, unsigned long *out);
+/* The same with a fixed base (0 = automatic, 2..16). */
+int parse_ulong_base(const char *buf, size_t count, unsigned int base,
+		     unsigned long *out);
 
 #endif

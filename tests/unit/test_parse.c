@@ -246,6 +246,47 @@ START_TEST(ulong_count_limits)
 }
 END_TEST
 
+/* The exported helpers backends use: fixed bases and signed values. */
+START_TEST(kstrto_bases)
+{
+	unsigned long ul = 0;
+	unsigned int ui = 0;
+	int i = 0;
+
+	ck_assert_int_eq(kstrtoul("ff", 16, &ul), 0);
+	ck_assert_uint_eq(ul, 255);
+	ck_assert_int_eq(kstrtoul("0xff\n", 16, &ul), 0);
+	ck_assert_uint_eq(ul, 255);
+	ck_assert_int_eq(kstrtoul("010", 10, &ul), 0);
+	ck_assert_uint_eq(ul, 10);
+	ck_assert_int_eq(kstrtoul("010", 0, &ul), 0);
+	ck_assert_uint_eq(ul, 8);
+	ck_assert_int_eq(kstrtoul("19", 8, &ul), -EINVAL);
+	ck_assert_int_eq(kstrtoul("1", 17, &ul), -EINVAL);
+	ck_assert_int_eq(kstrtouint("4294967296", 10, &ui), -ERANGE);
+	ck_assert_int_eq(kstrtouint("4294967295", 10, &ui), 0);
+	ck_assert_uint_eq(ui, 4294967295u);
+	ck_assert_int_eq(kstrtoint("-2147483648", 10, &i), 0);
+	ck_assert_int_eq(i, -2147483647 - 1);
+	ck_assert_int_eq(kstrtoint("-2147483649", 10, &i), -ERANGE);
+	ck_assert_int_eq(kstrtoint("2147483648", 10, &i), -ERANGE);
+	ck_assert_int_eq(kstrtoint("-0x10", 0, &i), 0);
+	ck_assert_int_eq(i, -16);
+	ck_assert_int_eq(kstrtoint("--1", 0, &i), -EINVAL);
+}
+END_TEST
+
+START_TEST(streq_newline)
+{
+	ck_assert(sysfs_streq("on", "on"));
+	ck_assert(sysfs_streq("on\n", "on"));
+	ck_assert(sysfs_streq("on", "on\n"));
+	ck_assert(!sysfs_streq("on\n\n", "on"));
+	ck_assert(!sysfs_streq("o", "on"));
+	ck_assert(!sysfs_streq("on ", "on"));
+}
+END_TEST
+
 static Suite *parse_suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -269,6 +310,10 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, ulong_overflow);
 	tcase_add_test(tc, ulong_embedded_nul);
 	tcase_add_test(tc, ulong_count_limits);
+
+	tc = unit_tcase(s, "exported");
+	tcase_add_test(tc, kstrto_bases);
+	tcase_add_test(tc, streq_newline);
 	return s;
 }
 
