@@ -87,17 +87,26 @@ static void usage(const char *prog)
 	       prog);
 }
 
+/* An uninstalled daemon loads the backends built beside it. */
+static gboolean running_from_build_tree(void)
+{
+	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+	g_autofree char *dir = exe ? g_path_get_dirname(exe) : NULL;
+
+	return dir && strcmp(dir, MDEVFS_BUILD_DIR) == 0;
+}
+
 static gboolean load_backends(struct mdevfs_host *host, struct options *opts)
 {
 	const char *dirs[3] = { NULL };
 	g_autoptr(GError) error = NULL;
 
-	if (opts->plugin_dir) {
+	if (opts->plugin_dir)
 		dirs[0] = opts->plugin_dir;
-	} else {
+	else if (running_from_build_tree())
+		dirs[0] = MDEVFS_BUILD_PLUGIN_DIR;
+	else
 		dirs[0] = MDEVFS_PLUGIN_DIR;
-		dirs[1] = MDEVFS_BUILD_PLUGIN_DIR;  /* running from the build tree */
-	}
 	if (opts->backends->len == 0)
 		g_ptr_array_add(opts->backends, g_strdup("mtty"));
 	for (guint i = 0; i < opts->backends->len; i++) {
