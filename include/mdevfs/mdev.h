@@ -107,6 +107,14 @@ int kstrtoint(const char *s, unsigned int base, int *res);
 /* String equality that ignores one trailing newline on either side. */
 bool sysfs_streq(const char *s1, const char *s2);
 
+/*
+ * The kernel release being emulated (mdevfs --profile), for backends whose
+ * kernel driver changed between releases: compare with
+ * MDEVFS_KERNEL_VERSION(5, 15, 0).
+ */
+#define MDEVFS_KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + (c))
+unsigned int mdevfs_kernel_version(const struct mdevfs_host *host);
+
 /* ------------------------------------------------------------------ */
 /* Parent devices                                                      */
 

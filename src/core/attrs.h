@@ -41,6 +41,8 @@ struct iommu_group {
 struct iommu_group_attribute {
 	struct attribute attr;
 	ssize_t (*show)(struct iommu_group *group, char *buf);
+	ssize_t (*store)(struct iommu_group *group, const char *buf,
+			 size_t count);
 };
 
 /* uevent and power/ of every device. */

@@ -50,8 +50,10 @@ struct mdev_parent {
 	/* Creates and removes hold it shared, unregistration exclusive. */
 	GRWLock unreg_sem;
 	bool unregistering;       /* under host->lock */
-	GMutex lock;              /* protects available and devices */
-	unsigned int available;   /* core counter (max_instances drivers) */
+	GMutex serial;            /* Era A: serialises creates and removes */
+	/* Core counter (max_instances drivers), under host->lock.  Before
+	 * 6.1 it only feeds available_instances and may go below zero. */
+	int available;
 	GList *devices;           /* struct mdev_device *, newest first */
 };
 
@@ -60,7 +62,9 @@ struct mdev_type {
 	int index;
 	char *id;                 /* <driver string>-<suffix>, e.g. mtty-2 */
 	const struct attribute_group *group;
-	struct attribute_group *vendor_group;  /* unnamed copy, Era A-D */
+	/* Era A-D: the vendor's attributes, shown in the type directory. */
+	struct attribute_group vendor_group;
+	const struct attribute_group *legacy_groups[3];
 };
 
 struct mdev_device {
@@ -71,6 +75,7 @@ struct mdev_device {
 	bool complete;            /* created; under host->lock */
 	bool vendor_groups_added;
 	bool remove_file;         /* `remove` exists; under host->lock */
+	bool vendor_removed;      /* Era A/B: remove() already ran */
 	void *drvdata;
 	struct mdev_driver *driver;  /* bound driver, NULL if none */
 	struct iommu_group *group;   /* while bound */
@@ -89,6 +94,10 @@ struct mdevfs_host {
 	GPtrArray *listeners;
 	GPtrArray *backends;      /* loaded plugins, see plugin.h */
 	GHashTable *claimed;      /* devpaths and bus/class names in use */
+	/* The IOMMU group files of this era, built once (see iommu.c). */
+	const struct attribute *iommu_attrs[4];
+	struct attribute_group iommu_group;
+	const struct attribute_group *iommu_group_list[2];
 	struct mdev_driver *vfio_mdev;  /* fallback driver of older eras */
 };
 
@@ -120,6 +129,10 @@ struct mdev_parent *mdev_host_find_parent(struct mdevfs_host *host,
 					  const char *name);
 struct mdev_type *mdev_parent_find_type(struct mdev_parent *parent,
 					const char *id);
+
+/* Whether the core calls the parent's create/remove itself (the device
+ * binds vfio_mdev) rather than through the bound parent driver. */
+bool mdev_core_calls_vendor(const struct mdev_parent *parent);
 
 /* The pretty name of a type: the vendor's `name` show or the suffix. */
 ssize_t mdev_type_pretty_name(struct mdev_type *type, char *buf);

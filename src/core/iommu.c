@@ -66,34 +66,56 @@ static ssize_t reserved_regions_show(struct iommu_group *group, char *buf)
 	return 0;
 }
 
+/* 6.x lets root change the default domain type; with a bound device it
+ * answers EBUSY, and names it does not know EINVAL. */
+static ssize_t type_store(struct iommu_group *group, const char *buf,
+			  size_t count)
+{
+	static const char *const types[] = { "identity", "DMA", "DMA-FQ", "auto" };
+
+	(void)group;
+	for (size_t i = 0; i < G_N_ELEMENTS(types); i++)
+		if (sysfs_streq(buf, types[i]))
+			return -EBUSY;
+	(void)count;
+	return -EINVAL;
+}
+
 static const struct iommu_group_attribute group_attr_name = {
 	.attr = { .name = "name", .mode = 0444 }, .show = name_show,
 };
-/* Writable in 6.x (changing the default domain type), refused here. */
-static const struct iommu_group_attribute group_attr_type = {
+static const struct iommu_group_attribute group_attr_type_ro = {
+	.attr = { .name = "type", .mode = 0444 }, .show = type_show,
+};
+static const struct iommu_group_attribute group_attr_type_rw = {
 	.attr = { .name = "type", .mode = 0644 }, .show = type_show,
+	.store = type_store,
 };
 static const struct iommu_group_attribute group_attr_reserved_regions = {
 	.attr = { .name = "reserved_regions", .mode = 0444 },
 	.show = reserved_regions_show,
 };
 
-static const struct attribute *const group_attrs_named[] = {
-	&group_attr_name.attr, &group_attr_reserved_regions.attr,
-	&group_attr_type.attr, NULL
-};
-static const struct attribute *const group_attrs_unnamed[] = {
-	&group_attr_reserved_regions.attr, &group_attr_type.attr, NULL
-};
-static const struct attribute_group group_named = { .attrs = group_attrs_named };
-static const struct attribute_group group_unnamed = { .attrs = group_attrs_unnamed };
-static const struct attribute_group *const groups_named[] = { &group_named, NULL };
-static const struct attribute_group *const groups_unnamed[] = { &group_unnamed, NULL };
-static const struct attribute_group *const groups_none[] = { NULL };
+/* The files of a group, as the host's kernel era has them. */
+void iommu_group_files_init(struct mdevfs_host *host)
+{
+	const struct mdev_profile *p = host->profile;
+	const struct attribute **a = host->iommu_attrs;
+
+	if (p->iommu_group_name)
+		*a++ = &group_attr_name.attr;
+	if (p->iommu_reserved_regions)
+		*a++ = &group_attr_reserved_regions.attr;
+	if (p->iommu_type_file)
+		*a++ = p->iommu_type_writable ? &group_attr_type_rw.attr
+					      : &group_attr_type_ro.attr;
+	*a = NULL;
+	host->iommu_group.attrs = host->iommu_attrs;
+	host->iommu_group_list[0] = &host->iommu_group;
+	host->iommu_group_list[1] = NULL;
+}
 
 const struct attribute_group *const *iommu_group_groups(struct mdevfs_host *host)
 {
-	if (!host->profile->iommu_group_type_file)
-		return groups_none;
-	return host->profile->iommu_group_name ? groups_named : groups_unnamed;
+	return host->iommu_group_list;
 }

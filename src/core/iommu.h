@@ -7,5 +7,7 @@
 struct iommu_group *iommu_group_alloc(struct mdevfs_host *host,
 				      struct mdev_device *mdev);
 void iommu_group_free(struct iommu_group *group);
+/* Pick the group files of the host's era; once, at host creation. */
+void iommu_group_files_init(struct mdevfs_host *host);
 
 #endif

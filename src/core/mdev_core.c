@@ -14,6 +14,7 @@
 #include "attrs.h"
 #include "driver.h"
 #include "event.h"
+#include "iommu.h"
 #include "plugin.h"
 
 static guint uuid_hash(gconstpointer key)
@@ -41,6 +42,7 @@ struct mdevfs_host *mdev_host_new(const struct mdev_profile *profile)
 	host->iommu_groups = g_ptr_array_new();
 	host->listeners = g_ptr_array_new();
 	host->claimed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	iommu_group_files_init(host);
 	mdev_drivers_init(host);
 	return host;
 }
@@ -116,7 +118,6 @@ static void free_types(struct mdev_parent *parent)
 {
 	for (unsigned int i = 0; i < parent->nr_types; i++) {
 		g_free(parent->types[i]->id);
-		g_free(parent->types[i]->vendor_group);
 		g_free(parent->types[i]);
 	}
 	g_free(parent->types);
@@ -137,11 +138,13 @@ int mdev_register_device(struct device *dev, const struct mdev_parent_ops *ops)
 	parent = g_new0(struct mdev_parent, 1);
 	parent->dev = dev;
 	parent->ops = ops;
-	parent->available = ops->max_instances;
+	parent->available = (int)MIN(ops->max_instances, (unsigned int)G_MAXINT);
 	g_rw_lock_init(&parent->unreg_sem);
+	g_mutex_init(&parent->serial);
 	g_mutex_lock(&host->lock);
 	if (dev->mdev_parent) {
 		g_mutex_unlock(&host->lock);
+		g_mutex_clear(&parent->serial);
 		g_rw_lock_clear(&parent->unreg_sem);
 		g_free(parent);
 		return -EEXIST;
@@ -210,6 +213,7 @@ void mdev_unregister_device(struct device *dev)
 	g_mutex_unlock(&host->lock);
 	mdev_parent_driver_put(parent);
 	free_types(parent);
+	g_mutex_clear(&parent->serial);
 	g_rw_lock_clear(&parent->unreg_sem);
 	g_free(parent);
 }
@@ -255,8 +259,11 @@ int mdev_type_available(struct mdev_type *type)
 	if (!uses_core_counter(parent))
 		return parent->ops->get_available(type);
 	g_mutex_lock(&parent->dev->host->lock);
-	value = (int)parent->available;
+	value = parent->available;
 	g_mutex_unlock(&parent->dev->host->lock);
+	/* 6.1+ never goes below zero; older drivers refused on their own. */
+	if (value < 0 && parent->dev->host->profile->core_instance_counter)
+		value = 0;
 	return value;
 }
 
@@ -280,9 +287,9 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 	char name[37];
 
 	g_mutex_lock(&host->lock);
-	mdev = g_hash_table_lookup(host->mdevs, uuid);
-	if (mdev && (host->profile->global_uuid_check ||
-		     mdev->type->parent == parent)) {
+	/* Era A checked only its own parent, but the bus link of a UUID used
+	 * elsewhere already existed: EEXIST either way. */
+	if (g_hash_table_contains(host->mdevs, uuid)) {
 		g_mutex_unlock(&host->lock);
 		return -EEXIST;
 	}
@@ -290,8 +297,8 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 		g_mutex_unlock(&host->lock);
 		return -ENODEV;
 	}
-	if (uses_core_counter(parent) && host->profile->core_instance_counter) {
-		if (parent->available == 0) {
+	if (uses_core_counter(parent)) {
+		if (parent->available <= 0 && host->profile->core_instance_counter) {
 			g_mutex_unlock(&host->lock);
 			return -EUSERS;
 		}
@@ -323,7 +330,7 @@ static void release(struct mdev_device *mdev)
 	g_mutex_lock(&host->lock);
 	g_hash_table_remove(host->mdevs, mdev->uuid);
 	parent->devices = g_list_remove(parent->devices, mdev);
-	if (uses_core_counter(parent) && host->profile->core_instance_counter)
+	if (uses_core_counter(parent))
 		parent->available++;
 	g_mutex_unlock(&host->lock);
 	device_free_names(&mdev->dev);
@@ -410,29 +417,41 @@ static void device_del(struct mdev_device *mdev)
 	emit_mdev(mdev, MDEV_EVENT_DEVICE_DEL, NULL);
 }
 
+bool mdev_core_calls_vendor(const struct mdev_parent *parent)
+{
+	return parent->driver == parent->dev->host->vfio_mdev;
+}
+
+/*
+ * Make the device visible and bind it.  Where the vendor create runs
+ * depends on the era: before the device is added (C, D), after binding
+ * vfio_mdev (A, B), or as the bound parent driver's probe (D, E).
+ */
 static int add_and_bind(struct mdev_device *mdev)
 {
 	struct mdev_parent *parent = mdev->type->parent;
 	const struct mdev_profile *profile = mdev->dev.host->profile;
+	bool core_calls = mdev_core_calls_vendor(parent);
+	bool early = core_calls && profile->create_before_add;
 	int ret = 0;
 
-	if (profile->create_before_add) {
+	if (early) {
 		ret = vendor_create(mdev);
 		if (ret)
 			return ret;
 	}
 	device_add(mdev);
 	ret = mdev_bind(mdev, parent->driver);
-	if (!ret && !profile->bind_parent_driver && !profile->create_before_add)
+	if (!ret && core_calls && !early)
 		ret = vendor_create(mdev);
 	if (ret) {
 		set_remove_file(mdev, false);
 		device_del(mdev);
-		if (profile->create_before_add)
+		if (early)
 			vendor_remove(mdev);
 		return ret;
 	}
-	if (!profile->bind_parent_driver)
+	if (profile->binding != BIND_PARENT)
 		mdev_vendor_groups(mdev, true);
 	return 0;
 }
@@ -440,13 +459,11 @@ static int add_and_bind(struct mdev_device *mdev)
 static bool uuid_taken(struct mdev_parent *parent, const uuid_t uuid)
 {
 	struct mdevfs_host *host = parent->dev->host;
-	struct mdev_device *mdev;
 	bool taken;
 
+	(void)parent;
 	g_mutex_lock(&host->lock);
-	mdev = g_hash_table_lookup(host->mdevs, uuid);
-	taken = mdev && (host->profile->global_uuid_check ||
-			 mdev->type->parent == parent);
+	taken = g_hash_table_contains(host->mdevs, uuid);
 	g_mutex_unlock(&host->lock);
 	return taken;
 }
@@ -464,6 +481,8 @@ int mdev_device_create(struct mdev_type *type, const uuid_t uuid)
 
 	if (!g_rw_lock_reader_trylock(&parent->unreg_sem))
 		return uuid_taken(parent, uuid) ? -EEXIST : -ENODEV;
+	if (!host->profile->active_flag)
+		g_mutex_lock(&parent->serial);
 	/* reserve() refuses once unregistration has begun. */
 	ret = reserve(type, uuid, &mdev);
 	if (ret)
@@ -475,13 +494,18 @@ int mdev_device_create(struct mdev_type *type, const uuid_t uuid)
 		goto out;
 	}
 	emit_mdev(mdev, MDEV_EVENT_MDEV_LINK, NULL);
-	set_remove_file(mdev, true);
+	/* From 6.1 it came with the device (and stays gone if a remover
+	 * already deleted it); before, it is the last file made. */
+	if (!host->profile->remove_in_device_groups)
+		set_remove_file(mdev, true);
 	g_mutex_lock(&host->lock);
 	mdev->active = true;
 	mdev->complete = true;
 	g_mutex_unlock(&host->lock);
 	announce_available(parent);
 out:
+	if (!host->profile->active_flag)
+		g_mutex_unlock(&parent->serial);
 	g_rw_lock_reader_unlock(&parent->unreg_sem);
 	return ret;
 }
@@ -493,7 +517,6 @@ out:
 void mdev_device_remove_common(struct mdev_device *mdev)
 {
 	struct mdev_parent *parent = mdev->type->parent;
-	const struct mdev_profile *profile = mdev->dev.host->profile;
 
 	g_mutex_lock(&mdev->dev.host->lock);
 	mdev->complete = false;
@@ -501,19 +524,37 @@ void mdev_device_remove_common(struct mdev_device *mdev)
 	set_remove_file(mdev, false);
 	emit_mdev(mdev, MDEV_EVENT_MDEV_UNLINK, NULL);
 	device_del(mdev);
-	if (!profile->bind_parent_driver)
+	if (mdev_core_calls_vendor(parent) && !mdev->vendor_removed)
 		vendor_remove(mdev);
 	release(mdev);
 	announce_available(parent);
+}
+
+/* Eras A and B ask the vendor first; a refusal is EBUSY and undoes nothing. */
+static int vendor_remove_first(struct mdev_device *mdev)
+{
+	struct mdev_parent *parent = mdev->type->parent;
+	int ret;
+
+	if (!mdev->dev.host->profile->remove_can_fail ||
+	    !mdev_core_calls_vendor(parent) || !parent->ops->remove)
+		return 0;
+	ret = parent->ops->remove(mdev);
+	if (ret)
+		return -EBUSY;
+	mdev->vendor_removed = true;
+	return 0;
 }
 
 int mdev_device_remove(struct mdev_device *mdev)
 {
 	struct mdevfs_host *host = mdev->dev.host;
 	struct mdev_parent *parent = mdev->type->parent;
+	bool serial = !host->profile->active_flag;
+	int ret;
 
 	g_mutex_lock(&host->lock);
-	if (!mdev->active) {
+	if (!mdev->active && !serial) {
 		g_mutex_unlock(&host->lock);
 		return -EAGAIN;
 	}
@@ -526,9 +567,21 @@ int mdev_device_remove(struct mdev_device *mdev)
 	g_mutex_unlock(&host->lock);
 	if (!g_rw_lock_reader_trylock(&parent->unreg_sem))
 		return -ENODEV;
-	mdev_device_remove_common(mdev);
+	/* Era A: the parent's mutex orders this after a create in flight. */
+	if (serial)
+		g_mutex_lock(&parent->serial);
+	ret = vendor_remove_first(mdev);
+	if (ret) {
+		g_mutex_lock(&host->lock);
+		mdev->active = true;
+		g_mutex_unlock(&host->lock);
+	} else {
+		mdev_device_remove_common(mdev);
+	}
+	if (serial)
+		g_mutex_unlock(&parent->serial);
 	g_rw_lock_reader_unlock(&parent->unreg_sem);
-	return 0;
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -552,6 +605,11 @@ unsigned int mdev_host_device_count(struct mdevfs_host *host)
 	n = g_hash_table_size(host->mdevs);
 	g_mutex_unlock(&host->lock);
 	return n;
+}
+
+unsigned int mdevfs_kernel_version(const struct mdevfs_host *host)
+{
+	return host->profile->version;
 }
 
 struct device *mdev_dev(struct mdev_device *mdev)

@@ -164,7 +164,8 @@ struct mdev_driver *mdev_parent_driver_get(struct mdev_parent *parent)
 	struct driver_entry *e;
 	bool added = false;
 
-	if (!host->profile->bind_parent_driver)
+	if (host->profile->binding == BIND_VFIO_MDEV ||
+	    (host->profile->binding == BIND_PARENT_OR_VFIO && !own))
 		return host->vfio_mdev;
 	g_mutex_lock(&host->lock);
 	e = find_entry(host, name);
@@ -226,7 +227,8 @@ int mdev_bind(struct mdev_device *mdev, struct mdev_driver *drv)
 		mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_GROUPS_ADD,
 						      .dev = &mdev->dev,
 						      .groups = drv->dev_groups });
-	if (host->profile->bind_parent_driver)
+	/* From 6.1 the vendor's files are the bound driver's dev_groups. */
+	if (host->profile->binding == BIND_PARENT)
 		mdev_vendor_groups(mdev, true);
 	return 0;
 }
@@ -238,7 +240,8 @@ void mdev_unbind(struct mdev_device *mdev)
 
 	if (!drv)
 		return;
-	mdev_vendor_groups(mdev, false);
+	if (host->profile->binding == BIND_PARENT)
+		mdev_vendor_groups(mdev, false);
 	if (drv->dev_groups)
 		mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_GROUPS_DEL,
 						      .dev = &mdev->dev,
@@ -260,7 +263,7 @@ void mdev_unbind(struct mdev_device *mdev)
 void mdev_drivers_init(struct mdevfs_host *host)
 {
 	host->drivers = g_ptr_array_new();
-	if (host->profile->bind_parent_driver)
+	if (!host->profile->has_vfio_mdev)
 		return;
 	host->vfio_mdev = g_new0(struct mdev_driver, 1);
 	host->vfio_mdev->name = "vfio_mdev";

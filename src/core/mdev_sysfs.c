@@ -102,19 +102,33 @@ static const struct attribute *const type_attrs_described[] = {
 	&mdev_type_attr_name.attr, &mdev_type_attr_available_instances.attr,
 	&mdev_type_attr_description.attr, NULL
 };
-static const struct attribute *const type_attrs_create_only[] = {
-	&mdev_type_attr_create.attr, NULL
-};
 static const struct attribute_group type_group = { .attrs = type_attrs };
 static const struct attribute_group type_group_described = {
 	.attrs = type_attrs_described
 };
-static const struct attribute_group type_group_create_only = {
-	.attrs = type_attrs_create_only
-};
 static const struct attribute_group *const type_groups[] = { &type_group, NULL };
 static const struct attribute_group *const type_groups_described[] = {
 	&type_group_described, NULL
+};
+
+/*
+ * Before 6.1 the vendor's group made the files; a backend written for the
+ * newest era has its device_api, capacity and description in its ops, so
+ * those become the files its older kernel driver showed, next to the
+ * group's own attributes (its `name` among them, if it has one).
+ */
+static const struct attribute *const legacy_attrs[] = {
+	&mdev_type_attr_create.attr, &mdev_type_attr_device_api.attr,
+	&mdev_type_attr_available_instances.attr, NULL
+};
+static const struct attribute *const legacy_attrs_described[] = {
+	&mdev_type_attr_create.attr, &mdev_type_attr_device_api.attr,
+	&mdev_type_attr_available_instances.attr,
+	&mdev_type_attr_description.attr, NULL
+};
+static const struct attribute_group legacy_group = { .attrs = legacy_attrs };
+static const struct attribute_group legacy_group_described = {
+	.attrs = legacy_attrs_described
 };
 
 const struct attribute_group *const *mdev_type_groups(struct mdev_type *type)
@@ -123,18 +137,12 @@ const struct attribute_group *const *mdev_type_groups(struct mdev_type *type)
 
 	if (type->parent->dev->host->profile->core_type_attrs)
 		return ops->show_description ? type_groups_described : type_groups;
-	/* Older eras: the vendor's group supplies everything but create. */
-	if (!type->vendor_group) {
-		const struct attribute_group **groups;
-
-		type->vendor_group = g_malloc0(sizeof(struct attribute_group) +
-					       3 * sizeof(void *));
-		type->vendor_group->attrs = type->group->attrs;
-		groups = (const struct attribute_group **)(type->vendor_group + 1);
-		groups[0] = &type_group_create_only;
-		groups[1] = type->vendor_group;
-	}
-	return (const struct attribute_group *const *)(type->vendor_group + 1);
+	type->vendor_group.attrs = type->group->attrs;
+	type->legacy_groups[0] = ops->show_description ? &legacy_group_described
+						       : &legacy_group;
+	type->legacy_groups[1] = &type->vendor_group;
+	type->legacy_groups[2] = NULL;
+	return type->legacy_groups;
 }
 
 /* ------------------------------------------------------------------ */
@@ -213,7 +221,7 @@ static ssize_t bind_store(struct driver_entry *e, const char *buf,
 	int ret;
 
 	/* From 5.13 the mdev bus never matches: binding is the core's job. */
-	if (!mdev || e->host->profile->bind_parent_driver)
+	if (!mdev || e->host->profile->binding != BIND_VFIO_MDEV)
 		return -ENODEV;
 	if (mdev->driver)
 		return -EBUSY;
@@ -353,8 +361,11 @@ ssize_t sysfs_attr_store(enum attr_owner owner, void *obj,
 		const struct bus_attribute *a = to_attr(attr, struct bus_attribute);
 		return a->store ? a->store(obj, buf, count) : -EIO;
 	}
-	case ATTR_OF_IOMMU_GROUP:
-		return -EIO;
+	case ATTR_OF_IOMMU_GROUP: {
+		const struct iommu_group_attribute *a =
+			to_attr(attr, struct iommu_group_attribute);
+		return a->store ? a->store(obj, buf, count) : -EIO;
+	}
 	}
 	return -EIO;
 }

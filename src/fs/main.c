@@ -190,7 +190,8 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	if (opts.profile && !(profile = mdev_profile_find(opts.profile))) {
-		fprintf(stderr, "mdevfs: unknown kernel profile '%s'\n", opts.profile);
+		fprintf(stderr, "mdevfs: unknown kernel profile '%s' (known: %s)\n",
+			opts.profile, mdev_profile_names());
 		goto out;
 	}
 	if (opts.timeout < 0) {

@@ -339,7 +339,9 @@ static void lay_out_skeleton(struct sysfs_tree *tree)
 	node_dir(&tree->nodes, bus, "devices");
 	node_dir(&tree->nodes, bus, "drivers");
 	add_groups(tree, bus, bus_core_groups, ATTR_OF_BUS, tree->host);
-	node_dir_path(&tree->nodes, "class/mdev_bus");
+	/* Until 6.13 the class appears with the first parent. */
+	if (tree->host->profile->class_mdev_bus_at_init)
+		node_dir_path(&tree->nodes, "class/mdev_bus");
 	node_dir_path(&tree->nodes, "devices/virtual");
 	node_dir_path(&tree->nodes, "kernel/iommu_groups");
 	node_tree_unlock(&tree->nodes);
