@@ -408,6 +408,49 @@ START_TEST(profile_names)
 }
 END_TEST
 
+/* The samples as each era's kernel had them. */
+START_TEST(samples_by_era)
+{
+	char *msg;
+
+	bt_start(&bt, "4.10");
+	msg = bt_try_load(&bt, "mdpy");
+	ck_assert_msg(msg, "mdpy loaded on 4.10");
+	g_free(msg);
+	msg = bt_try_load(&bt, "mbochs");
+	ck_assert_msg(msg, "mbochs loaded on 4.10");
+	g_free(msg);
+	bt_stop(&bt);
+
+	/* mdpy full: ENOMEM from the driver before 6.1, EUSERS after. */
+	bt_start(&bt, "5.15");
+	bt_load(&bt, "mdpy:count=1");
+	bt_expect_write(&bt, "devices/virtual/mdpy/mdpy/mdev_supported_types/mdpy-vga/create", U1, 0);
+	bt_expect_write(&bt, "devices/virtual/mdpy/mdpy/mdev_supported_types/mdpy-hd/create", U2, ENOMEM);
+	bt_expect(&bt, "devices/virtual/mdpy/mdpy/mdev_supported_types/mdpy-hd/available_instances", "0\n");
+	expect_link("bus/mdev/devices/" U1 "/driver", "../../../../../bus/mdev/drivers/mdpy");
+	bt_stop(&bt);
+	bt_start(&bt, "6.1");
+	bt_load(&bt, "mdpy:count=1");
+	bt_expect_write(&bt, "devices/virtual/mdpy/mdpy/mdev_supported_types/mdpy-vga/create", U1, 0);
+	bt_expect_write(&bt, "devices/virtual/mdpy/mdpy/mdev_supported_types/mdpy-hd/create", U2, EUSERS);
+	bt_stop(&bt);
+
+	/* mbochs full: ENOMEM up to 5.12, ENOSPC from 5.13; vfio_mdev before. */
+	bt_start(&bt, "5.10");
+	bt_load(&bt, "mbochs:count=4");
+	bt_expect_write(&bt, "devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-small/create", U1, 0);
+	bt_expect_write(&bt, "devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-small/create", U2, ENOMEM);
+	expect_link("bus/mdev/devices/" U1 "/driver", "../../../../../bus/mdev/drivers/vfio_mdev");
+	bt_stop(&bt);
+	bt_start(&bt, "5.15");
+	bt_load(&bt, "mbochs:count=4");
+	bt_expect_write(&bt, "devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-small/create", U1, 0);
+	bt_expect_write(&bt, "devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-small/create", U2, ENOSPC);
+	bt_stop(&bt);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("profiles");
@@ -425,6 +468,7 @@ int main(void)
 	tcase_add_test(tc, rebind_by_era);
 	tcase_add_test(tc, duplicate_by_era);
 	tcase_add_test(tc, profile_names);
+	tcase_add_test(tc, samples_by_era);
 	suite_add_tcase(s, tc);
 	return bt_run(s);
 }
