@@ -20,6 +20,7 @@
 
 struct options {
 	GPtrArray *backends;   /* char *, "NAME[:ARGS]" or a path */
+	GPtrArray *positional; /* [SOURCE] MOUNTPOINT */
 	char *plugin_dir;
 	char *profile;
 	double timeout;
@@ -61,6 +62,10 @@ static int handle_option(void *data, const char *arg, int key,
 			arg = strchr(arg, '=') + 1;
 		g_ptr_array_add(opts->backends, g_strdup(arg));
 		return 0;
+	case FUSE_OPT_KEY_NONOPT:
+		/* Kept aside: mount.fuse3 passes "SOURCE MOUNTPOINT". */
+		g_ptr_array_add(opts->positional, g_strdup(arg));
+		return 0;
 	case KEY_HELP:
 		opts->show_help = 1;
 		return 1;  /* also let libfuse print its options */
@@ -73,7 +78,7 @@ static int handle_option(void *data, const char *arg, int key,
 
 static void usage(const char *prog)
 {
-	printf("usage: %s [options] MOUNTPOINT\n\n"
+	printf("usage: %s [options] [SOURCE] MOUNTPOINT\n\n"
 	       "Mount an emulated VFIO mediated-device sysfs tree at MOUNTPOINT.\n\n"
 	       "mdevfs options:\n"
 	       "    -b NAME[:ARGS], --backend=NAME[:ARGS], -o backend=NAME[:ARGS]\n"
@@ -161,6 +166,7 @@ int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct options opts = { .backends = g_ptr_array_new_with_free_func(g_free),
+				.positional = g_ptr_array_new_with_free_func(g_free),
 				.timeout = 3600 };
 	struct fuse_cmdline_opts cmd = { 0 };
 	const struct mdev_profile *profile = &mdev_profile_default;
@@ -170,8 +176,17 @@ int main(int argc, char *argv[])
 
 	if (fuse_opt_parse(&args, &opts, option_spec, handle_option) != 0)
 		return 1;
+	/* `mount -t fuse.mdevfs SOURCE DIR` runs "mdevfs SOURCE DIR -o ...";
+	 * the source names nothing here. */
+	if (opts.positional->len > 2) {
+		fprintf(stderr, "mdevfs: too many arguments (try --help)\n");
+		goto out;
+	}
+	if (opts.positional->len)
+		fuse_opt_add_arg(&args, g_ptr_array_index(opts.positional,
+							 opts.positional->len - 1));
 	if (fuse_parse_cmdline(&args, &cmd) != 0)
-		return 1;
+		goto out;
 	if (opts.show_help || cmd.show_help) {
 		usage(argv[0]);
 		fuse_cmdline_help();
@@ -212,6 +227,7 @@ out:
 	free(cmd.mountpoint);
 	fuse_opt_free_args(&args);
 	g_ptr_array_free(opts.backends, TRUE);
+	g_ptr_array_free(opts.positional, TRUE);
 	g_free(opts.plugin_dir);
 	g_free(opts.profile);
 	return ret;
