@@ -3,24 +3,23 @@
  * mtty: the kernel's virtual serial-card sample.  One class device
  * devices/virtual/mtty/mtty offering a single-port and a dual-port type
  * that share a pool of 24 ports; a create that does not fit fails with
- * ENOSPC, as the sample's probe does from 5.15 on.
+ * ENOSPC, as the sample's probe does from 5.15 on.  The device side (the
+ * VFIO callbacks) lives in mtty_vfio.c and mtty_uart.c.
  */
 #include <errno.h>
 #include <glib.h>
+#include <stdbool.h>
 #include <stdio.h>
 
-#include "mdevfs/mdev.h"
+#include "mtty.h"
 
 #define MAX_MTTYS 24
 
 struct mtty_state {
 	struct device *dev;
 	GMutex lock;
-	unsigned int avail_ports;
-};
-
-struct mdev_state {
-	unsigned int nr_ports;
+	int avail_ports;          /* below zero on kernels that never checked */
+	bool check_capacity;      /* the probe refuses when full (5.15+) */
 };
 
 static struct mtty_state *state_of(struct device *dev)
@@ -37,18 +36,17 @@ static unsigned int type_ports(const struct mdev_type *mtype)
 static int mtty_create(struct mdev_device *mdev)
 {
 	struct mtty_state *st = state_of(mdev_parent_dev(mdev));
-	unsigned int ports = type_ports(mdev_get_type(mdev));
+	int ports = (int)type_ports(mdev_get_type(mdev));
 	struct mdev_state *ms;
 
 	g_mutex_lock(&st->lock);
-	if (st->avail_ports < ports) {
+	if (st->check_capacity && st->avail_ports < ports) {
 		g_mutex_unlock(&st->lock);
 		return -ENOSPC;
 	}
 	st->avail_ports -= ports;
 	g_mutex_unlock(&st->lock);
-	ms = g_new0(struct mdev_state, 1);
-	ms->nr_ports = ports;
+	ms = mtty_state_new(ports);
 	mdev_set_drvdata(mdev, ms);
 	return 0;
 }
@@ -59,9 +57,10 @@ static int mtty_remove(struct mdev_device *mdev)
 	struct mdev_state *ms = mdev_get_drvdata(mdev);
 
 	g_mutex_lock(&st->lock);
-	st->avail_ports += ms->nr_ports;
+	st->avail_ports += (int)ms->nr_ports;
 	g_mutex_unlock(&st->lock);
-	g_free(ms);
+	mdev_set_drvdata(mdev, NULL);
+	mtty_state_free(ms);
 	return 0;
 }
 
@@ -71,7 +70,8 @@ static int mtty_get_available(struct mdev_type *mtype)
 	int avail;
 
 	g_mutex_lock(&st->lock);
-	avail = (int)(st->avail_ports / type_ports(mtype));
+	/* Signed, as the sample computes it: -1 after 25 single ports. */
+	avail = st->avail_ports / (int)type_ports(mtype);
 	g_mutex_unlock(&st->lock);
 	return avail;
 }
@@ -147,7 +147,11 @@ static const struct attribute_group *const mtty_dev_groups[] = {
 	&mtty_dev_group, NULL
 };
 
+/* From 5.13 the sample binds its own mdev driver. */
+static struct mdev_driver mtty_driver = { .name = "mtty" };
+
 static const struct mdev_parent_ops mtty_ops = {
+	.device_driver = &mtty_driver,
 	.device_api = "vfio-pci",
 	.get_available = mtty_get_available,
 	.dev_attr_groups = mtty_dev_groups,
@@ -155,6 +159,12 @@ static const struct mdev_parent_ops mtty_ops = {
 	.supported_type_groups = mtty_type_groups,
 	.create = mtty_create,
 	.remove = mtty_remove,
+	.open_device = mtty_open_device,
+	.close_device = mtty_close_device,
+	.read = mtty_read,
+	.write = mtty_write,
+	.ioctl = mtty_ioctl,
+	.mmap = mtty_mmap,
 };
 
 static int mtty_init(struct mdevfs_host *host, const char *args, void **data)
@@ -169,6 +179,8 @@ static int mtty_init(struct mdevfs_host *host, const char *args, void **data)
 	st = g_new0(struct mtty_state, 1);
 	g_mutex_init(&st->lock);
 	st->avail_ports = MAX_MTTYS;
+	st->check_capacity = mdevfs_kernel_version(host) >=
+			     MDEVFS_KERNEL_VERSION(5, 15, 0);
 	st->dev = mdevfs_class_device_create(host, "mtty", "mtty");
 	if (!st->dev) {
 		ret = -errno;

@@ -436,6 +436,31 @@ START_TEST(samples_by_era)
 	bt_expect_write(&bt, "devices/virtual/mdpy/mdpy/mdev_supported_types/mdpy-hd/create", U2, EUSERS);
 	bt_stop(&bt);
 
+	/* mtty: no capacity check before 5.15, the count goes negative. */
+	bt_start(&bt, "5.10");
+	bt_load(&bt, "mtty");
+	for (int i = 0; i < 25; i++) {
+		char u[40];
+
+		snprintf(u, sizeof(u), "11111111-2222-4333-8444-%012d", i);
+		bt_expect_write(&bt, "devices/virtual/mtty/mtty/mdev_supported_types/mtty-1/create", u, 0);
+	}
+	bt_expect(&bt, "devices/virtual/mtty/mtty/mdev_supported_types/mtty-1/available_instances", "-1\n");
+	bt_expect(&bt, "devices/virtual/mtty/mtty/mtty_dev/sample_mtty_dev", "This is phy device\n");
+	bt_stop(&bt);
+	bt_start(&bt, "5.15");
+	bt_load(&bt, "mtty");
+	for (int i = 0; i < 24; i++) {
+		char u[40];
+
+		snprintf(u, sizeof(u), "11111111-2222-4333-8444-%012d", i);
+		bt_expect_write(&bt, "devices/virtual/mtty/mtty/mdev_supported_types/mtty-1/create", u, 0);
+	}
+	bt_expect_write(&bt, "devices/virtual/mtty/mtty/mdev_supported_types/mtty-1/create", U1, ENOSPC);
+	expect_link("bus/mdev/devices/11111111-2222-4333-8444-000000000000/driver",
+		    "../../../../../bus/mdev/drivers/mtty");
+	bt_stop(&bt);
+
 	/* mbochs full: ENOMEM up to 5.12, ENOSPC from 5.13; vfio_mdev before. */
 	bt_start(&bt, "5.10");
 	bt_load(&bt, "mbochs:count=4");
