@@ -36,6 +36,9 @@ struct device {
 	const struct attribute_group *const *groups;
 	void *drvdata;
 	struct mdev_parent *mdev_parent;  /* set while registered as a parent */
+	/* The ops of the last registration, so the control interface can
+	 * register the parent again after unregistering it. */
+	const struct mdev_parent_ops *ops;
 };
 
 /* The kernel's dev_driver_string(): driver, else bus, else class. */
@@ -92,7 +95,10 @@ struct mdevfs_host {
 	guint iommu_first_free;   /* no free id below this */
 	GCond released;           /* an mdev's VFIO users all closed it */
 	GPtrArray *listeners;
+	GMutex backends_lock;
 	GPtrArray *backends;      /* loaded plugins, see plugin.h */
+	GPtrArray *devices;       /* DEVICE_PLAIN devices, under lock */
+	GPtrArray *faults;        /* struct mdev_fault, under lock (fault.h) */
 	GHashTable *claimed;      /* devpaths and bus/class names in use */
 	/* The IOMMU group files of this era, built once (see iommu.c). */
 	const struct attribute *iommu_attrs[4];
@@ -123,6 +129,16 @@ struct mdev_device *mdev_host_find(struct mdevfs_host *host, const uuid_t uuid);
 /* Value of available_instances for a type (may be negative in old eras). */
 int mdev_type_available(struct mdev_type *type);
 unsigned int mdev_host_device_count(struct mdevfs_host *host);
+
+/*
+ * Hot-unplug and re-plug a parent by device name, as a driver unbind and
+ * bind would: unregistration force-removes its mdevs.  0, -ENOENT (no
+ * such device), -EALREADY (already in that state) or a registration error.
+ */
+int mdev_host_unregister_parent(struct mdevfs_host *host, const char *name);
+int mdev_host_register_parent(struct mdevfs_host *host, const char *name);
+/* "NAME registered|unregistered" lines for every device with ops. */
+char *mdev_host_describe_parents(struct mdevfs_host *host);
 
 /* Find a parent by device name; NULL if none. */
 struct mdev_parent *mdev_host_find_parent(struct mdevfs_host *host,

@@ -120,6 +120,9 @@ struct device *mdevfs_device_create(struct mdevfs_host *host,
 		errno = EEXIST;
 		return NULL;
 	}
+	g_mutex_lock(&host->lock);
+	g_ptr_array_add(host->devices, dev);
+	g_mutex_unlock(&host->lock);
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_ADD,
 					      .dev = dev });
 	return dev;
@@ -164,6 +167,9 @@ void mdevfs_device_destroy(struct device *dev)
 		mdev_unregister_device(dev);
 	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_DEL,
 						   .dev = dev });
+	g_mutex_lock(&dev->host->lock);
+	g_ptr_array_remove(dev->host->devices, dev);
+	g_mutex_unlock(&dev->host->lock);
 	device_release_path(dev->host, dev);
 	device_free_names(dev);
 	g_free(dev);

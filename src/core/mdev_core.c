@@ -14,6 +14,7 @@
 #include "attrs.h"
 #include "driver.h"
 #include "event.h"
+#include "fault.h"
 #include "iommu.h"
 #include "plugin.h"
 
@@ -42,6 +43,9 @@ struct mdevfs_host *mdev_host_new(const struct mdev_profile *profile)
 	host->iommu_groups = g_ptr_array_new();
 	host->listeners = g_ptr_array_new();
 	host->claimed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	host->devices = g_ptr_array_new();
+	host->faults = g_ptr_array_new_with_free_func(mdev_fault_free);
+	g_mutex_init(&host->backends_lock);
 	iommu_group_files_init(host);
 	mdev_drivers_init(host);
 	return host;
@@ -60,6 +64,9 @@ void mdev_host_free(struct mdevfs_host *host)
 	mdev_drivers_fini(host);
 	g_ptr_array_free(host->listeners, TRUE);
 	g_hash_table_destroy(host->claimed);
+	g_ptr_array_free(host->devices, TRUE);
+	g_ptr_array_free(host->faults, TRUE);
+	g_mutex_clear(&host->backends_lock);
 	g_ptr_array_free(host->iommu_groups, TRUE);
 	g_ptr_array_free(host->parents, TRUE);
 	g_hash_table_destroy(host->mdevs);
@@ -150,6 +157,7 @@ int mdev_register_device(struct device *dev, const struct mdev_parent_ops *ops)
 		return -EEXIST;
 	}
 	dev->mdev_parent = parent;
+	dev->ops = ops;
 	g_ptr_array_add(host->parents, parent);
 	g_mutex_unlock(&host->lock);
 
@@ -216,6 +224,61 @@ void mdev_unregister_device(struct device *dev)
 	g_mutex_clear(&parent->serial);
 	g_rw_lock_clear(&parent->unreg_sem);
 	g_free(parent);
+}
+
+static struct device *find_device(struct mdevfs_host *host, const char *name)
+{
+	struct device *found = NULL;
+
+	g_mutex_lock(&host->lock);
+	for (guint i = 0; i < host->devices->len && !found; i++) {
+		struct device *dev = host->devices->pdata[i];
+
+		if (dev->ops && strcmp(dev->name, name) == 0)
+			found = dev;
+	}
+	g_mutex_unlock(&host->lock);
+	return found;
+}
+
+int mdev_host_unregister_parent(struct mdevfs_host *host, const char *name)
+{
+	struct device *dev = find_device(host, name);
+
+	if (!dev)
+		return -ENOENT;
+	if (!dev->mdev_parent)
+		return -EALREADY;
+	mdev_unregister_device(dev);
+	return 0;
+}
+
+int mdev_host_register_parent(struct mdevfs_host *host, const char *name)
+{
+	struct device *dev = find_device(host, name);
+
+	if (!dev)
+		return -ENOENT;
+	if (dev->mdev_parent)
+		return -EALREADY;
+	return mdev_register_device(dev, dev->ops);
+}
+
+char *mdev_host_describe_parents(struct mdevfs_host *host)
+{
+	GString *text = g_string_new(NULL);
+
+	g_mutex_lock(&host->lock);
+	for (guint i = 0; i < host->devices->len; i++) {
+		struct device *dev = host->devices->pdata[i];
+
+		if (dev->ops)
+			g_string_append_printf(text, "%s %s\n", dev->name,
+					       dev->mdev_parent ? "registered"
+								: "unregistered");
+	}
+	g_mutex_unlock(&host->lock);
+	return g_string_free(text, FALSE);
 }
 
 struct mdev_parent *mdev_host_find_parent(struct mdevfs_host *host,
@@ -441,7 +504,10 @@ static int add_and_bind(struct mdev_device *mdev)
 			return ret;
 	}
 	device_add(mdev);
-	ret = mdev_bind(mdev, parent->driver);
+	/* An injected fault stands in for a slow or failing vendor probe. */
+	ret = mdev_fault_hit(mdev->dev.host, FAULT_CREATE, mdev->type);
+	if (!ret)
+		ret = mdev_bind(mdev, parent->driver);
 	if (!ret && core_calls && !early)
 		ret = vendor_create(mdev);
 	if (ret) {
@@ -567,6 +633,14 @@ int mdev_device_remove(struct mdev_device *mdev)
 	g_mutex_unlock(&host->lock);
 	if (!g_rw_lock_reader_trylock(&parent->unreg_sem))
 		return -ENODEV;
+	ret = mdev_fault_hit(host, FAULT_REMOVE, mdev->type);
+	if (ret) {
+		g_mutex_lock(&host->lock);
+		mdev->active = true;
+		g_mutex_unlock(&host->lock);
+		g_rw_lock_reader_unlock(&parent->unreg_sem);
+		return ret;
+	}
 	/* Era A: the parent's mutex orders this after a create in flight. */
 	if (serial)
 		g_mutex_lock(&parent->serial);

@@ -10,6 +10,7 @@
 #include "attrs.h"
 #include "driver.h"
 #include "event.h"
+#include "fault.h"
 #include "parse.h"
 
 #define to_attr(ptr, type) \
@@ -345,6 +346,16 @@ ssize_t sysfs_attr_store(enum attr_owner owner, void *obj,
 	case ATTR_OF_DEVICE: {
 		const struct device_attribute *a =
 			to_attr(attr, struct device_attribute);
+		struct mdev_device *mdev = mdev_from_dev(obj);
+		int fault;
+
+		/* Injected faults hit the vendor's files, not remove. */
+		if (mdev && a != &dev_attr_remove) {
+			fault = mdev_fault_hit(mdev->dev.host, FAULT_STORE,
+					       mdev->type);
+			if (fault)
+				return fault;
+		}
 		return a->store ? a->store(obj, a, buf, count) : -EIO;
 	}
 	case ATTR_OF_MDEV_TYPE: {

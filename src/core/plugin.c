@@ -100,25 +100,74 @@ gboolean mdev_backend_load(struct mdevfs_host *host, const char *spec,
 		g_free(b);
 		return FALSE;
 	}
+	g_mutex_lock(&host->backends_lock);
 	if (!host->backends)
 		host->backends = g_ptr_array_new();
 	g_ptr_array_add(host->backends, b);
+	g_mutex_unlock(&host->backends_lock);
 	return TRUE;
+}
+
+static void backend_free(struct mdevfs_host *host, struct backend *b)
+{
+	if (b->plugin->exit)
+		b->plugin->exit(host, b->state);
+	dlclose(b->handle);
+	g_free(b);
+}
+
+gboolean mdev_backend_unload(struct mdevfs_host *host, const char *name,
+			     GError **error)
+{
+	struct backend *found = NULL;
+
+	g_mutex_lock(&host->backends_lock);
+	for (guint i = 0; host->backends && i < host->backends->len; i++) {
+		struct backend *b = host->backends->pdata[i];
+
+		if (strcmp(b->plugin->name, name) == 0) {
+			found = g_ptr_array_steal_index(host->backends, i);
+			break;
+		}
+	}
+	g_mutex_unlock(&host->backends_lock);
+	if (!found) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+			    "no backend '%s' is loaded", name);
+		return FALSE;
+	}
+	backend_free(host, found);
+	return TRUE;
+}
+
+char **mdev_backend_names(struct mdevfs_host *host)
+{
+	GPtrArray *names = g_ptr_array_new();
+
+	g_mutex_lock(&host->backends_lock);
+	for (guint i = 0; host->backends && i < host->backends->len; i++)
+		g_ptr_array_add(names, g_strdup(((struct backend *)
+						 host->backends->pdata[i])->plugin->name));
+	g_mutex_unlock(&host->backends_lock);
+	g_ptr_array_add(names, NULL);
+	return (char **)g_ptr_array_free(names, FALSE);
 }
 
 void mdev_backends_unload(struct mdevfs_host *host)
 {
-	if (!host->backends)
-		return;
-	while (host->backends->len) {
-		struct backend *b = g_ptr_array_steal_index(host->backends,
-							    host->backends->len - 1);
+	for (;;) {
+		struct backend *b = NULL;
 
-		if (b->plugin->exit)
-			b->plugin->exit(host, b->state);
-		dlclose(b->handle);
-		g_free(b);
+		g_mutex_lock(&host->backends_lock);
+		if (host->backends && host->backends->len)
+			b = g_ptr_array_steal_index(host->backends,
+						    host->backends->len - 1);
+		g_mutex_unlock(&host->backends_lock);
+		if (!b)
+			break;
+		backend_free(host, b);
 	}
-	g_ptr_array_free(host->backends, TRUE);
+	if (host->backends)
+		g_ptr_array_free(host->backends, TRUE);
 	host->backends = NULL;
 }

@@ -14,5 +14,10 @@ gboolean mdev_backend_load(struct mdevfs_host *host, const char *spec,
 			   const char *const *dirs, GError **error);
 /* Call every backend's exit() (newest first) and unload it. */
 void mdev_backends_unload(struct mdevfs_host *host);
+/* Unload the backend loaded under this name (its plugin name). */
+gboolean mdev_backend_unload(struct mdevfs_host *host, const char *name,
+			     GError **error);
+/* The names of the loaded backends, oldest first (g_strfreev). */
+char **mdev_backend_names(struct mdevfs_host *host);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "fs.h"
 #include "plugin.h"
 
@@ -23,6 +24,7 @@ struct options {
 	GPtrArray *positional; /* [SOURCE] MOUNTPOINT */
 	char *plugin_dir;
 	char *profile;
+	char *control;         /* control socket path, "none" to disable */
 	double timeout;
 	int show_help;
 	int show_version;
@@ -38,6 +40,8 @@ static const struct fuse_opt option_spec[] = {
 	OPT("plugin_dir=%s", plugin_dir),
 	OPT("--plugin-dir=%s", plugin_dir),
 	OPT("profile=%s", profile),
+	OPT("control=%s", control),
+	OPT("--control=%s", control),
 	OPT("--profile=%s", profile),
 	OPT("cache_timeout=%lf", timeout),
 	FUSE_OPT_KEY("-h", KEY_HELP),
@@ -88,6 +92,9 @@ static void usage(const char *prog)
 	       "                           where backends named by NAME are found\n"
 	       "    --profile=KVER, -o profile=KVER\n"
 	       "                           kernel era to emulate (default: newest)\n"
+	       "    --control=PATH, -o control=PATH\n"
+	       "                           control socket for mdevfs-ctl (\"none\": off;\n"
+	       "                           default: derived from the mount point)\n"
 	       "    -o cache_timeout=SECS  kernel cache lifetime (default 3600)\n\n",
 	       prog);
 }
@@ -101,9 +108,12 @@ static gboolean running_from_build_tree(void)
 	return dir && strcmp(dir, MDEVFS_BUILD_DIR) == 0;
 }
 
+/* Where backends are looked up, at start-up and by the control socket. */
+static const char *plugin_dirs[2];
+
 static gboolean load_backends(struct mdevfs_host *host, struct options *opts)
 {
-	const char *dirs[3] = { NULL };
+	const char **dirs = plugin_dirs;
 	g_autoptr(GError) error = NULL;
 
 	if (opts->plugin_dir)
@@ -123,10 +133,30 @@ static gboolean load_backends(struct mdevfs_host *host, struct options *opts)
 	return TRUE;
 }
 
+/* The control socket: started after daemonizing (threads do not
+ * survive the fork). */
+static struct control *start_control(struct mdevfs_fs *fs,
+				     struct fuse_cmdline_opts *cmd,
+				     const char *option)
+{
+	g_autofree char *path = NULL;
+	g_autoptr(GError) error = NULL;
+	struct control *ctl;
+
+	if (option && strcmp(option, "none") == 0)
+		return NULL;
+	path = option ? g_strdup(option) : control_default_path(cmd->mountpoint);
+	ctl = control_start(fs->tree->host, path, plugin_dirs, &error);
+	if (!ctl)
+		fprintf(stderr, "mdevfs: no control socket: %s\n", error->message);
+	return ctl;
+}
+
 static int serve(struct mdevfs_fs *fs, struct fuse_cmdline_opts *cmd,
-		 struct fuse_args *args)
+		 struct fuse_args *args, const char *control_option)
 {
 	struct fuse_loop_config *loop;
+	struct control *ctl;
 	int ret = 1;
 
 	fs->se = fuse_session_new(args, &mdevfs_ll_ops, sizeof(mdevfs_ll_ops), fs);
@@ -138,6 +168,7 @@ static int serve(struct mdevfs_fs *fs, struct fuse_cmdline_opts *cmd,
 		goto out_signals;
 	mdevfs_fs_observe(fs);
 	fuse_daemonize(cmd->foreground);
+	ctl = start_control(fs, cmd, control_option);
 	if (cmd->singlethread) {
 		ret = fuse_session_loop(fs->se);
 	} else {
@@ -151,6 +182,7 @@ static int serve(struct mdevfs_fs *fs, struct fuse_cmdline_opts *cmd,
 		ret = fuse_session_loop_mt(fs->se, loop);
 		fuse_loop_cfg_destroy(loop);
 	}
+	control_stop(ctl);
 	/* Stop routing invalidations before the session goes away. */
 	sysfs_tree_set_observer(fs->tree, NULL);
 	fuse_session_unmount(fs->se);
@@ -219,7 +251,7 @@ int main(int argc, char *argv[])
 	fs.tree = sysfs_tree_new(host);
 	fs.timeout = opts.timeout;
 	if (load_backends(host, &opts))
-		ret = serve(&fs, &cmd, &args);
+		ret = serve(&fs, &cmd, &args, opts.control);
 	mdev_backends_unload(host);
 	sysfs_tree_free(fs.tree);
 	mdev_host_free(host);
@@ -230,5 +262,6 @@ out:
 	g_ptr_array_free(opts.positional, TRUE);
 	g_free(opts.plugin_dir);
 	g_free(opts.profile);
+	g_free(opts.control);
 	return ret;
 }

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include "control.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "plugin.h"
+
+#define MAX_LINE 4096
+
+struct control {
+	struct mdevfs_host *host;
+	const char *const *plugin_dirs;
+	char *path;
+	int fd;
+	int stop_pipe[2];
+	GThread *thread;
+};
+
+/* ------------------------------------------------------------------ */
+/* Commands                                                            */
+
+static char *ok(const char *body)
+{
+	return g_strdup_printf("ok\n%s", body ? body : "");
+}
+
+static char *fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+static char *fail(const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *msg = NULL;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	return g_strdup_printf("error: %s\n", msg);
+}
+
+static char *from_errno(int ret, const char *what)
+{
+	return ret ? fail("%s: %s", what, g_strerror(-ret)) : ok(NULL);
+}
+
+static char *cmd_load(struct control *c, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!argv[1] || argv[2])
+		return fail("usage: load NAME[:ARGS]");
+	if (!mdev_backend_load(c->host, argv[1], c->plugin_dirs, &error))
+		return fail("%s", error->message);
+	return ok(NULL);
+}
+
+static char *cmd_unload(struct control *c, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!argv[1] || argv[2])
+		return fail("usage: unload NAME");
+	if (!mdev_backend_unload(c->host, argv[1], &error))
+		return fail("%s", error->message);
+	return ok(NULL);
+}
+
+static char *cmd_backends(struct control *c, char **argv)
+{
+	g_auto(GStrv) names = mdev_backend_names(c->host);
+	g_autofree char *joined = NULL;
+
+	if (argv[1])
+		return fail("usage: backends");
+	joined = g_strjoinv("\n", names);
+	return g_strdup_printf("ok\n%s%s", joined, *names ? "\n" : "");
+}
+
+static char *cmd_parents(struct control *c, char **argv)
+{
+	g_autofree char *text = NULL;
+
+	if (argv[1])
+		return fail("usage: parents");
+	text = mdev_host_describe_parents(c->host);
+	return ok(text);
+}
+
+static char *cmd_unregister(struct control *c, char **argv)
+{
+	if (!argv[1] || argv[2])
+		return fail("usage: unregister PARENT");
+	return from_errno(mdev_host_unregister_parent(c->host, argv[1]), argv[1]);
+}
+
+static char *cmd_register(struct control *c, char **argv)
+{
+	if (!argv[1] || argv[2])
+		return fail("usage: register PARENT");
+	return from_errno(mdev_host_register_parent(c->host, argv[1]), argv[1]);
+}
+
+/* An errno by name ("EINVAL") or number. */
+static int parse_errno(const char *text)
+{
+	static const struct { const char *name; int value; } names[] = {
+		{ "EPERM", EPERM }, { "ENOENT", ENOENT }, { "EIO", EIO },
+		{ "ENOMEM", ENOMEM }, { "EACCES", EACCES }, { "EBUSY", EBUSY },
+		{ "EEXIST", EEXIST }, { "ENODEV", ENODEV }, { "EINVAL", EINVAL },
+		{ "ENOSPC", ENOSPC }, { "EAGAIN", EAGAIN }, { "EUSERS", EUSERS },
+		{ "EADDRINUSE", EADDRINUSE }, { "EADDRNOTAVAIL", EADDRNOTAVAIL },
+		{ "ETIMEDOUT", ETIMEDOUT }, { "EFAULT", EFAULT },
+	};
+	unsigned int n;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+		if (strcmp(text, names[i].name) == 0)
+			return names[i].value;
+	if (kstrtouint(text, 10, &n) == 0 && n > 0 && n < 4096)
+		return (int)n;
+	return -1;
+}
+
+static bool parse_fault_arg(const char *arg, int *count, int *error,
+			    unsigned int *delay)
+{
+	unsigned int n;
+
+	if (g_str_has_prefix(arg, "count=")) {
+		if (strcmp(arg + 6, "all") == 0) {
+			*count = -1;
+			return true;
+		}
+		if (kstrtouint(arg + 6, 10, &n) || n == 0 || n > G_MAXINT)
+			return false;
+		*count = (int)n;
+		return true;
+	}
+	if (g_str_has_prefix(arg, "errno="))
+		return (*error = parse_errno(arg + 6)) > 0;
+	if (g_str_has_prefix(arg, "delay="))
+		return kstrtouint(arg + 6, 10, delay) == 0 && *delay <= 600000;
+	return false;
+}
+
+static char *cmd_fault(struct control *c, char **argv)
+{
+	static const char *const usage =
+		"usage: fault create|remove|store TYPE [count=N|all] "
+		"[errno=NAME] [delay=MS] | fault clear";
+	enum mdev_fault_op op;
+	int count = 1, error = 0;
+	unsigned int delay = 0;
+
+	if (argv[1] && strcmp(argv[1], "clear") == 0 && !argv[2]) {
+		mdev_fault_clear(c->host);
+		return ok(NULL);
+	}
+	if (!argv[1] || !argv[2])
+		return fail("%s", usage);
+	if (strcmp(argv[1], "create") == 0)
+		op = FAULT_CREATE;
+	else if (strcmp(argv[1], "remove") == 0)
+		op = FAULT_REMOVE;
+	else if (strcmp(argv[1], "store") == 0)
+		op = FAULT_STORE;
+	else
+		return fail("%s", usage);
+	for (char **a = argv + 3; *a; a++)
+		if (!parse_fault_arg(*a, &count, &error, &delay))
+			return fail("bad fault argument '%s'", *a);
+	if (!error && !delay)
+		return fail("a fault needs errno= or delay=");
+	mdev_fault_add(c->host, op, argv[2], count, error, delay);
+	return ok(NULL);
+}
+
+static char *cmd_faults(struct control *c, char **argv)
+{
+	g_autofree char *text = NULL;
+
+	if (argv[1])
+		return fail("usage: faults");
+	text = mdev_fault_describe(c->host);
+	return ok(text);
+}
+
+static const struct {
+	const char *name;
+	char *(*run)(struct control *c, char **argv);
+} commands[] = {
+	{ "load", cmd_load }, { "unload", cmd_unload },
+	{ "backends", cmd_backends }, { "parents", cmd_parents },
+	{ "unregister", cmd_unregister }, { "register", cmd_register },
+	{ "fault", cmd_fault }, { "faults", cmd_faults },
+};
+
+char *control_execute(struct mdevfs_host *host, const char *const *plugin_dirs,
+		      const char *line)
+{
+	struct control c = { .host = host, .plugin_dirs = plugin_dirs };
+	g_auto(GStrv) argv = NULL;
+	g_autofree char *clean = g_strstrip(g_strdup(line));
+
+	argv = g_strsplit_set(clean, " \t", -1);
+	/* Drop empty words from repeated blanks. */
+	for (char **r = argv, **w = argv;; r++) {
+		if (!*r) {
+			*w = NULL;
+			break;
+		}
+		if (**r)
+			*w++ = *r;
+		else
+			g_free(*r);
+	}
+	if (!argv[0])
+		return fail("empty command");
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			return commands[i].run(&c, argv);
+	return fail("unknown command '%s'", argv[0]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Socket                                                              */
+
+static void serve_client(struct control *ctl, int fd)
+{
+	char line[MAX_LINE + 1];
+	size_t used = 0;
+	ssize_t n;
+	g_autofree char *reply = NULL;
+
+	while (used < MAX_LINE &&
+	       (n = read(fd, line + used, MAX_LINE - used)) > 0) {
+		used += (size_t)n;
+		if (memchr(line, '\n', used))
+			break;
+	}
+	line[used] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	reply = control_execute(ctl->host, ctl->plugin_dirs, line);
+	for (size_t off = 0, len = strlen(reply); off < len; off += (size_t)n) {
+		n = write(fd, reply + off, len - off);
+		if (n <= 0)
+			break;
+	}
+}
+
+static gpointer control_thread(gpointer data)
+{
+	struct control *ctl = data;
+
+	for (;;) {
+		fd_set set;
+		int fd, top = MAX(ctl->fd, ctl->stop_pipe[0]);
+
+		FD_ZERO(&set);
+		FD_SET(ctl->fd, &set);
+		FD_SET(ctl->stop_pipe[0], &set);
+		if (select(top + 1, &set, NULL, NULL, NULL) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (FD_ISSET(ctl->stop_pipe[0], &set))
+			break;
+		fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		serve_client(ctl, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+static int listen_on(const char *path, GError **error)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	g_autofree char *dir = g_path_get_dirname(path);
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG,
+			    "control socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	if (g_mkdir_with_parents(dir, 0700) != 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+			    "cannot make %s: %s", dir, g_strerror(errno));
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	unlink(path);  /* a stale socket of a daemon that died */
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    chmod(path, 0600) || listen(fd, 8)) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+			    "cannot listen on %s: %s", path, g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct control *control_start(struct mdevfs_host *host, const char *path,
+			      const char *const *plugin_dirs, GError **error)
+{
+	struct control *ctl;
+	int fd = listen_on(path, error);
+
+	if (fd < 0)
+		return NULL;
+	ctl = g_new0(struct control, 1);
+	ctl->host = host;
+	ctl->plugin_dirs = plugin_dirs;
+	ctl->path = g_strdup(path);
+	ctl->fd = fd;
+	if (pipe2(ctl->stop_pipe, O_CLOEXEC)) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+			    "pipe: %s", g_strerror(errno));
+		close(fd);
+		g_free(ctl->path);
+		g_free(ctl);
+		return NULL;
+	}
+	ctl->thread = g_thread_new("mdevfs-control", control_thread, ctl);
+	return ctl;
+}
+
+void control_stop(struct control *ctl)
+{
+	if (!ctl)
+		return;
+	if (write(ctl->stop_pipe[1], "x", 1) != 1)
+		g_warning("control: cannot wake the control thread");
+	g_thread_join(ctl->thread);
+	close(ctl->stop_pipe[0]);
+	close(ctl->stop_pipe[1]);
+	close(ctl->fd);
+	unlink(ctl->path);
+	g_free(ctl->path);
+	g_free(ctl);
+}
