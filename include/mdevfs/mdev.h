@@ -161,7 +161,8 @@ void *dev_get_drvdata(const struct device *dev);
 /*
  * Tell readers and pollers that an attribute's value changed without a
  * write to it (the kernel's sysfs_notify()).  group is NULL for files in
- * the device directory itself.
+ * the device directory itself.  Do not hold a lock that a show() takes
+ * while calling it: the kernel may be waiting for that show's reply.
  */
 void dev_sysfs_notify(struct device *dev, const char *group, const char *attr);
 
@@ -227,6 +228,14 @@ struct mdev_parent_ops {
 
 int mdev_register_device(struct device *dev, const struct mdev_parent_ops *ops);
 void mdev_unregister_device(struct device *dev);
+/*
+ * The available_instances of dev's types changed for a reason the core
+ * cannot see (e.g. a create on a sibling SR-IOV function); the core
+ * already announces changes from creates and removes on dev itself.
+ * Like dev_sysfs_notify(), never call it holding a lock that a show()
+ * takes: the kernel may be waiting for that show's reply.
+ */
+void mdev_parent_notify_available(struct device *dev);
 
 /* ------------------------------------------------------------------ */
 /* mdev devices and types                                              */

@@ -337,6 +337,17 @@ static void announce_available(struct mdev_parent *parent)
 					.dev = parent->dev, .parent = parent });
 }
 
+void mdev_parent_notify_available(struct device *dev)
+{
+	struct mdev_parent *parent;
+
+	g_mutex_lock(&dev->host->lock);
+	parent = dev->mdev_parent;
+	g_mutex_unlock(&dev->host->lock);
+	if (parent)
+		announce_available(parent);
+}
+
 /* ------------------------------------------------------------------ */
 /* Create                                                              */
 
