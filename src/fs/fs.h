@@ -12,7 +12,12 @@ struct mdevfs_fs {
 	struct sysfs_tree *tree;
 	struct fuse_session *se;
 	double timeout;        /* entry and attribute cache lifetime, seconds */
+	GMutex poll_lock;
+	GHashTable *pollers;   /* struct node_file * -> struct fuse_pollhandle * */
 };
+
+void mdevfs_fs_init(struct mdevfs_fs *fs, struct sysfs_tree *tree, double timeout);
+void mdevfs_fs_fini(struct mdevfs_fs *fs);
 
 extern const struct fuse_lowlevel_ops mdevfs_ll_ops;
 

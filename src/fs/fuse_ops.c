@@ -8,6 +8,7 @@
 #include "fs.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
 static struct mdevfs_fs *fs_of(fuse_req_t req)
@@ -201,9 +202,38 @@ static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct node_file *file = (struct node_file *)(uintptr_t)fi->fh;
+	struct mdevfs_fs *fs = fs_of(req);
+
 	(void)ino;
-	node_release(nodes_of(req), (struct node_file *)(uintptr_t)fi->fh);
+	g_mutex_lock(&fs->poll_lock);
+	g_hash_table_remove(fs->pollers, file);
+	g_mutex_unlock(&fs->poll_lock);
+	node_release(nodes_of(req), file);
 	fuse_reply_err(req, 0);
+}
+
+/*
+ * sysfs poll semantics: always readable and writable; POLLPRI|POLLERR
+ * once the value was notified as changed since the file was last read.
+ * The kernel asks again with a fresh handle after each wake-up.
+ */
+static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
+{
+	struct node_file *file = (struct node_file *)(uintptr_t)fi->fh;
+	struct mdevfs_fs *fs = fs_of(req);
+	unsigned int revents = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+
+	(void)ino;
+	if (ph) {
+		g_mutex_lock(&fs->poll_lock);
+		g_hash_table_replace(fs->pollers, file, ph);
+		g_mutex_unlock(&fs->poll_lock);
+	}
+	if (node_poll_changed(nodes_of(req), file))
+		revents |= POLLERR | POLLPRI;
+	fuse_reply_poll(req, revents);
 }
 
 /* Creating a missing name in sysfs fails in the VFS with EACCES. */
@@ -288,6 +318,7 @@ const struct fuse_lowlevel_ops mdevfs_ll_ops = {
 	.write = fs_write,
 	.flush = fs_flush,
 	.release = fs_release,
+	.poll = fs_poll,
 	.create = fs_create,
 	.mknod = fs_mknod,
 	.mkdir = fs_mkdir,
@@ -316,11 +347,49 @@ static void inval_inode(void *data, uint64_t ino)
 	fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
 }
 
+/* Wake (once) every poller of the file ino. */
+static void poll_wake(void *data, uint64_t ino)
+{
+	struct mdevfs_fs *fs = data;
+	GHashTableIter it;
+	gpointer key, value;
+
+	g_mutex_lock(&fs->poll_lock);
+	g_hash_table_iter_init(&it, fs->pollers);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		if (((struct node_file *)key)->node->ino != ino)
+			continue;
+		fuse_lowlevel_notify_poll(value);
+		g_hash_table_iter_remove(&it);
+	}
+	g_mutex_unlock(&fs->poll_lock);
+}
+
+static void destroy_poll_handle(gpointer ph)
+{
+	fuse_pollhandle_destroy(ph);
+}
+
+void mdevfs_fs_init(struct mdevfs_fs *fs, struct sysfs_tree *tree, double timeout)
+{
+	fs->tree = tree;
+	fs->timeout = timeout;
+	g_mutex_init(&fs->poll_lock);
+	fs->pollers = g_hash_table_new_full(NULL, NULL, NULL, destroy_poll_handle);
+}
+
+void mdevfs_fs_fini(struct mdevfs_fs *fs)
+{
+	g_hash_table_destroy(fs->pollers);
+	g_mutex_clear(&fs->poll_lock);
+}
+
 void mdevfs_fs_observe(struct mdevfs_fs *fs)
 {
 	const struct tree_observer observer = {
 		.inval_entry = inval_entry,
 		.inval_inode = inval_inode,
+		.poll_wake = poll_wake,
 		.data = fs,
 	};
 

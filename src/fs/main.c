@@ -248,12 +248,12 @@ int main(int argc, char *argv[])
 	fuse_opt_add_arg(&args, "-osubtype=mdevfs,fsname=mdevfs");
 
 	host = mdev_host_new(profile);
-	fs.tree = sysfs_tree_new(host);
-	fs.timeout = opts.timeout;
+	mdevfs_fs_init(&fs, sysfs_tree_new(host), opts.timeout);
 	if (load_backends(host, &opts))
 		ret = serve(&fs, &cmd, &args, opts.control);
 	mdev_backends_unload(host);
 	sysfs_tree_free(fs.tree);
+	mdevfs_fs_fini(&fs);
 	mdev_host_free(host);
 out:
 	free(cmd.mountpoint);

@@ -14,6 +14,7 @@ struct pending {
 	uint64_t parent;   /* 0: inval_inode(ino), else inval_entry */
 	uint64_t ino;
 	char *name;
+	bool wake;         /* with inval_inode: also wake pollers */
 };
 
 static __thread GArray *pending;
@@ -127,7 +128,7 @@ static bool kernel_knows(const struct node_tree *tree, const struct node *node)
 
 static void queue(uint64_t parent, uint64_t ino, const char *name)
 {
-	struct pending p = { parent, ino, g_strdup(name) };
+	struct pending p = { parent, ino, g_strdup(name), false };
 
 	if (!pending)
 		pending = g_array_new(FALSE, FALSE, sizeof(struct pending));
@@ -155,6 +156,17 @@ void node_changed(struct node_tree *tree, struct node *node)
 		queue(0, node->ino, NULL);
 }
 
+void node_notify(struct node_tree *tree, struct node *node)
+{
+	g_atomic_int_inc(&node->event);
+	node_changed(tree, node);
+	/* Only open files can be polled. */
+	if (tree->observer.poll_wake && !node->removed && node->handles > 0) {
+		queue(0, node->ino, NULL);
+		g_array_index(pending, struct pending, pending->len - 1).wake = true;
+	}
+}
+
 void node_tree_lock(struct node_tree *tree)
 {
 	g_mutex_lock(&tree->lock);
@@ -177,6 +189,8 @@ void node_tree_unlock(struct node_tree *tree)
 		if (p->parent)
 			tree->observer.inval_entry(tree->observer.data, p->parent,
 						   p->name);
+		else if (p->wake)
+			tree->observer.poll_wake(tree->observer.data, p->ino);
 		else if (g_hash_table_add(done, &p->ino))
 			tree->observer.inval_inode(tree->observer.data, p->ino);
 	}
@@ -520,6 +534,7 @@ int node_open(struct node_tree *tree, uint64_t ino, int flags,
 		struct node_file *file = g_new0(struct node_file, 1);
 
 		file->node = node;
+		file->event = g_atomic_int_get(&node->event);
 		g_mutex_init(&file->lock);
 		node->handles++;
 		g_hash_table_add(tree->files, file);
@@ -569,6 +584,8 @@ static ssize_t show(struct node_tree *tree, struct node_file *file)
 	if (!active_get(tree, node))
 		return -ENODEV;
 	buf = g_malloc0(ATTR_SIZE);
+	/* Like kernfs: a read catches up with the notifications so far. */
+	file->event = g_atomic_int_get(&node->event);
 	len = sysfs_attr_show(node->owner, node->obj, node->attr, buf);
 	active_put(tree, node);
 	if (len < 0) {
@@ -633,6 +650,17 @@ ssize_t node_write(struct node_tree *tree, struct node_file *file,
 		node_tree_unlock(tree);
 	}
 	return ret;
+}
+
+bool node_poll_changed(struct node_tree *tree, struct node_file *file)
+{
+	bool changed;
+
+	g_mutex_lock(&tree->lock);
+	changed = file->node->removed ||
+		  file->event != g_atomic_int_get(&file->node->event);
+	g_mutex_unlock(&tree->lock);
+	return changed;
 }
 
 void node_release(struct node_tree *tree, struct node_file *file)

@@ -47,6 +47,7 @@ struct node {
 	void *obj;
 	const struct attribute *attr;
 	int active;                /* show/store calls in progress */
+	gint event;                /* bumped by node_notify(), for poll */
 
 	uint64_t nlookup;          /* kernel references */
 	unsigned int handles;      /* open files */
@@ -55,6 +56,8 @@ struct node {
 struct tree_observer {
 	void (*inval_entry)(void *data, uint64_t parent_ino, const char *name);
 	void (*inval_inode)(void *data, uint64_t ino);
+	/* Wake poll()ers of the file ino (after its inval_inode). */
+	void (*poll_wake)(void *data, uint64_t ino);
 	void *data;
 };
 
@@ -91,8 +94,10 @@ struct node *node_link(struct node_tree *tree, struct node *dir,
 		       const char *name, const char *target);
 /* Unlink a subtree; waits for show/store calls in it to finish. */
 void node_remove(struct node_tree *tree, struct node *node);
-/* The value of a file may have changed. */
+/* The value of a file may have changed: drop the kernel's copy. */
 void node_changed(struct node_tree *tree, struct node *node);
+/* It did, and pollers are told (the kernel's sysfs_notify()). */
+void node_notify(struct node_tree *tree, struct node *node);
 char *node_path(const struct node *node);
 
 /* --- FUSE-facing, each takes the lock itself --------------------- */
@@ -113,6 +118,7 @@ struct node_file {
 	GMutex lock;
 	char *shown;               /* the value produced at offset 0 */
 	size_t shown_len;
+	gint event;                /* node->event when last read */
 };
 
 int node_open(struct node_tree *tree, uint64_t ino, int flags,
@@ -122,5 +128,8 @@ ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
 ssize_t node_write(struct node_tree *tree, struct node_file *file,
 		   const char *buf, size_t size);
 void node_release(struct node_tree *tree, struct node_file *file);
+/* Whether a poll() on file reports POLLPRI|POLLERR: the value changed
+ * since it was read, or the file is gone. */
+bool node_poll_changed(struct node_tree *tree, struct node_file *file);
 
 #endif

@@ -182,7 +182,7 @@ static void attr_changed(struct sysfs_tree *tree, const struct mdev_event *ev)
 		dir = node_child(dir, ev->group);
 	file = dir ? node_child(dir, ev->attr) : NULL;
 	if (file)
-		node_changed(&tree->nodes, file);
+		node_notify(&tree->nodes, file);
 }
 
 /* ------------------------------------------------------------------ */
