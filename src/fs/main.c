@@ -18,6 +18,7 @@
 #include "control.h"
 #include "fs.h"
 #include "plugin.h"
+#include "uevent.h"
 
 struct options {
 	GPtrArray *backends;   /* char *, "NAME[:ARGS]" or a path */
@@ -25,6 +26,7 @@ struct options {
 	char *plugin_dir;
 	char *profile;
 	char *control;         /* control socket path, "none" to disable */
+	int uevents;           /* send udev events (private netns only) */
 	double timeout;
 	int show_help;
 	int show_version;
@@ -41,6 +43,8 @@ static const struct fuse_opt option_spec[] = {
 	OPT("--plugin-dir=%s", plugin_dir),
 	OPT("profile=%s", profile),
 	OPT("control=%s", control),
+	OPT("uevents", uevents),
+	OPT("--uevents", uevents),
 	OPT("--control=%s", control),
 	OPT("--profile=%s", profile),
 	OPT("cache_timeout=%lf", timeout),
@@ -95,6 +99,8 @@ static void usage(const char *prog)
 	       "    --control=PATH, -o control=PATH\n"
 	       "                           control socket for mdevfs-ctl (\"none\": off;\n"
 	       "                           default: derived from the mount point)\n"
+	       "    --uevents, -o uevents  send udev events for devices (only in a\n"
+	       "                           private network namespace)\n"
 	       "    -o cache_timeout=SECS  kernel cache lifetime (default 3600)\n\n",
 	       prog);
 }
@@ -131,6 +137,16 @@ static gboolean load_backends(struct mdevfs_host *host, struct options *opts)
 		}
 	}
 	return TRUE;
+}
+
+static struct uevent_sender *start_uevents(struct mdevfs_host *host)
+{
+	g_autoptr(GError) error = NULL;
+	struct uevent_sender *sender = uevent_sender_start(host, &error);
+
+	if (!sender)
+		fprintf(stderr, "mdevfs: %s\n", error->message);
+	return sender;
 }
 
 /* The control socket: started after daemonizing (threads do not
@@ -203,6 +219,7 @@ int main(int argc, char *argv[])
 	struct fuse_cmdline_opts cmd = { 0 };
 	const struct mdev_profile *profile = &mdev_profile_default;
 	struct mdevfs_fs fs = { 0 };
+	struct uevent_sender *uevents = NULL;
 	struct mdevfs_host *host;
 	int ret = 1;
 
@@ -249,9 +266,13 @@ int main(int argc, char *argv[])
 
 	host = mdev_host_new(profile);
 	mdevfs_fs_init(&fs, sysfs_tree_new(host), opts.timeout);
+	if (opts.uevents && !(uevents = start_uevents(host)))
+		goto out_host;
 	if (load_backends(host, &opts))
 		ret = serve(&fs, &cmd, &args, opts.control);
 	mdev_backends_unload(host);
+	uevent_sender_stop(uevents);
+out_host:
 	sysfs_tree_free(fs.tree);
 	mdevfs_fs_fini(&fs);
 	mdev_host_free(host);
