@@ -27,12 +27,13 @@ struct options {
 	char *profile;
 	char *control;         /* control socket path, "none" to disable */
 	int uevents;           /* send udev events (private netns only) */
+	int allow_other;       /* others may use the tree: enforce modes */
 	double timeout;
 	int show_help;
 	int show_version;
 };
 
-enum { KEY_BACKEND, KEY_HELP, KEY_VERSION };
+enum { KEY_BACKEND, KEY_HELP, KEY_VERSION, KEY_ALLOW_OTHER };
 
 #define OPT(t, p) { t, offsetof(struct options, p), 1 }
 static const struct fuse_opt option_spec[] = {
@@ -48,6 +49,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("--control=%s", control),
 	OPT("--profile=%s", profile),
 	OPT("cache_timeout=%lf", timeout),
+	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -74,6 +76,9 @@ static int handle_option(void *data, const char *arg, int key,
 		/* Kept aside: mount.fuse3 passes "SOURCE MOUNTPOINT". */
 		g_ptr_array_add(opts->positional, g_strdup(arg));
 		return 0;
+	case KEY_ALLOW_OTHER:
+		opts->allow_other = 1;
+		return 1;  /* libfuse still needs it */
 	case KEY_HELP:
 		opts->show_help = 1;
 		return 1;  /* also let libfuse print its options */
@@ -263,6 +268,10 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	fuse_opt_add_arg(&args, "-osubtype=mdevfs,fsname=mdevfs");
+	/* Shared with other users, the kernel checks each file's owner and
+	 * mode, so only the mount's owner (and root) may create or remove. */
+	if (opts.allow_other)
+		fuse_opt_add_arg(&args, "-odefault_permissions");
 
 	host = mdev_host_new(profile);
 	mdevfs_fs_init(&fs, sysfs_tree_new(host), opts.timeout);
