@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "fault.h"
 
+#include <errno.h>
 #include <string.h>
 
 static const char *const op_names[] = {
@@ -11,6 +12,26 @@ static const char *const op_names[] = {
 const char *mdev_fault_op_name(enum mdev_fault_op op)
 {
 	return op_names[op];
+}
+
+static __thread const volatile gint *cancel_flag;
+
+void mdev_fault_set_cancel_flag(const volatile gint *flag)
+{
+	cancel_flag = flag;
+}
+
+/* Sleep in short steps so an interrupted caller is let go promptly. */
+static int delay(unsigned int ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	while (g_get_monotonic_time() < end) {
+		if (cancel_flag && g_atomic_int_get(cancel_flag))
+			return -EINTR;
+		g_usleep(MIN(10000, end - g_get_monotonic_time() + 1));
+	}
+	return 0;
 }
 
 void mdev_fault_free(gpointer data)
@@ -79,7 +100,7 @@ int mdev_fault_hit(struct mdevfs_host *host, enum mdev_fault_op op,
 		break;
 	}
 	g_mutex_unlock(&host->lock);
-	if (delay_ms)
-		g_usleep((gulong)delay_ms * 1000);
+	if (delay_ms && delay(delay_ms))
+		return -EINTR;
 	return -error;
 }

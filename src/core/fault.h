@@ -37,6 +37,13 @@ char *mdev_fault_describe(struct mdevfs_host *host);
 int mdev_fault_hit(struct mdevfs_host *host, enum mdev_fault_op op,
 		   const struct mdev_type *type);
 
+/*
+ * A delay ends early with -EINTR when the caller gives up (a signal
+ * interrupted the request).  The front end points the current thread at
+ * a flag it sets from its interrupt callback; NULL when it has none.
+ */
+void mdev_fault_set_cancel_flag(const volatile gint *flag);
+
 void mdev_fault_free(gpointer fault);
 const char *mdev_fault_op_name(enum mdev_fault_op op);
 

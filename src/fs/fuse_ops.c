@@ -6,6 +6,7 @@
  * exactly what to invalidate when the core changes something.
  */
 #include "fs.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -179,11 +180,25 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	g_free(buf);
 }
 
+static void interrupted(fuse_req_t req, void *data)
+{
+	(void)req;
+	g_atomic_int_set((gint *)data, 1);
+}
+
 static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct node_file *file = (struct node_file *)(uintptr_t)fi->fh;
-	ssize_t len = node_write(nodes_of(req), file, buf, size);
+	gint cancelled = 0;
+	ssize_t len;
+
+	/* A store that waits (an injected delay) lets a signalled writer go. */
+	fuse_req_interrupt_func(req, interrupted, &cancelled);
+	mdev_fault_set_cancel_flag(&cancelled);
+	len = node_write(nodes_of(req), file, buf, size);
+	mdev_fault_set_cancel_flag(NULL);
+	fuse_req_interrupt_func(req, NULL, NULL);
 
 	(void)ino;
 	(void)off;  /* sysfs stores ignore the file offset */
