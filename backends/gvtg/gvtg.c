@@ -245,41 +245,9 @@ static ssize_t gvt_show_description(struct mdev_type *mtype, char *buf)
 			  t->weight);
 }
 
-/* The vendor's own files, shown by the pre-6.1 profiles only. */
-static ssize_t available_instances_show(struct mdev_type *mtype,
-					const struct mdev_type_attribute *attr,
-					char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "%d\n", gvt_get_available(mtype));
-}
 
-static ssize_t device_api_show(struct mdev_type *mtype,
-			       const struct mdev_type_attribute *attr,
-			       char *buf)
-{
-	(void)mtype;
-	(void)attr;
-	return sysfs_emit(buf, "vfio-pci\n");
-}
-
-static ssize_t description_show(struct mdev_type *mtype,
-				const struct mdev_type_attribute *attr,
-				char *buf)
-{
-	(void)attr;
-	return gvt_show_description(mtype, buf);
-}
-
-static MDEV_TYPE_ATTR_RO(available_instances);
-static MDEV_TYPE_ATTR_RO(device_api);
-static MDEV_TYPE_ATTR_RO(description);
-
-static const struct attribute *const gvt_type_attrs[] = {
-	&mdev_type_attr_available_instances.attr,
-	&mdev_type_attr_device_api.attr, &mdev_type_attr_description.attr,
-	NULL
-};
+/* No vendor type files: before 6.1 the core shows what the driver did. */
+static const struct attribute *const gvt_type_attrs[] = { NULL };
 
 /* ------------------------------------------------------------------ */
 /* The mdev's intel_vgpu/ group                                        */

@@ -553,41 +553,10 @@ static ssize_t name_show(struct mdev_type *mtype,
 			  series_suffix(p->series));
 }
 
-/* The three below are shown by the pre-6.1 profiles only. */
-static ssize_t available_instances_show(struct mdev_type *mtype,
-					const struct mdev_type_attribute *attr,
-					char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "%d\n", nv_get_available(mtype));
-}
-
-static ssize_t device_api_show(struct mdev_type *mtype,
-			       const struct mdev_type_attribute *attr,
-			       char *buf)
-{
-	(void)mtype;
-	(void)attr;
-	return sysfs_emit(buf, "vfio-pci\n");
-}
-
-static ssize_t description_show(struct mdev_type *mtype,
-				const struct mdev_type_attribute *attr,
-				char *buf)
-{
-	(void)attr;
-	return nv_show_description(mtype, buf);
-}
-
 static MDEV_TYPE_ATTR_RO(name);
-static MDEV_TYPE_ATTR_RO(available_instances);
-static MDEV_TYPE_ATTR_RO(device_api);
-static MDEV_TYPE_ATTR_RO(description);
 
 static const struct attribute *const nv_type_attrs[] = {
-	&mdev_type_attr_name.attr, &mdev_type_attr_available_instances.attr,
-	&mdev_type_attr_device_api.attr, &mdev_type_attr_description.attr,
-	NULL
+	&mdev_type_attr_name.attr, NULL
 };
 
 /* ------------------------------------------------------------------ */
