@@ -245,7 +245,6 @@ static ssize_t gvt_show_description(struct mdev_type *mtype, char *buf)
 			  t->weight);
 }
 
-
 /* No vendor type files: before 6.1 the core shows what the driver did. */
 static const struct attribute *const gvt_type_attrs[] = { NULL };
 
