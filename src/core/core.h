@@ -34,12 +34,18 @@ struct device {
 	char *driver;         /* bound driver of a DEVICE_PLAIN, or NULL */
 	char **uevent_vars;   /* extra uevent variables, NULL-terminated */
 	const struct attribute_group *const *groups;
+	unsigned int minor;   /* of a char device the core made (vfio-dev) */
 	void *drvdata;
 	struct mdev_parent *mdev_parent;  /* set while registered as a parent */
 	/* The ops of the last registration, so the control interface can
 	 * register the parent again after unregistering it. */
 	const struct mdev_parent_ops *ops;
 };
+
+/* mdevfs_device_create() for a char device with the given minor. */
+struct device *mdevfs_device_create_minor(struct mdevfs_host *host,
+					  const struct mdevfs_device_desc *desc,
+					  unsigned int minor);
 
 /* The kernel's dev_driver_string(): driver, else bus, else class. */
 const char *dev_driver_string(const struct device *dev);
@@ -82,6 +88,7 @@ struct mdev_device {
 	void *drvdata;
 	struct mdev_driver *driver;  /* bound driver, NULL if none */
 	struct iommu_group *group;   /* while bound */
+	struct device *vfio_dev;     /* vfio-dev/vfioN while bound (6.1+) */
 	int open_count;           /* VFIO opens, under host->lock */
 };
 
@@ -99,6 +106,7 @@ struct mdevfs_host {
 	GPtrArray *backends;      /* loaded plugins, see plugin.h */
 	GPtrArray *devices;       /* DEVICE_PLAIN devices, under lock */
 	GPtrArray *faults;        /* struct mdev_fault, under lock (fault.h) */
+	GHashTable *vfio_minors;  /* vfio-dev minors in use, + 1 */
 	GHashTable *claimed;      /* devpaths and bus/class names in use */
 	/* The IOMMU group files of this era, built once (see iommu.c). */
 	const struct attribute *iommu_attrs[4];

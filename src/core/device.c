@@ -92,6 +92,13 @@ static bool valid_desc(const struct mdevfs_device_desc *desc)
 struct device *mdevfs_device_create(struct mdevfs_host *host,
 				    const struct mdevfs_device_desc *desc)
 {
+	return mdevfs_device_create_minor(host, desc, 0);
+}
+
+struct device *mdevfs_device_create_minor(struct mdevfs_host *host,
+					  const struct mdevfs_device_desc *desc,
+					  unsigned int minor)
+{
 	struct device *dev;
 
 	if (!host || !valid_desc(desc)) {
@@ -107,6 +114,7 @@ struct device *mdevfs_device_create(struct mdevfs_host *host,
 	dev->driver = g_strdup(desc->driver);
 	dev->uevent_vars = g_strdupv((char **)desc->uevent_vars);
 	dev->groups = desc->groups;
+	dev->minor = minor;
 	if (desc->parent_path)
 		dev->devpath = g_strdup_printf("%s/%s", desc->parent_path, desc->name);
 	else

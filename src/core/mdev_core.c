@@ -44,6 +44,7 @@ struct mdevfs_host *mdev_host_new(const struct mdev_profile *profile)
 	host->listeners = g_ptr_array_new();
 	host->claimed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	host->devices = g_ptr_array_new();
+	host->vfio_minors = g_hash_table_new(NULL, NULL);
 	host->faults = g_ptr_array_new_with_free_func(mdev_fault_free);
 	g_mutex_init(&host->backends_lock);
 	iommu_group_files_init(host);
@@ -65,6 +66,7 @@ void mdev_host_free(struct mdevfs_host *host)
 	g_ptr_array_free(host->listeners, TRUE);
 	g_hash_table_destroy(host->claimed);
 	g_ptr_array_free(host->devices, TRUE);
+	g_hash_table_destroy(host->vfio_minors);
 	g_ptr_array_free(host->faults, TRUE);
 	g_mutex_clear(&host->backends_lock);
 	g_ptr_array_free(host->iommu_groups, TRUE);
@@ -570,9 +572,12 @@ int mdev_device_create(struct mdev_type *type, const uuid_t uuid)
 		announce_available(parent);
 		goto out;
 	}
+	/* 4.10 made `remove` first, later kernels after the two links, and
+	 * from 6.1 it came with the device (and stays gone if a remover
+	 * already deleted it). */
+	if (host->profile->remove_before_links)
+		set_remove_file(mdev, true);
 	emit_mdev(mdev, MDEV_EVENT_MDEV_LINK, NULL);
-	/* From 6.1 it came with the device (and stays gone if a remover
-	 * already deleted it); before, it is the last file made. */
 	if (!host->profile->remove_in_device_groups)
 		set_remove_file(mdev, true);
 	g_mutex_lock(&host->lock);

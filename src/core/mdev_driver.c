@@ -10,6 +10,7 @@
 #include "driver.h"
 #include "event.h"
 #include "iommu.h"
+#include "vfio_dev.h"
 
 /*
  * A driver without probe/remove (the one the core makes for a parent that
@@ -219,6 +220,9 @@ int mdev_bind(struct mdev_device *mdev, struct mdev_driver *drv)
 	if (ret)
 		return ret;
 	mdev->group = iommu_group_alloc(host, mdev);
+	/* 6.1+: the VFIO registration in probe makes vfio-dev/vfioN. */
+	if (host->profile->vfio_dev_class)
+		mdev->vfio_dev = vfio_dev_add(mdev);
 	mdev->driver = drv;
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_BIND,
 					      .mdev = mdev, .dev = &mdev->dev,
@@ -251,6 +255,8 @@ void mdev_unbind(struct mdev_device *mdev)
 	while (mdev->open_count > 0)
 		g_cond_wait(&host->released, &host->lock);
 	g_mutex_unlock(&host->lock);
+	vfio_dev_del(mdev->vfio_dev);
+	mdev->vfio_dev = NULL;
 	driver_remove(drv, mdev);
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_UNBIND,
 					      .mdev = mdev, .dev = &mdev->dev,

@@ -13,6 +13,7 @@ static const struct mdev_profile era_a = {
 	.has_vfio_mdev = true,
 	.remove_can_fail = true,
 	.remove_file_restored = true,
+	.remove_before_links = true,
 	.parent_attr_groups = true,
 };
 
@@ -73,6 +74,7 @@ static const struct mdev_profile era_d = {
 	.iommu_reserved_regions = true,                                    \
 	.iommu_type_file = true,                                           \
 	.iommu_type_writable = true,                                       \
+	.vfio_dev_class = true,                                            \
 	.available_unsigned = true
 
 static const struct mdev_profile era_e61 = {

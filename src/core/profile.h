@@ -51,6 +51,10 @@ struct mdev_profile {
 	bool iommu_type_writable;
 	/* available_instances is printed unsigned by the core (E). */
 	bool available_unsigned;
+	/* Bound mdevs get a vfio-dev/vfioN char device (6.1+). */
+	bool vfio_dev_class;
+	/* `remove` is made before the type links (4.10 only). */
+	bool remove_before_links;
 	/* class/mdev_bus exists before any parent registers (6.13+). */
 	bool class_mdev_bus_at_init;
 };

@@ -93,6 +93,14 @@ GByteArray *uevent_properties(const char *action, const struct device *dev,
 	add_property(props, "ACTION", action);
 	add_property(props, "DEVPATH", devpath);
 	add_property(props, "SUBSYSTEM", subsystem_name(dev));
+	/* What dev_uevent() adds: MAJOR/MINOR/DEVNAME, bus variables. */
+	for (char **v = dev->uevent_vars; v && *v; v++) {
+		const char *eq = strchr(*v, '=');
+		g_autofree char *key = eq ? g_strndup(*v, (gsize)(eq - *v)) : NULL;
+
+		if (key)
+			add_property(props, key, eq + 1);
+	}
 	for (const char *const *e = extra; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
 		g_autofree char *key = g_strndup(*e, (gsize)(eq - *e));

@@ -281,7 +281,9 @@ static char *relative_target(const char *from_dir, const char *target)
 
 	if (!*from_dir)
 		nfrom = 0;
-	while (common < nfrom && common < nto &&
+	/* The common ancestor must be a proper ancestor of the target: a
+	 * link to its own ancestor goes up past it and back down. */
+	while (common < nfrom && common + 1 < nto &&
 	       strcmp(from[common], to[common]) == 0)
 		common++;
 	for (guint i = common; i < nfrom; i++)

@@ -10,6 +10,7 @@
 
 #include "backend_test.h"
 #include "driver.h"
+#include "event.h"
 
 #define P "devices/virtual/fake/fake0"
 #define T P "/mdev_supported_types"
@@ -393,6 +394,64 @@ START_TEST(duplicate_by_era)
 }
 END_TEST
 
+/* 11. The VFIO char device: vfio-dev/vfioN under a bound mdev from 6.1,
+ * with dev, uevent, its links and the class link; gone with the driver. */
+START_TEST(vfio_dev_by_era)
+{
+	start("5.15", false);
+	bt_expect_write(&bt, T "/fake-a/create", U1, 0);
+	ck_assert(!bt_exists(&bt, P "/" U1 "/vfio-dev"));
+	ck_assert(!bt_exists(&bt, "class/vfio-dev"));
+	stop();
+	start("6.1", false);
+	bt_expect_write(&bt, T "/fake-a/create", U1, 0);
+	expect_list(P "/" U1 "/vfio-dev/vfio0",
+		    "dev device power subsystem uevent");
+	bt_expect(&bt, P "/" U1 "/vfio-dev/vfio0/dev", "511:0\n");
+	bt_expect(&bt, P "/" U1 "/vfio-dev/vfio0/uevent",
+		  "MAJOR=511\nMINOR=0\nDEVNAME=vfio/devices/vfio0\n");
+	expect_link(P "/" U1 "/vfio-dev/vfio0/device", "../../../" U1);
+	expect_link(P "/" U1 "/vfio-dev/vfio0/subsystem",
+		    "../../../../../../../class/vfio-dev");
+	expect_link("class/vfio-dev/vfio0",
+		    "../../devices/virtual/fake/fake0/" U1 "/vfio-dev/vfio0");
+	bt_expect_write(&bt, "bus/mdev/drivers/fake/unbind", U1, 0);
+	ck_assert(!bt_exists(&bt, P "/" U1 "/vfio-dev"));
+	ck_assert(!bt_exists(&bt, "class/vfio-dev/vfio0"));
+	stop();
+}
+END_TEST
+
+/* 12. 4.10 made `remove` before the type links; later kernels after. */
+static int order_step;
+static int remove_seen_at, link_seen_at;
+
+static void note_order(void *data, const struct mdev_event *ev)
+{
+	(void)data;
+	order_step++;
+	if (ev->type == MDEV_EVENT_REMOVE_FILE_ADD)
+		remove_seen_at = order_step;
+	if (ev->type == MDEV_EVENT_MDEV_LINK)
+		link_seen_at = order_step;
+}
+
+START_TEST(remove_file_order_by_era)
+{
+	struct mdev_listener l = { note_order, NULL };
+	const char *profiles[] = { "4.10", "4.18" };
+
+	for (int i = 0; i < 2; i++) {
+		start(profiles[i], false);
+		mdev_host_add_listener(bt.host, &l);
+		bt_expect_write(&bt, T "/fake-a/create", U1, 0);
+		ck_assert_int_eq(remove_seen_at < link_seen_at, i == 0);
+		mdev_host_remove_listener(bt.host, &l);
+		stop();
+	}
+}
+END_TEST
+
 /* Every documented profile name loads; unknown ones do not. */
 START_TEST(profile_names)
 {
@@ -493,6 +552,8 @@ int main(void)
 	tcase_add_test(tc, rebind_by_era);
 	tcase_add_test(tc, duplicate_by_era);
 	tcase_add_test(tc, profile_names);
+	tcase_add_test(tc, vfio_dev_by_era);
+	tcase_add_test(tc, remove_file_order_by_era);
 	tcase_add_test(tc, samples_by_era);
 	suite_add_tcase(s, tc);
 	return bt_run(s);

@@ -147,7 +147,7 @@ START_TEST(ap_mdev_files)
 		    "ap_config assign_adapter assign_control_domain assign_domain "
 		    "control_domains driver guest_matrix iommu_group matrix "
 		    "mdev_type power remove subsystem uevent unassign_adapter "
-		    "unassign_control_domain unassign_domain");
+		    "unassign_control_domain unassign_domain vfio-dev");
 	for (size_t i = 0; i < G_N_ELEMENTS(wo); i++) {
 		char *path = g_strdup_printf(D1 "%s", wo[i]);
 
@@ -692,7 +692,7 @@ START_TEST(ap_release_6_1)
 		    "assign_adapter assign_control_domain assign_domain "
 		    "control_domains driver guest_matrix iommu_group matrix "
 		    "mdev_type power remove subsystem uevent unassign_adapter "
-		    "unassign_control_domain unassign_domain");
+		    "unassign_control_domain unassign_domain vfio-dev");
 	expect_link(&bt, M "/" U1 "/driver",
 		    "../../../../bus/mdev/drivers/vfio_ap_mdev");
 	bt_expect_write(&bt, D1 "assign_adapter", "5", 0);

@@ -112,9 +112,11 @@ START_TEST(ccw_mdev_in_the_tree)
 		    "../../../devices/css0/0.0.0313/" U1);
 	expect_link(&bt, "bus/mdev/drivers/vfio_ccw_mdev/" U1,
 		    "../../../../devices/css0/0.0.0313/" U1);
-	/* No vendor attributes: only what the core gives every mdev. */
+	/* No vendor attributes: only what the core gives every mdev (and,
+	 * from 6.1, the VFIO char device). */
 	expect_list(&bt, SCH "/" U1,
-		    "driver iommu_group mdev_type power remove subsystem uevent");
+		    "driver iommu_group mdev_type power remove subsystem uevent "
+		    "vfio-dev");
 	bt_expect(&bt, "bus/mdev/devices/" U1 "/uevent",
 		  "DRIVER=vfio_ccw_mdev\n");
 	bt_stop(&bt);

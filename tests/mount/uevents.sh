@@ -26,7 +26,7 @@ unshare -n bash -c '
 	set -u
 	mdevfs=$1 listen=$2 work=$3
 	fail() { echo "FAIL: $*" >&2; exit 1; }
-	"$listen" 8 5000 > "$work/events" &
+	"$listen" 10 5000 > "$work/events" &
 	lpid=$!
 	for i in $(seq 50); do grep -q listening "$work/events" 2>/dev/null && break; sleep 0.05; done
 	"$mdevfs" -f --uevents "$work/mnt" 2>"$work/log" &
@@ -48,14 +48,16 @@ expect() {
 expect "ACTION=add DEVPATH=$D SUBSYSTEM=mtty"
 expect "ACTION=change DEVPATH=$D SUBSYSTEM=mtty MDEV_STATE=registered"
 expect "ACTION=add DEVPATH=$D/$U SUBSYSTEM=mdev"
+expect "ACTION=add DEVPATH=$D/$U/vfio-dev/vfio0 SUBSYSTEM=vfio-dev MAJOR=511 MINOR=0 DEVNAME=vfio/devices/vfio0"
 expect "ACTION=bind DEVPATH=$D/$U SUBSYSTEM=mdev DRIVER=mtty"
 expect "ACTION=unbind DEVPATH=$D/$U SUBSYSTEM=mdev DRIVER=mtty"
+expect "ACTION=remove DEVPATH=$D/$U/vfio-dev/vfio0 SUBSYSTEM=vfio-dev MAJOR=511 MINOR=0 DEVNAME=vfio/devices/vfio0"
 expect "ACTION=remove DEVPATH=$D/$U SUBSYSTEM=mdev"
 expect "ACTION=change DEVPATH=$D SUBSYSTEM=mtty MDEV_STATE=unregistered"
 expect "ACTION=remove DEVPATH=$D SUBSYSTEM=mtty"
 # Sequence numbers count up from 1 in the order sent.
 [ "$(grep -o 'SEQNUM=[0-9]*' "$work/events" | cut -d= -f2 | tr '\n' ' ')" = \
-  "1 2 3 4 5 6 7 8 " ] || fail "SEQNUM order: $(grep -o 'SEQNUM=[0-9]*' "$work/events")"
+  "1 2 3 4 5 6 7 8 9 10 " ] || fail "SEQNUM order: $(grep -o 'SEQNUM=[0-9]*' "$work/events")"
 # The mdev add comes before its bind, and unbind before remove.
 order=$(grep "DEVPATH=$D/$U " "$work/events" | cut -d' ' -f1 | tr '\n' ' ')
 [ "$order" = "ACTION=add ACTION=bind ACTION=unbind ACTION=remove " ] ||

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/*
+ * From 6.1 the VFIO core gives every registered device a char device of
+ * class vfio-dev: <mdev>/vfio-dev/vfioN with dev, uevent and a `device`
+ * link back, and /sys/class/vfio-dev/vfioN.  N is the lowest free minor.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "core.h"
+#include "vfio_dev.h"
+
+/* The kernel allocates the major dynamically; one fixed value here. */
+#define VFIO_DEV_MAJOR 511
+
+static ssize_t dev_show(struct device *dev, const struct device_attribute *attr,
+			char *buf)
+{
+	(void)attr;
+	return sysfs_emit(buf, "%u:%u\n", VFIO_DEV_MAJOR, dev->minor);
+}
+
+static const struct device_attribute dev_attr_dev =
+	MDEVFS_ATTR(dev, 0444, dev_show, NULL);
+static const struct attribute *const vfio_dev_attrs[] = { &dev_attr_dev.attr, NULL };
+static const struct attribute_group vfio_dev_group = { .attrs = vfio_dev_attrs };
+static const struct attribute_group *const vfio_dev_groups[] = {
+	&vfio_dev_group, NULL
+};
+
+static unsigned int minor_alloc(struct mdevfs_host *host)
+{
+	unsigned int minor = 0;
+
+	g_mutex_lock(&host->lock);
+	while (g_hash_table_contains(host->vfio_minors, GUINT_TO_POINTER(minor + 1)))
+		minor++;
+	g_hash_table_add(host->vfio_minors, GUINT_TO_POINTER(minor + 1));
+	g_mutex_unlock(&host->lock);
+	return minor;
+}
+
+static void minor_free(struct mdevfs_host *host, unsigned int minor)
+{
+	g_mutex_lock(&host->lock);
+	g_hash_table_remove(host->vfio_minors, GUINT_TO_POINTER(minor + 1));
+	g_mutex_unlock(&host->lock);
+}
+
+struct device *vfio_dev_add(struct mdev_device *mdev)
+{
+	struct mdevfs_host *host = mdev->dev.host;
+	unsigned int minor = minor_alloc(host);
+	g_autofree char *name = g_strdup_printf("vfio%u", minor);
+	g_autofree char *where = g_strdup_printf("%s/vfio-dev", mdev->dev.devpath);
+	g_autofree char *major = g_strdup_printf("MAJOR=%u", VFIO_DEV_MAJOR);
+	g_autofree char *minor_var = g_strdup_printf("MINOR=%u", minor);
+	g_autofree char *devname = g_strdup_printf("DEVNAME=vfio/devices/%s", name);
+	const char *const vars[] = { major, minor_var, devname, NULL };
+	const struct mdevfs_device_desc desc = {
+		.name = name, .parent_path = where, .class_name = "vfio-dev",
+		.uevent_vars = vars, .groups = vfio_dev_groups,
+	};
+	struct device *vdev;
+
+	vdev = mdevfs_device_create_minor(host, &desc, minor);
+	if (!vdev) {
+		minor_free(host, minor);
+		return NULL;
+	}
+	device_create_link(vdev, "device", &mdev->dev);
+	return vdev;
+}
+
+void vfio_dev_del(struct device *vdev)
+{
+	struct mdevfs_host *host;
+	unsigned int minor;
+
+	if (!vdev)
+		return;
+	host = vdev->host;
+	minor = vdev->minor;
+	mdevfs_device_destroy(vdev);
+	minor_free(host, minor);
+}
