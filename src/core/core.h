@@ -107,6 +107,7 @@ struct mdevfs_host {
 	GPtrArray *devices;       /* DEVICE_PLAIN devices, under lock */
 	GPtrArray *faults;        /* struct mdev_fault, under lock (fault.h) */
 	GHashTable *vfio_minors;  /* vfio-dev minors in use, + 1 */
+	unsigned int vfio_first_free;  /* no free minor below this */
 	GHashTable *claimed;      /* devpaths and bus/class names in use */
 	/* The IOMMU group files of this era, built once (see iommu.c). */
 	const struct attribute *iommu_attrs[4];

@@ -28,14 +28,17 @@ static const struct attribute_group *const vfio_dev_groups[] = {
 	&vfio_dev_group, NULL
 };
 
+/* The lowest free minor; host->vfio_first_free keeps the scan short. */
 static unsigned int minor_alloc(struct mdevfs_host *host)
 {
-	unsigned int minor = 0;
+	unsigned int minor;
 
 	g_mutex_lock(&host->lock);
+	minor = host->vfio_first_free;
 	while (g_hash_table_contains(host->vfio_minors, GUINT_TO_POINTER(minor + 1)))
 		minor++;
 	g_hash_table_add(host->vfio_minors, GUINT_TO_POINTER(minor + 1));
+	host->vfio_first_free = minor + 1;
 	g_mutex_unlock(&host->lock);
 	return minor;
 }
@@ -44,6 +47,8 @@ static void minor_free(struct mdevfs_host *host, unsigned int minor)
 {
 	g_mutex_lock(&host->lock);
 	g_hash_table_remove(host->vfio_minors, GUINT_TO_POINTER(minor + 1));
+	if (minor < host->vfio_first_free)
+		host->vfio_first_free = minor;
 	g_mutex_unlock(&host->lock);
 }
 
