@@ -52,6 +52,7 @@ struct run_opts {
 	char *mdevctl_dir;
 	gboolean keep_etc;
 	gboolean userns;
+	gboolean uevents;       /* private netns + the daemon's udev events */
 	gboolean verbose;
 	gboolean version;
 };
@@ -103,6 +104,8 @@ static bool parse_options(int *argc, char ***argv, struct run_opts *o)
 		{ "layout", 0, 0, G_OPTION_ARG_STRING, &o->layout,
 		  "How /sys is made: auto, overlay or full (default auto)",
 		  "HOW" },
+		{ "uevents", 0, 0, G_OPTION_ARG_NONE, &o->uevents,
+		  "Send udev events for devices, in a private network namespace", NULL },
 		{ "userns", 'U', 0, G_OPTION_ARG_NONE, &o->userns,
 		  "Use a user namespace even as root", NULL },
 		{ "keep-etc", 0, 0, G_OPTION_ARG_NONE, &o->keep_etc,
@@ -257,7 +260,7 @@ static bool enter_namespace(const struct run_opts *o)
 
 	/* Root needs no user namespace; one without CAP_SYS_ADMIN does. */
 	if (geteuid() == 0 && !o->userns) {
-		done = unshare(CLONE_NEWNS) == 0;
+		done = unshare(CLONE_NEWNS | (o->uevents ? CLONE_NEWNET : 0)) == 0;
 		if (!done && errno != EPERM) {
 			fprintf(stderr, "mdevfs-run: cannot make a mount namespace: %s\n",
 				g_strerror(errno));
@@ -268,6 +271,14 @@ static bool enter_namespace(const struct run_opts *o)
 	}
 	if (!done && !enter_userns())
 		return false;
+	/* udev events must never reach the host's listeners. */
+	if (o->uevents && !done && unshare(CLONE_NEWNET) != 0) {
+		fprintf(stderr, "mdevfs-run: cannot make a network namespace: %s\n",
+			g_strerror(errno));
+		return false;
+	}
+	if (o->uevents)
+		note("namespace: private network (udev events)\n");
 	/* Nothing mounted from now on may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
 		fprintf(stderr, "mdevfs-run: making / private: %s\n", g_strerror(errno));
@@ -312,6 +323,8 @@ static char **daemon_argv(const char *daemon, const struct run_opts *o,
 		g_ptr_array_add(argv, g_strconcat("--plugin-dir=", o->plugin_dir, NULL));
 	if (o->profile)
 		g_ptr_array_add(argv, g_strconcat("--profile=", o->profile, NULL));
+	if (o->uevents)
+		g_ptr_array_add(argv, g_strdup("--uevents"));
 	for (char **f = o->fuse_opts; f && *f; f++) {
 		g_ptr_array_add(argv, g_strdup("-o"));
 		g_ptr_array_add(argv, g_strdup(*f));
