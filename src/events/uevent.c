@@ -141,40 +141,44 @@ static void send_event(struct uevent_sender *s, const char *action,
 	g_byte_array_unref(props);
 }
 
-static void on_event(void *data, const struct mdev_event *ev)
+const char *uevent_for(const struct mdev_profile *profile,
+		       const struct mdev_event *ev, char **extra)
 {
-	struct uevent_sender *s = data;
-	const struct mdev_profile *profile = s->host->profile;
-	g_autofree char *driver = NULL;
-
+	*extra = NULL;
 	switch (ev->type) {
 	case MDEV_EVENT_DEVICE_ADD:
-		send_event(s, "add", ev->dev, NULL);
-		break;
+		return "add";
 	case MDEV_EVENT_DEVICE_DEL:
-		send_event(s, "remove", ev->dev, NULL);
-		break;
+		return "remove";
 	case MDEV_EVENT_BIND:
 	case MDEV_EVENT_UNBIND:
 		/* The driver core's bind/unbind events exist from 4.14. */
 		if (profile->version < MDEVFS_KERNEL_VERSION(4, 14, 0))
-			break;
-		driver = g_strdup_printf("DRIVER=%s", ev->driver->name);
-		send_event(s, ev->type == MDEV_EVENT_BIND ? "bind" : "unbind",
-			   ev->dev, (const char *const[]){ driver, NULL });
-		break;
+			return NULL;
+		*extra = g_strdup_printf("DRIVER=%s", ev->driver->name);
+		return ev->type == MDEV_EVENT_BIND ? "bind" : "unbind";
 	case MDEV_EVENT_PARENT_ADD:
 	case MDEV_EVENT_PARENT_DEL:
 		if (!profile->mdev_state_uevents)
-			break;
-		send_event(s, "change", ev->dev, (const char *const[]){
-			ev->type == MDEV_EVENT_PARENT_ADD ? "MDEV_STATE=registered"
-							  : "MDEV_STATE=unregistered",
-			NULL });
-		break;
+			return NULL;
+		*extra = g_strdup(ev->type == MDEV_EVENT_PARENT_ADD ?
+					  "MDEV_STATE=registered" :
+					  "MDEV_STATE=unregistered");
+		return "change";
 	default:
-		break;
+		return NULL;
 	}
+}
+
+static void on_event(void *data, const struct mdev_event *ev)
+{
+	struct uevent_sender *s = data;
+	g_autofree char *extra = NULL;
+	const char *action = uevent_for(s->host->profile, ev, &extra);
+
+	if (action)
+		send_event(s, action, ev->dev,
+			   (const char *const[]){ extra, NULL });
 }
 
 /* Private if it is not init's namespace, or (when that cannot be read,

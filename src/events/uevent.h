@@ -10,6 +10,7 @@
 #define MDEVFS_UEVENT_H
 
 #include "core.h"
+#include "event.h"
 
 struct uevent_sender;
 
@@ -27,6 +28,13 @@ gboolean uevent_netns_is_private(GError **error);
 /* The property block of one event ("KEY=VALUE\0..."), for tests. */
 GByteArray *uevent_properties(const char *action, const struct device *dev,
 			      const char *const *extra, unsigned long long seqnum);
+
+/*
+ * The uevent a core event makes under profile: its action, and one extra
+ * KEY=VALUE in *extra (g_free; NULL if none), or NULL for no uevent.
+ */
+const char *uevent_for(const struct mdev_profile *profile,
+		       const struct mdev_event *ev, char **extra);
 
 /* MurmurHash2 of data (the filter hash libudev puts in its header). */
 guint32 uevent_murmur2(const void *data, size_t len, guint32 seed);

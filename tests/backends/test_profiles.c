@@ -11,6 +11,7 @@
 #include "backend_test.h"
 #include "driver.h"
 #include "event.h"
+#include "uevent.h"
 
 #define P "devices/virtual/fake/fake0"
 #define T P "/mdev_supported_types"
@@ -452,6 +453,143 @@ START_TEST(remove_file_order_by_era)
 }
 END_TEST
 
+/*
+ * 13. Where the vendor create runs: after the device is added up to 5.0,
+ * before it is visible in 5.4-5.15 (vfio_mdev parents), and as the
+ * driver's probe after device_add from 6.1.
+ */
+static bool seen_during_create;
+
+static void check_visible(struct gate *g)
+{
+	wait_entered(g);
+	seen_during_create = bt_exists(&bt, P "/" U1);
+	open_gate(g);
+}
+
+static void create_visibility(const char *profile, bool want_visible)
+{
+	struct gate g = { 0 };
+	struct create_job job = { T "/fake-a/create", -1 };
+	GThread *t;
+
+	start(profile, false);
+	g_mutex_init(&g.lock);
+	g_cond_init(&g.cond);
+	vendor.gate = &g;
+	t = g_thread_new("create", create_thread, &job);
+	check_visible(&g);
+	g_thread_join(t);
+	ck_assert_int_eq(job.ret, 0);
+	ck_assert_msg(seen_during_create == want_visible,
+		      "%s: device %s during the vendor create", profile,
+		      seen_during_create ? "visible" : "not visible");
+	vendor.gate = NULL;
+	g_cond_clear(&g.cond);
+	g_mutex_clear(&g.lock);
+	stop();
+}
+
+START_TEST(vendor_create_point_by_era)
+{
+	create_visibility("5.0", true);
+	create_visibility("5.4", false);
+	create_visibility("5.15", false);
+	create_visibility("6.1", true);
+}
+END_TEST
+
+/* 14. No `active` flag in 4.10: a remove that races a create waits for
+ * it and succeeds; from 4.18 it gets EAGAIN at once. */
+struct remove_job {
+	struct mdev_device *mdev;
+	int ret;
+};
+
+static gpointer remove_thread(gpointer data)
+{
+	struct remove_job *job = data;
+
+	job->ret = mdev_device_remove(job->mdev);
+	return NULL;
+}
+
+static void remove_races_create(const char *profile, int want)
+{
+	struct gate g = { 0 };
+	struct create_job create = { T "/fake-a/create", -1 };
+	struct remove_job remove = { NULL, 1 };
+	GThread *c, *r = NULL;
+	uuid_t uuid;
+
+	start(profile, false);
+	g_mutex_init(&g.lock);
+	g_cond_init(&g.cond);
+	vendor.gate = &g;
+	c = g_thread_new("create", create_thread, &create);
+	wait_entered(&g);
+	uuid_parse(U1, uuid);
+	remove.mdev = mdev_host_find(bt.host, uuid);
+	ck_assert_ptr_nonnull(remove.mdev);
+	if (want == 0) {
+		/* It must wait for the create, so let that finish after. */
+		r = g_thread_new("remove", remove_thread, &remove);
+		g_usleep(100000);
+		ck_assert_int_eq(remove.ret, 1);  /* still waiting */
+		open_gate(&g);
+		g_thread_join(r);
+	} else {
+		remove_thread(&remove);
+		open_gate(&g);
+	}
+	g_thread_join(c);
+	ck_assert_int_eq(create.ret, 0);
+	ck_assert_int_eq(remove.ret, want);
+	ck_assert_int_eq(bt_exists(&bt, "bus/mdev/devices/" U1), want != 0);
+	vendor.gate = NULL;
+	g_cond_clear(&g.cond);
+	g_mutex_clear(&g.lock);
+	stop();
+}
+
+START_TEST(active_flag_by_era)
+{
+	remove_races_create("4.10", 0);
+	remove_races_create("4.18", -EAGAIN);
+}
+END_TEST
+
+/* 15. uevents: bind/unbind from 4.14 (so 4.18, not 4.10), the parents'
+ * MDEV_STATE change from 5.4 (not 5.0). */
+static const char *action_of(const char *profile, enum mdev_event_type type,
+			     char **extra)
+{
+	static struct mdev_driver drv = { .name = "d" };
+	const struct mdev_event ev = { .type = type, .driver = &drv };
+
+	return uevent_for(mdev_profile_find(profile), &ev, extra);
+}
+
+START_TEST(uevents_by_era)
+{
+	char *extra = NULL;
+
+	ck_assert_ptr_null(action_of("4.10", MDEV_EVENT_BIND, &extra));
+	ck_assert_str_eq(action_of("4.18", MDEV_EVENT_BIND, &extra), "bind");
+	ck_assert_str_eq(extra, "DRIVER=d");
+	g_free(extra);
+	ck_assert_ptr_null(action_of("5.0", MDEV_EVENT_PARENT_ADD, &extra));
+	ck_assert_str_eq(action_of("5.4", MDEV_EVENT_PARENT_ADD, &extra), "change");
+	ck_assert_str_eq(extra, "MDEV_STATE=registered");
+	g_free(extra);
+	ck_assert_str_eq(action_of("6.13", MDEV_EVENT_PARENT_DEL, &extra), "change");
+	ck_assert_str_eq(extra, "MDEV_STATE=unregistered");
+	g_free(extra);
+	ck_assert_str_eq(action_of("4.10", MDEV_EVENT_DEVICE_ADD, &extra), "add");
+	ck_assert_ptr_null(extra);
+}
+END_TEST
+
 /* Every documented profile name loads; unknown ones do not. */
 START_TEST(profile_names)
 {
@@ -554,6 +692,9 @@ int main(void)
 	tcase_add_test(tc, profile_names);
 	tcase_add_test(tc, vfio_dev_by_era);
 	tcase_add_test(tc, remove_file_order_by_era);
+	tcase_add_test(tc, vendor_create_point_by_era);
+	tcase_add_test(tc, active_flag_by_era);
+	tcase_add_test(tc, uevents_by_era);
 	tcase_add_test(tc, samples_by_era);
 	suite_add_tcase(s, tc);
 	return bt_run(s);
