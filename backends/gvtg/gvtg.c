@@ -287,106 +287,6 @@ static const struct mdev_parent_ops gvt_ops_template = {
 	.remove = gvt_remove,
 };
 
-/* ------------------------------------------------------------------ */
-/* PCI device attributes                                               */
-
-static const struct gvt_pci_id *pci_of(const struct device *dev)
-{
-	return gvt_of(dev)->pci;
-}
-
-static int format_modalias(char *buf, size_t len, const struct gvt_pci_id *p)
-{
-	return snprintf(buf, len, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X",
-			INTEL_VENDOR, p->device, p->subvendor, p->subdevice,
-			GVT_CLASS >> 16, (GVT_CLASS >> 8) & 0xff,
-			GVT_CLASS & 0xff);
-}
-
-static ssize_t vendor_show(struct device *dev,
-			   const struct device_attribute *attr, char *buf)
-{
-	(void)dev;
-	(void)attr;
-	return sysfs_emit(buf, "0x%04x\n", INTEL_VENDOR);
-}
-
-static ssize_t device_show(struct device *dev,
-			   const struct device_attribute *attr, char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "0x%04x\n", pci_of(dev)->device);
-}
-
-static ssize_t subsystem_vendor_show(struct device *dev,
-				     const struct device_attribute *attr,
-				     char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "0x%04x\n", pci_of(dev)->subvendor);
-}
-
-static ssize_t subsystem_device_show(struct device *dev,
-				     const struct device_attribute *attr,
-				     char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "0x%04x\n", pci_of(dev)->subdevice);
-}
-
-static ssize_t class_show(struct device *dev,
-			  const struct device_attribute *attr, char *buf)
-{
-	(void)dev;
-	(void)attr;
-	return sysfs_emit(buf, "0x%06x\n", GVT_CLASS);
-}
-
-static ssize_t revision_show(struct device *dev,
-			     const struct device_attribute *attr, char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "0x%02x\n", pci_of(dev)->revision);
-}
-
-/* A single-socket desktop has no NUMA node. */
-static ssize_t numa_node_show(struct device *dev,
-			      const struct device_attribute *attr, char *buf)
-{
-	(void)dev;
-	(void)attr;
-	return sysfs_emit(buf, "-1\n");
-}
-
-static ssize_t modalias_show(struct device *dev,
-			     const struct device_attribute *attr, char *buf)
-{
-	char text[64];
-
-	(void)attr;
-	format_modalias(text, sizeof(text), pci_of(dev));
-	return sysfs_emit(buf, "%s\n", text);
-}
-
-static DEVICE_ATTR_RO(vendor);
-static DEVICE_ATTR_RO(device);
-static DEVICE_ATTR_RO(subsystem_vendor);
-static DEVICE_ATTR_RO(subsystem_device);
-static DEVICE_ATTR_RO(class);
-static DEVICE_ATTR_RO(revision);
-static DEVICE_ATTR_RO(numa_node);
-static DEVICE_ATTR_RO(modalias);
-
-static const struct attribute *const gvt_pci_attrs[] = {
-	&dev_attr_vendor.attr, &dev_attr_device.attr,
-	&dev_attr_subsystem_vendor.attr, &dev_attr_subsystem_device.attr,
-	&dev_attr_class.attr, &dev_attr_revision.attr,
-	&dev_attr_numa_node.attr, &dev_attr_modalias.attr, NULL
-};
-static const struct attribute_group gvt_pci_group = { .attrs = gvt_pci_attrs };
-static const struct attribute_group *const gvt_pci_groups[] = {
-	&gvt_pci_group, NULL
-};
 
 /* ------------------------------------------------------------------ */
 /* Arguments                                                           */
@@ -472,34 +372,22 @@ static void types_build(struct gvt *gvt, unsigned int kernel)
 		gvt->ops.device_driver = NULL;
 }
 
-static char **pci_uevent_vars(const struct gvt_pci_id *p)
-{
-	char modalias[64];
-	char **vars = g_new0(char *, 6);
-
-	format_modalias(modalias, sizeof(modalias), p);
-	vars[0] = g_strdup_printf("PCI_CLASS=%X", GVT_CLASS);
-	vars[1] = g_strdup_printf("PCI_ID=%04X:%04X", INTEL_VENDOR, p->device);
-	vars[2] = g_strdup_printf("PCI_SUBSYS_ID=%04X:%04X", p->subvendor,
-				  p->subdevice);
-	vars[3] = g_strdup("PCI_SLOT_NAME=" GVT_BDF);
-	vars[4] = g_strdup_printf("MODALIAS=%s", modalias);
-	return vars;
-}
-
+/* The iGPU, bound to i915 (which prefixes the type ids). */
 static int device_create(struct mdevfs_host *host, struct gvt *gvt)
 {
-	g_auto(GStrv) vars = pci_uevent_vars(gvt->pci);
-	const struct mdevfs_device_desc desc = {
-		.name = GVT_BDF,
-		.parent_path = "devices/pci0000:00",
-		.bus = "pci",
+	const struct mdevfs_pci_desc pci = {
+		.bdf = GVT_BDF,
 		.driver = "i915",
-		.uevent_vars = (const char *const *)vars,
-		.groups = gvt_pci_groups,
+		.vendor = INTEL_VENDOR,
+		.device = gvt->pci->device,
+		.subsystem_vendor = gvt->pci->subvendor,
+		.subsystem_device = gvt->pci->subdevice,
+		.class_code = GVT_CLASS,
+		.revision = gvt->pci->revision,
+		.numa_node = -1,
 	};
 
-	gvt->dev = mdevfs_device_create(host, &desc);
+	gvt->dev = mdevfs_pci_device_create(host, &pci);
 	if (!gvt->dev)
 		return -errno;
 	dev_set_drvdata(gvt->dev, gvt);

@@ -167,92 +167,6 @@ static const struct nv_board *board_of(const struct device *dev)
 	return fn_of(dev)->gpu->board;
 }
 
-static int format_modalias(char *buf, size_t len, const struct nv_board *b)
-{
-	return snprintf(buf, len, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X",
-			NV_VENDOR, b->device, b->subvendor, b->subdevice,
-			b->class_code >> 16, (b->class_code >> 8) & 0xff,
-			b->class_code & 0xff);
-}
-
-static ssize_t vendor_show(struct device *dev,
-			   const struct device_attribute *attr, char *buf)
-{
-	(void)dev;
-	(void)attr;
-	return sysfs_emit(buf, "0x%04x\n", NV_VENDOR);
-}
-
-static ssize_t device_show(struct device *dev,
-			   const struct device_attribute *attr, char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "0x%04x\n", board_of(dev)->device);
-}
-
-static ssize_t subsystem_vendor_show(struct device *dev,
-				     const struct device_attribute *attr,
-				     char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "0x%04x\n", board_of(dev)->subvendor);
-}
-
-static ssize_t subsystem_device_show(struct device *dev,
-				     const struct device_attribute *attr,
-				     char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "0x%04x\n", board_of(dev)->subdevice);
-}
-
-static ssize_t class_show(struct device *dev,
-			  const struct device_attribute *attr, char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "0x%06x\n", board_of(dev)->class_code);
-}
-
-static ssize_t revision_show(struct device *dev,
-			     const struct device_attribute *attr, char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "0x%02x\n", board_of(dev)->revision);
-}
-
-static ssize_t numa_node_show(struct device *dev,
-			      const struct device_attribute *attr, char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "%d\n", bdf_numa_node(&fn_of(dev)->bdf));
-}
-
-static ssize_t modalias_show(struct device *dev,
-			     const struct device_attribute *attr, char *buf)
-{
-	char text[64];
-
-	(void)attr;
-	format_modalias(text, sizeof(text), board_of(dev));
-	return sysfs_emit(buf, "%s\n", text);
-}
-
-static DEVICE_ATTR_RO(vendor);
-static DEVICE_ATTR_RO(device);
-static DEVICE_ATTR_RO(subsystem_vendor);
-static DEVICE_ATTR_RO(subsystem_device);
-static DEVICE_ATTR_RO(class);
-static DEVICE_ATTR_RO(revision);
-static DEVICE_ATTR_RO(numa_node);
-static DEVICE_ATTR_RO(modalias);
-
-static const struct attribute *const nv_pci_attrs[] = {
-	&dev_attr_vendor.attr, &dev_attr_device.attr,
-	&dev_attr_subsystem_vendor.attr, &dev_attr_subsystem_device.attr,
-	&dev_attr_class.attr, &dev_attr_revision.attr,
-	&dev_attr_numa_node.attr, &dev_attr_modalias.attr, NULL
-};
-static const struct attribute_group nv_pci_group = { .attrs = nv_pci_attrs };
 
 /* SR-IOV files of a physical function. */
 static ssize_t sriov_totalvfs_show(struct device *dev,
@@ -327,11 +241,9 @@ static const struct attribute_group nv_sriov_group = {
 	.attrs = nv_sriov_attrs,
 };
 
-static const struct attribute_group *const nv_gpu_groups[] = {
-	&nv_pci_group, NULL
-};
+/* The PCI files themselves come with mdevfs_pci_device_create(). */
 static const struct attribute_group *const nv_pf_groups[] = {
-	&nv_pci_group, &nv_sriov_group, NULL
+	&nv_sriov_group, NULL
 };
 
 /* ------------------------------------------------------------------ */
@@ -763,37 +675,24 @@ static int parse_args(const char *args, struct nv_args *a)
 /* ------------------------------------------------------------------ */
 /* Devices                                                             */
 
-static char **pci_uevent_vars(const struct nv_board *b, const char *slot)
-{
-	char modalias[64];
-	char **vars = g_new0(char *, 6);
-
-	format_modalias(modalias, sizeof(modalias), b);
-	vars[0] = g_strdup_printf("PCI_CLASS=%X", b->class_code);
-	vars[1] = g_strdup_printf("PCI_ID=%04X:%04X", NV_VENDOR, b->device);
-	vars[2] = g_strdup_printf("PCI_SUBSYS_ID=%04X:%04X", b->subvendor,
-				  b->subdevice);
-	vars[3] = g_strdup_printf("PCI_SLOT_NAME=%s", slot);
-	vars[4] = g_strdup_printf("MODALIAS=%s", modalias);
-	return vars;
-}
-
 /* Create the PCI device of fn, bound to the PCI driver "nvidia". */
 static int fn_device_create(struct nv_state *st, struct nv_fn *fn)
 {
-	g_autofree char *parent_path = g_strdup_printf("devices/pci%04x:00",
-						       fn->bdf.domain);
-	g_auto(GStrv) vars = pci_uevent_vars(st->board, fn->name);
-	const struct mdevfs_device_desc desc = {
-		.name = fn->name,
-		.parent_path = parent_path,
-		.bus = "pci",
+	const struct nv_board *b = st->board;
+	const struct mdevfs_pci_desc pci = {
+		.bdf = fn->name,
 		.driver = "nvidia",
-		.uevent_vars = (const char *const *)vars,
-		.groups = fn->nr_vfs ? nv_pf_groups : nv_gpu_groups,
+		.vendor = NV_VENDOR,
+		.device = b->device,
+		.subsystem_vendor = b->subvendor,
+		.subsystem_device = b->subdevice,
+		.class_code = b->class_code,
+		.revision = b->revision,
+		.numa_node = bdf_numa_node(&fn->bdf),
+		.groups = fn->nr_vfs ? nv_pf_groups : NULL,
 	};
 
-	fn->dev = mdevfs_device_create(st->host, &desc);
+	fn->dev = mdevfs_pci_device_create(st->host, &pci);
 	if (!fn->dev)
 		return -errno;
 	dev_set_drvdata(fn->dev, fn);

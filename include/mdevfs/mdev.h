@@ -148,6 +148,29 @@ struct device *mdevfs_class_device_create(struct mdevfs_host *host,
 					  const char *name);
 void mdevfs_device_destroy(struct device *dev);
 
+/*
+ * A PCI function as the PCI core shows it: devices/pci<domain>:00/<bdf>
+ * (or parent_path/<bdf>) on bus pci, bound to driver, with vendor,
+ * device, subsystem_vendor, subsystem_device, class, revision, numa_node
+ * and modalias files and the PCI_* and MODALIAS uevent variables.
+ * groups and uevent_vars add to those.  NULL with errno on failure.
+ */
+struct mdevfs_pci_desc {
+	const char *bdf;             /* "0000:3b:00.0" */
+	const char *parent_path;     /* NULL: devices/pci<domain>:00 */
+	const char *driver;          /* e.g. "nvidia", "i915" */
+	unsigned short vendor, device;
+	unsigned short subsystem_vendor, subsystem_device;
+	unsigned int class_code;     /* 24 bits: 0x030000 */
+	unsigned char revision;
+	int numa_node;               /* -1 when the machine has no NUMA */
+	const struct attribute_group *const *groups;
+	const char *const *uevent_vars;
+};
+
+struct device *mdevfs_pci_device_create(struct mdevfs_host *host,
+					const struct mdevfs_pci_desc *pci);
+
 /* A symlink `name` in dev's directory pointing at target's directory
  * (e.g. an SR-IOV physfn/virtfnN pair).  Returns 0 or -EEXIST/-EINVAL. */
 int device_create_link(struct device *dev, const char *name,

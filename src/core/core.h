@@ -35,6 +35,9 @@ struct device {
 	char **uevent_vars;   /* extra uevent variables, NULL-terminated */
 	const struct attribute_group *const *groups;
 	unsigned int minor;   /* of a char device the core made (vfio-dev) */
+	struct mdevfs_pci_desc *pci;  /* the ids of a PCI function, or NULL */
+	/* groups when the core added its own to the backend's (PCI). */
+	const struct attribute_group **owned_groups;
 	void *drvdata;
 	struct mdev_parent *mdev_parent;  /* set while registered as a parent */
 	/* The ops of the last registration, so the control interface can
@@ -46,6 +49,15 @@ struct device {
 struct device *mdevfs_device_create_minor(struct mdevfs_host *host,
 					  const struct mdevfs_device_desc *desc,
 					  unsigned int minor);
+
+/* The general form: a char device minor, PCI ids to keep, and a groups
+ * array the device owns from now on (freed with it, or by the caller
+ * if this fails). */
+struct device *mdevfs_device_create_with(struct mdevfs_host *host,
+					 const struct mdevfs_device_desc *desc,
+					 unsigned int minor,
+					 const struct mdevfs_pci_desc *pci,
+					 const struct attribute_group **owned);
 
 /* The kernel's dev_driver_string(): driver, else bus, else class. */
 const char *dev_driver_string(const struct device *dev);

@@ -92,12 +92,21 @@ static bool valid_desc(const struct mdevfs_device_desc *desc)
 struct device *mdevfs_device_create(struct mdevfs_host *host,
 				    const struct mdevfs_device_desc *desc)
 {
-	return mdevfs_device_create_minor(host, desc, 0);
+	return mdevfs_device_create_with(host, desc, 0, NULL, NULL);
 }
 
 struct device *mdevfs_device_create_minor(struct mdevfs_host *host,
 					  const struct mdevfs_device_desc *desc,
 					  unsigned int minor)
+{
+	return mdevfs_device_create_with(host, desc, minor, NULL, NULL);
+}
+
+struct device *mdevfs_device_create_with(struct mdevfs_host *host,
+					 const struct mdevfs_device_desc *desc,
+					 unsigned int minor,
+					 const struct mdevfs_pci_desc *pci,
+					 const struct attribute_group **owned)
 {
 	struct device *dev;
 
@@ -115,6 +124,13 @@ struct device *mdevfs_device_create_minor(struct mdevfs_host *host,
 	dev->uevent_vars = g_strdupv((char **)desc->uevent_vars);
 	dev->groups = desc->groups;
 	dev->minor = minor;
+	if (pci) {
+		dev->pci = g_memdup2(pci, sizeof(*pci));
+		dev->pci->bdf = g_strdup(pci->bdf);
+		dev->pci->parent_path = NULL;  /* not kept */
+		dev->pci->groups = NULL;
+		dev->pci->uevent_vars = NULL;
+	}
 	if (desc->parent_path)
 		dev->devpath = g_strdup_printf("%s/%s", desc->parent_path, desc->name);
 	else
@@ -128,6 +144,7 @@ struct device *mdevfs_device_create_minor(struct mdevfs_host *host,
 		errno = EEXIST;
 		return NULL;
 	}
+	dev->owned_groups = owned;
 	g_mutex_lock(&host->lock);
 	g_ptr_array_add(host->devices, dev);
 	g_mutex_unlock(&host->lock);
@@ -163,6 +180,11 @@ void device_free_names(struct device *dev)
 	g_free(dev->class_name);
 	g_free(dev->driver);
 	g_strfreev(dev->uevent_vars);
+	g_free(dev->owned_groups);
+	if (dev->pci) {
+		g_free((char *)dev->pci->bdf);
+		g_free(dev->pci);
+	}
 	g_free(dev->devpath);
 	g_free(dev->subsystem);
 }
