@@ -167,45 +167,20 @@ static const struct mdev_parent_ops mbochs_ops = {
 
 /* ---- arguments ---- */
 
-/* A plain decimal from 1 to INT_MAX; no sign, blank or trailing text. */
-static bool parse_count(const char *val, unsigned int *out)
-{
-	unsigned long n;
-	char *end;
-
-	if (!g_ascii_isdigit(*val))
-		return false;
-	errno = 0;
-	n = strtoul(val, &end, 10);
-	if (errno || *end || n < 1 || n > INT_MAX)
-		return false;
-	*out = (unsigned int)n;
-	return true;
-}
-
-/*
- * Only "count=N", the pool size in MB.  The upper bound keeps every
- * get_available() result within the int it is returned in.
- */
+/* Only "count=N" (the module parameter); as a plain decimal. */
 static int mbochs_parse_args(const char *args, unsigned int *pool_mb)
 {
-	g_autofree char *shown = NULL;
+	static const char *const keys[] = { "count", NULL };
+	GHashTable *table = mdevfs_args_parse("mbochs", args, keys);
+	int ret;
 
 	*pool_mb = MBOCHS_DEFAULT_POOL_MB;
-	if (!args || !*args)
-		return 0;
-	if (strncmp(args, "count=", 6) == 0 && parse_count(args + 6, pool_mb))
-		return 0;
-	/* Escaped, so that the complaint stays on one line. */
-	shown = g_strescape(args, NULL);
-	if (strncmp(args, "count=", 6) != 0)
-		fprintf(stderr, "mbochs: unknown argument '%s' (only count=N)\n",
-			shown);
-	else
-		fprintf(stderr,
-			"mbochs: count must be a pool size in MB from 1 to %d (got '%s')\n",
-			INT_MAX, shown + 6);
-	return -EINVAL;
+	if (!table)
+		return -EINVAL;
+	/* The bound keeps every figure within the int the core reports. */
+	ret = mdevfs_arg_uint("mbochs", table, "count", 1, INT_MAX, pool_mb);
+	g_hash_table_destroy(table);
+	return ret;
 }
 
 /* ---- plugin ---- */

@@ -150,45 +150,20 @@ static struct mdev_driver mdpy_driver = { .name = "mdpy" };
 
 /* ---- arguments ---- */
 
-/* A plain decimal from 1 to INT_MAX; no sign, blank or trailing text. */
-static bool parse_count(const char *val, unsigned int *out)
-{
-	unsigned long n;
-	char *end;
-
-	if (!g_ascii_isdigit(*val))
-		return false;
-	errno = 0;
-	n = strtoul(val, &end, 10);
-	if (errno || *end || n < 1 || n > INT_MAX)
-		return false;
-	*out = (unsigned int)n;
-	return true;
-}
-
-/*
- * Only "count=N".  The upper bound is the core's: it reports
- * available_instances through an int.
- */
+/* Only "count=N" (the module parameter); as a plain decimal. */
 static int mdpy_parse_args(const char *args, unsigned int *count)
 {
-	g_autofree char *shown = NULL;
+	static const char *const keys[] = { "count", NULL };
+	GHashTable *table = mdevfs_args_parse("mdpy", args, keys);
+	int ret;
 
 	*count = MDPY_DEFAULT_COUNT;
-	if (!args || !*args)
-		return 0;
-	if (strncmp(args, "count=", 6) == 0 && parse_count(args + 6, count))
-		return 0;
-	/* Escaped, so that the complaint stays on one line. */
-	shown = g_strescape(args, NULL);
-	if (strncmp(args, "count=", 6) != 0)
-		fprintf(stderr, "mdpy: unknown argument '%s' (only count=N)\n",
-			shown);
-	else
-		fprintf(stderr,
-			"mdpy: count must be a number of devices from 1 to %d (got '%s')\n",
-			INT_MAX, shown + 6);
-	return -EINVAL;
+	if (!table)
+		return -EINVAL;
+	/* The bound keeps every figure within the int the core reports. */
+	ret = mdevfs_arg_uint("mdpy", table, "count", 1, INT_MAX, count);
+	g_hash_table_destroy(table);
+	return ret;
 }
 
 /* ---- plugin ---- */

@@ -115,6 +115,21 @@ bool sysfs_streq(const char *s1, const char *s2);
 #define MDEVFS_KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + (c))
 unsigned int mdevfs_kernel_version(const struct mdevfs_host *host);
 
+/*
+ * Backend arguments, "KEY=VALUE" words separated by ',' or ';' (';' fits
+ * inside an -o list).  Returns a table of the values by key (destroy it
+ * with g_hash_table_destroy), or NULL after one line "BACKEND: reason"
+ * on stderr for a word without '=', a key not in keys (NULL-terminated)
+ * or a repeated key.  NULL or empty args give an empty table.
+ */
+typedef struct _GHashTable GHashTable;
+GHashTable *mdevfs_args_parse(const char *backend, const char *args,
+			      const char *const *keys);
+/* The value of key as a plain decimal in [min, max] into *value (left
+ * alone when key is absent): 0, or -EINVAL with a one-line message. */
+int mdevfs_arg_uint(const char *backend, GHashTable *args, const char *key,
+		    unsigned int min, unsigned int max, unsigned int *value);
+
 /* ------------------------------------------------------------------ */
 /* Parent devices                                                      */
 

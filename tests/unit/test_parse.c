@@ -287,6 +287,40 @@ START_TEST(streq_newline)
 }
 END_TEST
 
+/* The backends' argument helpers. */
+START_TEST(backend_args)
+{
+	static const char *const keys[] = { "count", "board", NULL };
+	GHashTable *t;
+	unsigned int n = 7;
+
+	t = mdevfs_args_parse("x", NULL, keys);
+	ck_assert_uint_eq(g_hash_table_size(t), 0);
+	ck_assert_int_eq(mdevfs_arg_uint("x", t, "count", 1, 9, &n), 0);
+	ck_assert_uint_eq(n, 7);  /* absent: left alone */
+	g_hash_table_destroy(t);
+	t = mdevfs_args_parse("x", "count=3;board=t4", keys);
+	ck_assert_str_eq(g_hash_table_lookup(t, "board"), "t4");
+	ck_assert_int_eq(mdevfs_arg_uint("x", t, "count", 1, 9, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(mdevfs_arg_uint("x", t, "count", 4, 9, &n), -EINVAL);
+	g_hash_table_destroy(t);
+	ck_assert_ptr_null(mdevfs_args_parse("x", "count", keys));
+	ck_assert_ptr_null(mdevfs_args_parse("x", "size=1", keys));
+	ck_assert_ptr_null(mdevfs_args_parse("x", "count=1,count=2", keys));
+	ck_assert_ptr_null(mdevfs_args_parse("x", "count=1,", keys));
+	for (const char *const *bad = (const char *const[]){ "", "+1", "0x1",
+							     " 1", "1 ", NULL };
+	     *bad; bad++) {
+		g_autofree char *arg = g_strdup_printf("count=%s", *bad);
+
+		t = mdevfs_args_parse("x", arg, keys);
+		ck_assert_int_eq(mdevfs_arg_uint("x", t, "count", 0, 9, &n), -EINVAL);
+		g_hash_table_destroy(t);
+	}
+}
+END_TEST
+
 static Suite *parse_suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -314,6 +348,7 @@ static Suite *parse_suite(void)
 	tc = unit_tcase(s, "exported");
 	tcase_add_test(tc, kstrto_bases);
 	tcase_add_test(tc, streq_newline);
+	tcase_add_test(tc, backend_args);
 	return s;
 }
 
