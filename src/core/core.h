@@ -97,6 +97,7 @@ struct mdev_device {
 	bool vendor_groups_added;
 	bool remove_file;         /* `remove` exists; under host->lock */
 	bool vendor_removed;      /* Era A/B: remove() already ran */
+	GList *parent_link;       /* its place in parent->devices */
 	void *drvdata;
 	struct mdev_driver *driver;  /* bound driver, NULL if none */
 	struct iommu_group *group;   /* while bound */
@@ -116,7 +117,7 @@ struct mdevfs_host {
 	GPtrArray *listeners;
 	GMutex backends_lock;
 	GPtrArray *backends;      /* loaded plugins, see plugin.h */
-	GPtrArray *devices;       /* DEVICE_PLAIN devices, under lock */
+	GPtrArray *devices;       /* devices ever registered as parents, under lock */
 	GPtrArray *faults;        /* struct mdev_fault, under lock (fault.h) */
 	GHashTable *vfio_minors;  /* vfio-dev minors in use, + 1 */
 	unsigned int vfio_first_free;  /* no free minor below this */

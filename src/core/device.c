@@ -145,9 +145,6 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 		return NULL;
 	}
 	dev->owned_groups = owned;
-	g_mutex_lock(&host->lock);
-	g_ptr_array_add(host->devices, dev);
-	g_mutex_unlock(&host->lock);
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_ADD,
 					      .dev = dev });
 	return dev;
@@ -197,9 +194,11 @@ void mdevfs_device_destroy(struct device *dev)
 		mdev_unregister_device(dev);
 	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_DEL,
 						   .dev = dev });
-	g_mutex_lock(&dev->host->lock);
-	g_ptr_array_remove(dev->host->devices, dev);
-	g_mutex_unlock(&dev->host->lock);
+	if (dev->ops) {
+		g_mutex_lock(&dev->host->lock);
+		g_ptr_array_remove(dev->host->devices, dev);
+		g_mutex_unlock(&dev->host->lock);
+	}
 	device_release_path(dev->host, dev);
 	device_free_names(dev);
 	g_free(dev);

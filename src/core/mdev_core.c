@@ -159,6 +159,8 @@ int mdev_register_device(struct device *dev, const struct mdev_parent_ops *ops)
 		return -EEXIST;
 	}
 	dev->mdev_parent = parent;
+	if (!dev->ops)
+		g_ptr_array_add(host->devices, dev);
 	dev->ops = ops;
 	g_ptr_array_add(host->parents, parent);
 	g_mutex_unlock(&host->lock);
@@ -392,6 +394,7 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 	mdev->dev.bus = g_strdup("mdev");
 	g_hash_table_insert(host->mdevs, mdev->uuid, mdev);
 	parent->devices = g_list_prepend(parent->devices, mdev);
+	mdev->parent_link = parent->devices;
 	g_mutex_unlock(&host->lock);
 	*out = mdev;
 	return 0;
@@ -405,7 +408,7 @@ static void release(struct mdev_device *mdev)
 
 	g_mutex_lock(&host->lock);
 	g_hash_table_remove(host->mdevs, mdev->uuid);
-	parent->devices = g_list_remove(parent->devices, mdev);
+	parent->devices = g_list_delete_link(parent->devices, mdev->parent_link);
 	if (uses_core_counter(parent))
 		parent->available++;
 	g_mutex_unlock(&host->lock);
