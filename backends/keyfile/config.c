@@ -282,7 +282,7 @@ static bool get_path(struct loader *ld, const char *group, char **out)
 			return fail_key(ld, group, "parent_path",
 					"parent_path: '%s' is not a relative path of names",
 					*out);
-	if (strcmp(parts[0], "devices"))
+	if (!parts[0] || strcmp(parts[0], "devices"))
 		return fail_key(ld, group, "parent_path",
 				"parent_path: '%s' is not below devices/", *out);
 	return true;

@@ -113,6 +113,9 @@ int kstrtoint(const char *s, unsigned int base, int *res)
 	int ret;
 
 	if (s[0] == '-') {
+		/* The kernel parses the rest without kstrtoull's '+'. */
+		if (s[1] == '+')
+			return -EINVAL;
 		ret = kstrtoul(s + 1, base, &value);
 		if (ret)
 			return ret;

@@ -273,6 +273,7 @@ START_TEST(kstrto_bases)
 	ck_assert_int_eq(kstrtoint("-0x10", 0, &i), 0);
 	ck_assert_int_eq(i, -16);
 	ck_assert_int_eq(kstrtoint("--1", 0, &i), -EINVAL);
+	ck_assert_int_eq(kstrtoint("-+1", 0, &i), -EINVAL);  /* found by fuzzing */
 }
 END_TEST
 
