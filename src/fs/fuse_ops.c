@@ -157,10 +157,17 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	fi->fh = (uintptr_t)file;
 	fi->noflush = 1;
-	if ((fi->flags & O_ACCMODE) == O_RDONLY)
-		fi->keep_cache = 1;   /* pages stay until the value changes */
+	/*
+	 * Values that never change stay in the page cache.  Any other is
+	 * read through: the kernel's short-read size bookkeeping can pair a
+	 * re-read page with a stale length when a value changes under
+	 * concurrent readers (the stress test saw "10" and "9\n\n").
+	 * Writes are always through: each write() is one store.
+	 */
+	if ((fi->flags & O_ACCMODE) == O_RDONLY && node_is_constant(file->node))
+		fi->keep_cache = 1;
 	else
-		fi->direct_io = 1;    /* each write() is one store */
+		fi->direct_io = 1;
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		node_release(nodes_of(req), file);  /* the opener went away */
 }

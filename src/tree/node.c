@@ -654,6 +654,21 @@ ssize_t node_write(struct node_tree *tree, struct node_file *file,
 	return ret;
 }
 
+bool node_is_constant(const struct node *node)
+{
+	switch (node->owner) {
+	case ATTR_OF_MDEV_TYPE:
+		/* Counts move; extra vendor type files of old eras may too. */
+		return strcmp(node->name, "name") == 0 ||
+		       strcmp(node->name, "device_api") == 0 ||
+		       strcmp(node->name, "description") == 0;
+	case ATTR_OF_IOMMU_GROUP:
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool node_poll_changed(struct node_tree *tree, struct node_file *file)
 {
 	bool changed;

@@ -128,6 +128,10 @@ ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
 ssize_t node_write(struct node_tree *tree, struct node_file *file,
 		   const char *buf, size_t size);
 void node_release(struct node_tree *tree, struct node_file *file);
+/* Whether a file's value can never change while it exists (a type's
+ * name, device_api, description; an IOMMU group's files). */
+bool node_is_constant(const struct node *node);
+
 /* Whether a poll() on file reports POLLPRI|POLLERR: the value changed
  * since it was read, or the file is gone. */
 bool node_poll_changed(struct node_tree *tree, struct node_file *file);
