@@ -3,6 +3,8 @@
 #include "control.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -314,6 +316,23 @@ static int listen_on(const char *path, GError **error)
 	return fd;
 }
 
+/*
+ * The thread blocks every signal: libfuse's loop sleeps until SIGINT or
+ * SIGTERM interrupts the main thread, and a signal taken by this thread
+ * instead would leave the daemon running after it.
+ */
+static GThread *start_thread_without_signals(struct control *ctl)
+{
+	sigset_t all, saved;
+	GThread *thread;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &saved);
+	thread = g_thread_new("mdevfs-control", control_thread, ctl);
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	return thread;
+}
+
 struct control *control_start(struct mdevfs_host *host, const char *path,
 			      const char *const *plugin_dirs, GError **error)
 {
@@ -335,7 +354,7 @@ struct control *control_start(struct mdevfs_host *host, const char *path,
 		g_free(ctl);
 		return NULL;
 	}
-	ctl->thread = g_thread_new("mdevfs-control", control_thread, ctl);
+	ctl->thread = start_thread_without_signals(ctl);
 	return ctl;
 }
 
