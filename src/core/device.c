@@ -256,7 +256,10 @@ static ssize_t uevent_show(struct device *dev,
 	if (dev->kind == DEVICE_MDEV) {
 		struct mdev_device *mdev = mdev_from_dev(dev);
 
-		driver = mdev->driver ? mdev->driver->name : NULL;
+		/* Read once: an unbind may clear it while we show. */
+		struct mdev_driver *drv = g_atomic_pointer_get(&mdev->driver);
+
+		driver = drv ? drv->name : NULL;
 	}
 	if (driver)
 		g_string_append_printf(text, "DRIVER=%s\n", driver);

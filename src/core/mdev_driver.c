@@ -223,7 +223,7 @@ int mdev_bind(struct mdev_device *mdev, struct mdev_driver *drv)
 	/* 6.1+: the VFIO registration in probe makes vfio-dev/vfioN. */
 	if (host->profile->vfio_dev_class)
 		mdev->vfio_dev = vfio_dev_add(mdev);
-	mdev->driver = drv;
+	g_atomic_pointer_set(&mdev->driver, drv);
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_BIND,
 					      .mdev = mdev, .dev = &mdev->dev,
 					      .driver = drv });
@@ -263,7 +263,7 @@ void mdev_unbind(struct mdev_device *mdev)
 					      .driver = drv });
 	iommu_group_free(mdev->group);
 	mdev->group = NULL;
-	mdev->driver = NULL;
+	g_atomic_pointer_set(&mdev->driver, NULL);
 }
 
 void mdev_drivers_init(struct mdevfs_host *host)
