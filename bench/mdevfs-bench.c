@@ -58,6 +58,8 @@
 
 static const char *prog = "mdevfs-bench";
 
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;

@@ -46,6 +46,9 @@ static void type_free(gpointer data)
 /* Errors                                                              */
 
 static bool failv(struct loader *ld, int line, const char *fmt, va_list ap)
+	G_GNUC_PRINTF(3, 0);
+
+static bool failv(struct loader *ld, int line, const char *fmt, va_list ap)
 {
 	g_autofree char *reason = g_strdup_vprintf(fmt, ap);
 

@@ -71,7 +71,7 @@ int main(int argc, char *argv[])
 	GOptionEntry entries[] = {
 		{ "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path,
 		  "The daemon's control socket (instead of MOUNTPOINT)", "PATH" },
-		{ NULL }
+		G_OPTION_ENTRY_NULL
 	};
 	int first, fd, status;
 

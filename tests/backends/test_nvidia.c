@@ -144,6 +144,8 @@ static const struct row a40_rows[] = {
 
 /* ---- helpers ---- */
 
+static char *vpathf(const char *fmt, va_list ap) G_GNUC_PRINTF(1, 0);
+
 static char *vpathf(const char *fmt, va_list ap)
 {
 	return g_strdup_vprintf(fmt, ap);

@@ -118,6 +118,9 @@ void mh_install_cleanup(void)
 /* Small utilities                                                      */
 
 static void say(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
 

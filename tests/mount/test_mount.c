@@ -106,6 +106,8 @@ static void fixture_unmount(void)
 /* Helpers (run in the forked test process)                             */
 
 /* A path below the mount root; a ring of buffers so several can coexist. */
+static const char *P(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static const char *P(const char *fmt, ...)
 {
 	static char ring[64][PATH_MAX];
