@@ -66,7 +66,6 @@ ssize_t sysfs_attr_store(enum attr_owner owner, void *obj,
 			 const struct attribute *attr, const char *buf,
 			 size_t count);
 
-struct iommu_group *mdev_iommu_group(struct mdev_device *mdev);
 
 /*
  * The self-removal of an mdev's `remove` file: true if this call removed

@@ -42,11 +42,6 @@ void iommu_group_free(struct iommu_group *group)
 	g_free(group);
 }
 
-struct iommu_group *mdev_iommu_group(struct mdev_device *mdev)
-{
-	return mdev->group;
-}
-
 static ssize_t name_show(struct iommu_group *group, char *buf)
 {
 	return sysfs_emit(buf, "%s\n", group->host->profile->iommu_group_name);

@@ -538,12 +538,10 @@ static int add_and_bind(struct mdev_device *mdev)
 	return 0;
 }
 
-static bool uuid_taken(struct mdev_parent *parent, const uuid_t uuid)
+static bool uuid_taken(struct mdevfs_host *host, const uuid_t uuid)
 {
-	struct mdevfs_host *host = parent->dev->host;
 	bool taken;
 
-	(void)parent;
 	g_mutex_lock(&host->lock);
 	taken = g_hash_table_contains(host->mdevs, uuid);
 	g_mutex_unlock(&host->lock);
@@ -562,7 +560,7 @@ int mdev_device_create(struct mdev_type *type, const uuid_t uuid)
 	int ret;
 
 	if (!g_rw_lock_reader_trylock(&parent->unreg_sem))
-		return uuid_taken(parent, uuid) ? -EEXIST : -ENODEV;
+		return uuid_taken(host, uuid) ? -EEXIST : -ENODEV;
 	if (!host->profile->active_flag)
 		g_mutex_lock(&parent->serial);
 	/* reserve() refuses once unregistration has begun. */

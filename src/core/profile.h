@@ -24,8 +24,6 @@ struct mdev_profile {
 	bool has_vfio_mdev;
 	/* Core (not the vendor) provides name/device_api/available/description. */
 	bool core_type_attrs;
-	/* Duplicate UUIDs are refused across all parents, not per parent. */
-	bool global_uuid_check;
 	/* The `active` flag exists: remove during create/remove is EAGAIN.
 	 * Without it (A) creates and removes of a parent are serialised. */
 	bool active_flag;
