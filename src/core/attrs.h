@@ -59,6 +59,12 @@ const struct attribute_group *const *mdev_type_groups(struct mdev_type *type);
 /* The groups of an IOMMU group directory. */
 const struct attribute_group *const *iommu_group_groups(struct mdevfs_host *host);
 
+/*
+ * Whether attr is one of the core's own files, whose value changes only
+ * through core events (a vendor's show() may change at any time).
+ */
+bool sysfs_attr_is_core(enum attr_owner owner, const struct attribute *attr);
+
 /* Show or store through an attribute of the given owner type. */
 ssize_t sysfs_attr_show(enum attr_owner owner, void *obj,
 			const struct attribute *attr, char *buf);

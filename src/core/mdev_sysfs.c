@@ -295,6 +295,29 @@ static const struct attribute *const bus_attrs[] = {
 static const struct attribute_group bus_group = { .attrs = bus_attrs };
 const struct attribute_group *const bus_core_groups[] = { &bus_group, NULL };
 
+static bool in_groups(const struct attribute_group *const *groups,
+		      const struct attribute *attr)
+{
+	for (; *groups; groups++)
+		for (const struct attribute *const *a = (*groups)->attrs; *a; a++)
+			if (*a == attr)
+				return true;
+	return false;
+}
+
+bool sysfs_attr_is_core(enum attr_owner owner, const struct attribute *attr)
+{
+	switch (owner) {
+	case ATTR_OF_DEVICE:
+		return in_groups(device_core_groups, attr) ||
+		       in_groups(mdev_remove_groups, attr);
+	case ATTR_OF_MDEV_TYPE:
+		return in_groups(type_groups_described, attr);
+	default:
+		return true;
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Dispatch                                                             */
 

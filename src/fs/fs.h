@@ -12,8 +12,11 @@ struct mdevfs_fs {
 	struct sysfs_tree *tree;
 	struct fuse_session *se;
 	double timeout;        /* entry and attribute cache lifetime, seconds */
+	bool no_open;          /* asked for: the kernel opens files alone */
+	bool by_inode;         /* ... and this kernel can */
 	GMutex poll_lock;
 	GHashTable *pollers;   /* struct node_file * -> struct fuse_pollhandle * */
+	GHashTable *ino_pollers;  /* by inode: ino -> GPtrArray of handles */
 };
 
 void mdevfs_fs_init(struct mdevfs_fs *fs, struct sysfs_tree *tree, double timeout);

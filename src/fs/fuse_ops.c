@@ -22,24 +22,52 @@ static struct node_tree *nodes_of(fuse_req_t req)
 	return &fs_of(req)->tree->nodes;
 }
 
+/*
+ * By default every open is an OPEN request, as kernfs sees every open:
+ * EACCES at open even for root, one value per open file; only constant
+ * values stay in the page cache.  With -o no_open the kernel opens files
+ * alone (OPEN gets ENOSYS, after which neither OPEN, FLUSH nor RELEASE is
+ * sent) and reads come from its page cache: no round trip while a value
+ * stands.  The tree invalidates what changes, and a GETATTR that shows a
+ * new mtime drops pages that raced with a change (auto_inval_data).
+ * O_TRUNC must then reach us as a SETATTR, or the kernel would believe
+ * the file is now empty.
+ */
 static void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
-	/* Page-cache everything read-only, write through at once. */
+	struct mdevfs_fs *fs = userdata;
+
+	/* Write through at once: each write() is one store. */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 	conn->want &= ~FUSE_CAP_READDIRPLUS;
 	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
 		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
-	/* Changes arrive only through us: no need to revalidate on open. */
-	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+	fs->by_inode = fs->no_open &&
+		       (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) &&
+		       (conn->capable & FUSE_CAP_AUTO_INVAL_DATA);
+	if (fs->by_inode) {
+		conn->want |= FUSE_CAP_NO_OPEN_SUPPORT | FUSE_CAP_AUTO_INVAL_DATA;
+		conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
+	} else {
+		/* Changes arrive only through us: no revalidation on open. */
+		conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+	}
+	node_tree_set_by_inode(&fs->tree->nodes, fs->by_inode);
+}
+
+/* Volatile values (a vendor's show()) are looked at again at every read. */
+static double attr_timeout(fuse_req_t req, bool recheck)
+{
+	return recheck ? 0 : fs_of(req)->timeout;
 }
 
 static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e = { 0 };
-	int ret = node_lookup(nodes_of(req), parent, name, &e.attr);
+	bool recheck = false;
+	int ret = node_lookup(nodes_of(req), parent, name, &e.attr, &recheck);
 
-	e.attr_timeout = fs_of(req)->timeout;
+	e.attr_timeout = attr_timeout(req, recheck);
 	e.entry_timeout = fs_of(req)->timeout;
 	if (ret == -ENOENT) {
 		/* Cached as a negative entry; an added name is invalidated. */
@@ -72,13 +100,14 @@ static void fs_forget_multi(fuse_req_t req, size_t count,
 static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct stat st;
-	int ret = node_getattr(nodes_of(req), ino, &st);
+	bool recheck = false;
+	int ret = node_getattr(nodes_of(req), ino, &st, &recheck);
 
 	(void)fi;
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else
-		fuse_reply_attr(req, &st, fs_of(req)->timeout);
+		fuse_reply_attr(req, &st, attr_timeout(req, recheck));
 }
 
 /* chmod, chown, utimes and O_TRUNC are accepted and change nothing. */
@@ -149,8 +178,13 @@ static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node_file *file;
-	int ret = node_open(nodes_of(req), ino, fi->flags, &file);
+	int ret;
 
+	if (fs_of(req)->by_inode) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	ret = node_open(nodes_of(req), ino, fi->flags, &file);
 	if (ret) {
 		fuse_reply_err(req, -ret);
 		return;
@@ -177,14 +211,19 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct node_file *file = (struct node_file *)(uintptr_t)fi->fh;
 	char *buf = g_malloc(size ? size : 1);
-	ssize_t len = node_read(nodes_of(req), file, buf, size, off);
+	ssize_t len = file ? node_read(nodes_of(req), file, buf, size, off)
+			   : node_pread(nodes_of(req), ino, buf, size, off);
 
-	(void)ino;
 	if (len < 0)
 		fuse_reply_err(req, (int)-len);
 	else
 		fuse_reply_buf(req, buf, (size_t)len);
 	g_free(buf);
+}
+
+static void destroy_poll_handle(gpointer ph)
+{
+	fuse_pollhandle_destroy(ph);
 }
 
 static void interrupted(fuse_req_t req, void *data)
@@ -197,29 +236,27 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct node_file *file = (struct node_file *)(uintptr_t)fi->fh;
+	struct mdevfs_fs *fs = fs_of(req);
+	bool drop_pages = false;
 	gint cancelled = 0;
 	ssize_t len;
 
 	/* A store that waits (an injected delay) lets a signalled writer go. */
 	fuse_req_interrupt_func(req, interrupted, &cancelled);
 	mdev_fault_set_cancel_flag(&cancelled);
-	len = node_write(nodes_of(req), file, buf, size);
+	len = file ? node_write(nodes_of(req), file, buf, size)
+		   : node_pwrite(nodes_of(req), ino, buf, size, &drop_pages);
 	mdev_fault_set_cancel_flag(NULL);
 	fuse_req_interrupt_func(req, NULL, NULL);
 
-	(void)ino;
 	(void)off;  /* sysfs stores ignore the file offset */
 	if (len < 0)
 		fuse_reply_err(req, (int)-len);
 	else
 		fuse_reply_write(req, (size_t)len);
-}
-
-static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	(void)ino;
-	(void)fi;
-	fuse_reply_err(req, 0);
+	/* Only now: until the reply the writer holds those pages locked. */
+	if (drop_pages)
+		fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
 }
 
 static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -236,6 +273,30 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 }
 
 /*
+ * By inode there is no handle to tell one poller from another (the
+ * kernel's own handle, kh, is hidden in libfuse's pollhandle): a file
+ * keeps every pollhandle until its next wake-up, at most POLLERS_MAX, the
+ * oldest given up first.
+ */
+#define POLLERS_MAX 64
+
+static void add_ino_poller(struct mdevfs_fs *fs, fuse_ino_t ino,
+			   struct fuse_pollhandle *ph)
+{
+	uint64_t key = ino;
+	GPtrArray *handles = g_hash_table_lookup(fs->ino_pollers, &key);
+
+	if (!handles) {
+		handles = g_ptr_array_new_with_free_func(destroy_poll_handle);
+		g_hash_table_insert(fs->ino_pollers, g_memdup2(&key, sizeof(key)),
+				    handles);
+	}
+	if (handles->len == POLLERS_MAX)
+		g_ptr_array_remove_index(handles, 0);
+	g_ptr_array_add(handles, ph);
+}
+
+/*
  * sysfs poll semantics: always readable and writable; POLLPRI|POLLERR
  * once the value was notified as changed since the file was last read.
  * The kernel asks again with a fresh handle after each wake-up.
@@ -246,14 +307,19 @@ static void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	struct node_file *file = (struct node_file *)(uintptr_t)fi->fh;
 	struct mdevfs_fs *fs = fs_of(req);
 	unsigned int revents = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+	bool changed;
 
-	(void)ino;
 	if (ph) {
 		g_mutex_lock(&fs->poll_lock);
-		g_hash_table_replace(fs->pollers, file, ph);
+		if (file)
+			g_hash_table_replace(fs->pollers, file, ph);
+		else
+			add_ino_poller(fs, ino, ph);
 		g_mutex_unlock(&fs->poll_lock);
 	}
-	if (node_poll_changed(nodes_of(req), file))
+	changed = file ? node_poll_changed(nodes_of(req), file)
+		       : node_poll_changed_ino(nodes_of(req), ino);
+	if (changed)
 		revents |= POLLERR | POLLPRI;
 	fuse_reply_poll(req, revents);
 }
@@ -338,7 +404,6 @@ const struct fuse_lowlevel_ops mdevfs_ll_ops = {
 	.open = fs_open,
 	.read = fs_read,
 	.write = fs_write,
-	.flush = fs_flush,
 	.release = fs_release,
 	.poll = fs_poll,
 	.create = fs_create,
@@ -376,6 +441,8 @@ static void poll_wake(void *data, uint64_t ino)
 	GHashTableIter it;
 	gpointer key, value;
 
+	GPtrArray *handles;
+
 	g_mutex_lock(&fs->poll_lock);
 	g_hash_table_iter_init(&it, fs->pollers);
 	while (g_hash_table_iter_next(&it, &key, &value)) {
@@ -384,12 +451,11 @@ static void poll_wake(void *data, uint64_t ino)
 		fuse_lowlevel_notify_poll(value);
 		g_hash_table_iter_remove(&it);
 	}
+	handles = g_hash_table_lookup(fs->ino_pollers, &ino);
+	for (guint i = 0; handles && i < handles->len; i++)
+		fuse_lowlevel_notify_poll(handles->pdata[i]);
+	g_hash_table_remove(fs->ino_pollers, &ino);
 	g_mutex_unlock(&fs->poll_lock);
-}
-
-static void destroy_poll_handle(gpointer ph)
-{
-	fuse_pollhandle_destroy(ph);
 }
 
 void mdevfs_fs_init(struct mdevfs_fs *fs, struct sysfs_tree *tree, double timeout)
@@ -398,11 +464,15 @@ void mdevfs_fs_init(struct mdevfs_fs *fs, struct sysfs_tree *tree, double timeou
 	fs->timeout = timeout;
 	g_mutex_init(&fs->poll_lock);
 	fs->pollers = g_hash_table_new_full(NULL, NULL, NULL, destroy_poll_handle);
+	fs->ino_pollers = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+						g_free,
+						(GDestroyNotify)g_ptr_array_unref);
 }
 
 void mdevfs_fs_fini(struct mdevfs_fs *fs)
 {
 	g_hash_table_destroy(fs->pollers);
+	g_hash_table_destroy(fs->ino_pollers);
 	g_mutex_clear(&fs->poll_lock);
 }
 

@@ -28,6 +28,7 @@ struct options {
 	char *control;         /* control socket path, "none" to disable */
 	int uevents;           /* send udev events (private netns only) */
 	int allow_other;       /* others may use the tree: enforce modes */
+	int no_open;           /* the kernel opens files without asking us */
 	double timeout;
 	int show_help;
 	int show_version;
@@ -49,6 +50,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("--control=%s", control),
 	OPT("--profile=%s", profile),
 	OPT("cache_timeout=%lf", timeout),
+	OPT("no_open", no_open),
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
@@ -106,7 +108,10 @@ static void usage(const char *prog)
 	       "                           default: derived from the mount point)\n"
 	       "    --uevents, -o uevents  send udev events for devices (only in a\n"
 	       "                           private network namespace)\n"
-	       "    -o cache_timeout=SECS  kernel cache lifetime (default 3600)\n\n",
+	       "    -o cache_timeout=SECS  kernel cache lifetime (default 3600)\n"
+	       "    -o no_open             serve reads from the kernel's page cache, with\n"
+	       "                           no round trip per open (see mdevfs(8) for\n"
+	       "                           what differs from sysfs)\n\n",
 	       prog);
 }
 
@@ -268,13 +273,16 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	fuse_opt_add_arg(&args, "-osubtype=mdevfs,fsname=mdevfs");
-	/* Shared with other users, the kernel checks each file's owner and
-	 * mode, so only the mount's owner (and root) may create or remove. */
-	if (opts.allow_other)
+	/* The kernel checks each file's owner and mode: shared with other
+	 * users, only the mount's owner (and root) may create or remove; and
+	 * when files are opened without asking us, the owner gets EACCES at
+	 * open for a mode a file lacks, as from sysfs. */
+	if (opts.allow_other || opts.no_open)
 		fuse_opt_add_arg(&args, "-odefault_permissions");
 
 	host = mdev_host_new(profile);
 	mdevfs_fs_init(&fs, sysfs_tree_new(host), opts.timeout);
+	fs.no_open = opts.no_open;
 	if (opts.uevents && !(uevents = start_uevents(host)))
 		goto out_host;
 	if (load_backends(host, &opts))

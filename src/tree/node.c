@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "node.h"
+#include "node_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #define ROOT_INO 1
-#define ATTR_SIZE 4096
 
 /* Invalidations queued by this thread while it holds the tree lock. */
 struct pending {
@@ -27,6 +26,16 @@ static gint seq_cmp(gconstpointer a, gconstpointer b, gpointer data)
 
 	(void)data;
 	return x < y ? -1 : x > y;
+}
+
+struct node *node_storing(void)
+{
+	return storing;
+}
+
+void node_set_storing(struct node *node)
+{
+	storing = node;
 }
 
 static struct node *node_new(struct node_tree *tree, enum node_type type,
@@ -54,13 +63,14 @@ static void node_free(struct node_tree *tree, struct node *node)
 		g_hash_table_destroy(node->children);
 		g_tree_destroy(node->order);
 	}
+	if (node->type == NODE_FILE)
+		node_value_free(node);
 	g_free(node->target);
 	g_free(node->name);
 	g_free(node);
 }
 
-/* A removed node goes once the kernel and every open file let go. */
-static void maybe_free(struct node_tree *tree, struct node *node)
+void node_maybe_free(struct node_tree *tree, struct node *node)
 {
 	if (node->removed && node->nlookup == 0 && node->handles == 0 &&
 	    node != tree->root)
@@ -105,6 +115,8 @@ void node_tree_fini(struct node_tree *tree)
 
 		g_hash_table_iter_steal(&it);
 		node->ino = 0;
+		if (node->type == NODE_FILE)
+			node_value_free(node);
 		if (node->type == NODE_DIR) {
 			g_hash_table_destroy(node->children);
 			g_tree_destroy(node->order);
@@ -150,8 +162,35 @@ static void queue_entry(struct node_tree *tree, struct node *dir,
 	queue(0, dir->ino, NULL);
 }
 
+void node_touch(struct node *node)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (now.tv_sec < node->time.tv_sec ||
+	    (now.tv_sec == node->time.tv_sec && now.tv_nsec <= node->time.tv_nsec)) {
+		now = node->time;
+		if (++now.tv_nsec == 1000000000) {
+			now.tv_sec++;
+			now.tv_nsec = 0;
+		}
+	}
+	node->time = now;
+}
+
+/*
+ * The new time matters in inode mode: a page the kernel read just before
+ * the change may land in its cache after the invalidation, and is dropped
+ * when the next GETATTR shows a different mtime (FUSE_AUTO_INVAL_DATA).
+ */
 void node_changed(struct node_tree *tree, struct node *node)
 {
+	g_atomic_int_inc(&node->version);
+	node_touch(node);
+	/* The writer of this very file holds its pages locked until it is
+	 * answered; node_pwrite() has them dropped after that. */
+	if (tree->by_inode && node == storing)
+		return;
 	if (tree->observer.inval_inode && !node->removed && node->nlookup > 0)
 		queue(0, node->ino, NULL);
 }
@@ -160,8 +199,10 @@ void node_notify(struct node_tree *tree, struct node *node)
 {
 	g_atomic_int_inc(&node->event);
 	node_changed(tree, node);
-	/* Only open files can be polled. */
-	if (tree->observer.poll_wake && !node->removed && node->handles > 0) {
+	/* Only open files can be polled; in inode mode we cannot tell which
+	 * files are open, only which ones the kernel knows. */
+	if (tree->observer.poll_wake && !node->removed &&
+	    (tree->by_inode ? node->nlookup > 0 : node->handles > 0)) {
 		queue(0, node->ino, NULL);
 		g_array_index(pending, struct pending, pending->len - 1).wake = true;
 	}
@@ -254,6 +295,10 @@ struct node *node_file(struct node_tree *tree, struct node *dir,
 	node->owner = owner;
 	node->obj = obj;
 	node->attr = attr;
+	g_mutex_init(&node->value_lock);
+	node->cache = node_is_constant(node)		 ? NODE_CACHE_CONSTANT
+		      : sysfs_attr_is_core(owner, attr) ? NODE_CACHE_TRACKED
+							 : NODE_CACHE_VOLATILE;
 	return attach(tree, dir, node);
 }
 
@@ -338,10 +383,10 @@ static void remove_subtree(struct node_tree *tree, struct node *node)
 		/* Pages cached for an open fd must go, so its next read fails
 		 * with ENODEV as sysfs does. */
 		if ((node->mode & 0444) && node->nlookup > 0 &&
-		    tree->observer.inval_inode)
+		    tree->observer.inval_inode && !(tree->by_inode && node == storing))
 			queue(0, node->ino, NULL);
 	}
-	maybe_free(tree, node);
+	node_maybe_free(tree, node);
 }
 
 void node_remove(struct node_tree *tree, struct node *node)
@@ -371,13 +416,13 @@ void node_remove(struct node_tree *tree, struct node *node)
 /* ------------------------------------------------------------------ */
 /* FUSE-facing queries                                                 */
 
-static struct node *find(struct node_tree *tree, uint64_t ino)
+struct node *node_find(struct node_tree *tree, uint64_t ino)
 {
 	return g_hash_table_lookup(tree->inodes, &ino);
 }
 
-static void fill_stat(const struct node_tree *tree, const struct node *node,
-		      struct stat *st)
+void node_fill_stat(const struct node_tree *tree, const struct node *node,
+		    struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = node->ino;
@@ -402,22 +447,40 @@ static void fill_stat(const struct node_tree *tree, const struct node *node,
 	}
 }
 
-int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
-		struct stat *st)
+/* Inode mode: a readable file's length is that of the value it shows. */
+static bool shows_value(const struct node_tree *tree, const struct node *node)
 {
-	struct node *dir, *node;
+	return tree->by_inode && node->type == NODE_FILE && (node->mode & 0444);
+}
+
+static void finish_stat(struct node_tree *tree, struct node *node,
+			struct stat *st, bool *recheck)
+{
+	if (recheck)
+		*recheck = shows_value(tree, node) &&
+			   node->cache == NODE_CACHE_VOLATILE;
+	if (shows_value(tree, node))
+		node_value_stat(tree, node, st);
+}
+
+int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
+		struct stat *st, bool *recheck)
+{
+	struct node *dir, *node = NULL;
 	int ret = -ENOENT;
 
 	g_mutex_lock(&tree->lock);
-	dir = find(tree, parent);
+	dir = node_find(tree, parent);
 	if (!dir || dir->removed || dir->type != NODE_DIR)
 		ret = dir && !dir->removed ? -ENOTDIR : -ENOENT;
 	else if ((node = node_child(dir, name))) {
-		node->nlookup++;
-		fill_stat(tree, node, st);
+		node->nlookup++;   /* also keeps it while we show its value */
+		node_fill_stat(tree, node, st);
 		ret = 0;
 	}
 	g_mutex_unlock(&tree->lock);
+	if (!ret)
+		finish_stat(tree, node, st, recheck);
 	return ret;
 }
 
@@ -426,24 +489,34 @@ void node_forget(struct node_tree *tree, uint64_t ino, uint64_t nlookup)
 	struct node *node;
 
 	g_mutex_lock(&tree->lock);
-	node = find(tree, ino);
+	node = node_find(tree, ino);
 	if (node && node != tree->root) {
 		node->nlookup -= MIN(nlookup, node->nlookup);
-		maybe_free(tree, node);
+		node_maybe_free(tree, node);
 	}
 	g_mutex_unlock(&tree->lock);
 }
 
-int node_getattr(struct node_tree *tree, uint64_t ino, struct stat *st)
+int node_getattr(struct node_tree *tree, uint64_t ino, struct stat *st,
+		 bool *recheck)
 {
 	struct node *node;
 
 	g_mutex_lock(&tree->lock);
-	node = find(tree, ino);
-	if (node)
-		fill_stat(tree, node, st);
+	node = node_find(tree, ino);
+	if (node) {
+		node->handles++;
+		node_fill_stat(tree, node, st);
+	}
 	g_mutex_unlock(&tree->lock);
-	return node ? 0 : -ENOENT;
+	if (!node)
+		return -ENOENT;
+	finish_stat(tree, node, st, recheck);
+	g_mutex_lock(&tree->lock);
+	node->handles--;
+	node_maybe_free(tree, node);
+	g_mutex_unlock(&tree->lock);
+	return 0;
 }
 
 int node_readlink(struct node_tree *tree, uint64_t ino, char **target)
@@ -452,7 +525,7 @@ int node_readlink(struct node_tree *tree, uint64_t ino, char **target)
 	int ret = 0;
 
 	g_mutex_lock(&tree->lock);
-	node = find(tree, ino);
+	node = node_find(tree, ino);
 	if (!node)
 		ret = -ENOENT;
 	else if (node->type != NODE_LINK)
@@ -491,7 +564,7 @@ int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
 	uint64_t from;
 
 	g_mutex_lock(&tree->lock);
-	dir = find(tree, ino);
+	dir = node_find(tree, ino);
 	if (!dir || dir->type != NODE_DIR) {
 		g_mutex_unlock(&tree->lock);
 		return dir ? -ENOTDIR : -ENOENT;
@@ -510,181 +583,4 @@ int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
 out:
 	g_mutex_unlock(&tree->lock);
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Open files                                                          */
-
-int node_open(struct node_tree *tree, uint64_t ino, int flags,
-	      struct node_file **out)
-{
-	struct node *node;
-	int acc = flags & O_ACCMODE;
-	int ret = 0;
-
-	g_mutex_lock(&tree->lock);
-	node = find(tree, ino);
-	if (!node || node->removed)
-		ret = -ENOENT;
-	else if (node->type != NODE_FILE)
-		ret = node->type == NODE_DIR ? -EISDIR : -ELOOP;
-	/* kernfs checks the mode bits itself, so even root gets EACCES. */
-	else if ((acc != O_WRONLY && !(node->mode & 0444)) ||
-		 (acc != O_RDONLY && !(node->mode & 0222)))
-		ret = -EACCES;
-	if (!ret) {
-		struct node_file *file = g_new0(struct node_file, 1);
-
-		file->node = node;
-		file->event = g_atomic_int_get(&node->event);
-		g_mutex_init(&file->lock);
-		node->handles++;
-		g_hash_table_add(tree->files, file);
-		*out = file;
-	}
-	g_mutex_unlock(&tree->lock);
-	return ret;
-}
-
-static bool active_get(struct node_tree *tree, struct node *node)
-{
-	bool ok;
-
-	g_mutex_lock(&tree->lock);
-	ok = !node->removed;
-	if (ok)
-		node->active++;
-	g_mutex_unlock(&tree->lock);
-	return ok;
-}
-
-static void active_put(struct node_tree *tree, struct node *node)
-{
-	g_mutex_lock(&tree->lock);
-	if (--node->active == 0 && node->removed)
-		g_cond_broadcast(&tree->drained);
-	g_mutex_unlock(&tree->lock);
-}
-
-static bool node_alive(struct node_tree *tree, struct node *node)
-{
-	bool alive;
-
-	g_mutex_lock(&tree->lock);
-	alive = !node->removed;
-	g_mutex_unlock(&tree->lock);
-	return alive;
-}
-
-/* Produce the value, as the first read of a sysfs file does. */
-static ssize_t show(struct node_tree *tree, struct node_file *file)
-{
-	struct node *node = file->node;
-	char *buf;
-	ssize_t len;
-
-	if (!active_get(tree, node))
-		return -ENODEV;
-	buf = g_malloc0(ATTR_SIZE);
-	/* Like kernfs: a read catches up with the notifications so far. */
-	file->event = g_atomic_int_get(&node->event);
-	len = sysfs_attr_show(node->owner, node->obj, node->attr, buf);
-	active_put(tree, node);
-	if (len < 0) {
-		g_free(buf);
-		return len;
-	}
-	g_free(file->shown);
-	file->shown = buf;
-	file->shown_len = (size_t)len;
-	return len;
-}
-
-ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
-		  size_t size, off_t off)
-{
-	ssize_t ret = 0;
-
-	g_mutex_lock(&file->lock);
-	if (off == 0 || !file->shown)
-		ret = show(tree, file);
-	else if (!node_alive(tree, file->node))
-		ret = -ENODEV;
-	if (ret >= 0) {
-		size_t from = MIN((size_t)off, file->shown_len);
-
-		ret = (ssize_t)MIN(size, file->shown_len - from);
-		memcpy(buf, file->shown + from, (size_t)ret);
-	}
-	g_mutex_unlock(&file->lock);
-	return ret;
-}
-
-ssize_t node_write(struct node_tree *tree, struct node_file *file,
-		   const char *buf, size_t size)
-{
-	struct node *node = file->node;
-	char text[ATTR_SIZE + 1];
-	ssize_t ret;
-
-	if (size == 0)
-		return 0;
-	/* Like sysfs: at most a page, NUL-terminated, one store per write. */
-	size = MIN(size, (size_t)ATTR_SIZE);
-	memcpy(text, buf, size);
-	text[size] = '\0';
-	g_mutex_lock(&file->lock);
-	if (!active_get(tree, node)) {
-		g_mutex_unlock(&file->lock);
-		return -ENODEV;
-	}
-	storing = node;
-	ret = sysfs_attr_store(node->owner, node->obj, node->attr, text, size);
-	storing = NULL;
-	active_put(tree, node);
-	g_mutex_unlock(&file->lock);
-	if (ret > (ssize_t)size)
-		ret = (ssize_t)size;
-	/* A store may change what show() prints: drop any cached page. */
-	if (ret >= 0 && (node->mode & 0444)) {
-		g_mutex_lock(&tree->lock);
-		node_changed(tree, node);
-		node_tree_unlock(tree);
-	}
-	return ret;
-}
-
-bool node_is_constant(const struct node *node)
-{
-	switch (node->owner) {
-	case ATTR_OF_MDEV_TYPE:
-		/* Counts move; extra vendor type files of old eras may too. */
-		return strcmp(node->name, "name") == 0 ||
-		       strcmp(node->name, "device_api") == 0 ||
-		       strcmp(node->name, "description") == 0;
-	case ATTR_OF_IOMMU_GROUP:
-		return true;
-	default:
-		return false;
-	}
-}
-
-bool node_poll_changed(struct node_tree *tree, struct node_file *file)
-{
-	bool changed;
-
-	g_mutex_lock(&tree->lock);
-	changed = file->node->removed ||
-		  file->event != g_atomic_int_get(&file->node->event);
-	g_mutex_unlock(&tree->lock);
-	return changed;
-}
-
-void node_release(struct node_tree *tree, struct node_file *file)
-{
-	g_mutex_lock(&tree->lock);
-	file->node->handles--;
-	maybe_free(tree, file->node);
-	g_hash_table_remove(tree->files, file);
-	g_mutex_unlock(&tree->lock);
 }

@@ -10,6 +10,13 @@
  * sysfs_tree_unlock() delivers them to the observer after the lock is
  * dropped, still in that thread, so a write returns only once the kernel
  * has forgotten everything it changed.
+ *
+ * Files are served in one of two ways.  With open handles (node_open())
+ * each open file keeps the value its first read produced, as kernfs does.
+ * In inode mode (the kernel opens files without asking us, FUSE's "no
+ * open") the kernel keeps file pages cached; each file then keeps the one
+ * value whose length the kernel was last told, so that the length it
+ * holds and the page it reads always come from the same show().
  */
 #ifndef MDEVFS_NODE_H
 #define MDEVFS_NODE_H
@@ -22,6 +29,13 @@
 #include "attrs.h"
 
 enum node_type { NODE_DIR, NODE_FILE, NODE_LINK };
+
+/* Whether the kernel may keep a file's value while nobody says it changed. */
+enum node_cache {
+	NODE_CACHE_CONSTANT,   /* it never changes while the file exists */
+	NODE_CACHE_TRACKED,    /* only the core changes it, and announces it */
+	NODE_CACHE_VOLATILE,   /* a vendor's show(): checked at every read */
+};
 
 struct node {
 	uint64_t ino;
@@ -48,9 +62,18 @@ struct node {
 	const struct attribute *attr;
 	int active;                /* show/store calls in progress */
 	gint event;                /* bumped by node_notify(), for poll */
+	enum node_cache cache;
+	/* Inode mode: the value last shown, and the changes it reflects. */
+	GMutex value_lock;         /* one show() at a time into value */
+	char *value;
+	size_t value_len;
+	bool value_valid;
+	guint version;             /* bumped by node_changed() */
+	guint value_version;
+	gint value_event;          /* event when value was shown, for poll */
 
 	uint64_t nlookup;          /* kernel references */
-	unsigned int handles;      /* open files */
+	unsigned int handles;      /* open files and calls in progress */
 };
 
 struct tree_observer {
@@ -71,6 +94,7 @@ struct node_tree {
 	struct tree_observer observer;
 	uid_t uid;
 	gid_t gid;
+	bool by_inode;             /* inode mode, see the top of this file */
 };
 
 void node_tree_init(struct node_tree *tree);
@@ -101,10 +125,16 @@ void node_notify(struct node_tree *tree, struct node *node);
 char *node_path(const struct node *node);
 
 /* --- FUSE-facing, each takes the lock itself --------------------- */
+/*
+ * In inode mode a readable file's st_size is the length of its value and
+ * *recheck (may be NULL) says whether the kernel must ask for the
+ * attributes again at every read (NODE_CACHE_VOLATILE).
+ */
 int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
-		struct stat *st);
+		struct stat *st, bool *recheck);
 void node_forget(struct node_tree *tree, uint64_t ino, uint64_t nlookup);
-int node_getattr(struct node_tree *tree, uint64_t ino, struct stat *st);
+int node_getattr(struct node_tree *tree, uint64_t ino, struct stat *st,
+		 bool *recheck);
 int node_readlink(struct node_tree *tree, uint64_t ino, char **target);
 
 /* Fill entries from offset off; fill returns false when full. */
@@ -135,5 +165,22 @@ bool node_is_constant(const struct node *node);
 /* Whether a poll() on file reports POLLPRI|POLLERR: the value changed
  * since it was read, or the file is gone. */
 bool node_poll_changed(struct node_tree *tree, struct node_file *file);
+
+/* --- inode mode -------------------------------------------------- */
+/* Set before the first request. */
+void node_tree_set_by_inode(struct node_tree *tree, bool on);
+/* EACCES for a mode the file lacks: kernfs refuses even root, but here
+ * only a read or write can tell, since there was no open. */
+ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,
+		   size_t size, off_t off);
+/*
+ * One store.  *drop_pages says the kernel may have kept pages of what was
+ * written: they must be invalidated once the write is answered (not
+ * before: the writer holds them locked until then).
+ */
+ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, const char *buf,
+		    size_t size, bool *drop_pages);
+/* As node_poll_changed(), for the file: changed since its value was shown. */
+bool node_poll_changed_ino(struct node_tree *tree, uint64_t ino);
 
 #endif

@@ -207,6 +207,15 @@ static void mdev_unlinked(struct sysfs_tree *tree, struct mdev_device *mdev)
 		remove_child(tree, node_child(tdir, "devices"), mdev->dev.name);
 }
 
+/* An mdev's uevent names its driver (DRIVER=) while it is bound. */
+static void uevent_changed(struct sysfs_tree *tree, struct node *dir)
+{
+	struct node *file = dir ? node_child(dir, "uevent") : NULL;
+
+	if (file)
+		node_changed(&tree->nodes, file);
+}
+
 static char *group_path(const struct iommu_group *group)
 {
 	return g_strdup_printf("kernel/iommu_groups/%d", group->id);
@@ -228,6 +237,7 @@ static void bound(struct sysfs_tree *tree, struct mdev_device *mdev)
 	node_link(&tree->nodes, dir, "driver", drv_path);
 	node_link(&tree->nodes, node_dir_path(&tree->nodes, drv_path),
 		  mdev->dev.name, mdev->dev.devpath);
+	uevent_changed(tree, dir);
 }
 
 static void unbound(struct sysfs_tree *tree, struct mdev_device *mdev)
@@ -242,6 +252,7 @@ static void unbound(struct sysfs_tree *tree, struct mdev_device *mdev)
 	remove_child(tree, dir, "iommu_group");
 	remove_child(tree, node_dir_path(&tree->nodes, "kernel/iommu_groups"),
 		     gpath + strlen("kernel/iommu_groups/"));
+	uevent_changed(tree, dir);
 }
 
 /* ------------------------------------------------------------------ */

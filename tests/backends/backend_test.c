@@ -70,7 +70,7 @@ static uint64_t walk(struct bt *bt, const char *path, struct stat *st)
 		if (strcmp(name, "..") == 0) {
 			ino = at->len ? (uint64_t)(uintptr_t)g_ptr_array_steal_index(
 						at, at->len - 1) : 1;
-		} else if (node_lookup(&bt->tree->nodes, ino, name, st)) {
+		} else if (node_lookup(&bt->tree->nodes, ino, name, st, NULL)) {
 			ino = 0;
 		} else if (S_ISLNK(st->st_mode) && !g_queue_is_empty(&todo)) {
 			char *target = NULL;

@@ -598,7 +598,7 @@ static uint64_t ino_of(struct bt *bt, const char *path)
 	struct stat st;
 
 	for (gchar **p = parts; *p && ino; p++)
-		ino = node_lookup(&bt->tree->nodes, ino, *p, &st) ? 0 : st.st_ino;
+		ino = node_lookup(&bt->tree->nodes, ino, *p, &st, NULL) ? 0 : st.st_ino;
 	g_strfreev(parts);
 	ck_assert_msg(ino, "no %s", path);
 	return ino;

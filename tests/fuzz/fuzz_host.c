@@ -134,7 +134,7 @@ static uint64_t walk(struct walk *w, const char *path)
 			} else {
 				ino = 1;
 			}
-		} else if (node_lookup(nodes, ino, name, &w->st)) {
+		} else if (node_lookup(nodes, ino, name, &w->st, NULL)) {
 			ino = 0;
 		} else {
 			uint64_t child = w->st.st_ino;
@@ -353,7 +353,7 @@ static unsigned int read_tree(struct fh *fh, uint64_t ino, int depth)
 		struct stat st;
 
 		/* A lookup, as the kernel makes before it uses an entry. */
-		if (node_lookup(nodes, ino, name, &st))
+		if (node_lookup(nodes, ino, name, &st, NULL))
 			fh_bug("readdir listed '%s' but lookup fails", name);
 		FH_ASSERT(st.st_ino == g_array_index(c.inos, uint64_t, i),
 			  "readdir and lookup disagree on the inode of '%s'", name);

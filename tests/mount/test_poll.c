@@ -23,10 +23,14 @@
 
 static struct mh_mount m;
 static char dev[PATH_MAX + 64];
+/* "no_open" as the second argument: the same checks under -o no_open. */
+static bool no_open;
 
 static void setup(void)
 {
-	const char *const extra[] = { "-b", "vfio_ap", NULL };
+	const char *const plain[] = { "-b", "vfio_ap", NULL };
+	const char *const by_inode[] = { "-b", "vfio_ap", "-o", "no_open", NULL };
+	const char *const *extra = no_open ? by_inode : plain;
 	char why[256], path[PATH_MAX + 128];
 	int fd;
 
@@ -166,6 +170,7 @@ int main(int argc, char *argv[])
 
 	if (argc > 1)
 		mh_set_daemon(argv[1]);
+	no_open = argc > 2 && strcmp(argv[2], "no_open") == 0;
 	mh_install_cleanup();
 	if (mh_fuse_device_usable()) {
 		printf("SKIP: /dev/fuse unusable: %s\n", strerror(-mh_fuse_device_usable()));

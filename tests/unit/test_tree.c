@@ -54,12 +54,12 @@ static int walk(const char *path, struct stat *st)
 {
 	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
 	uint64_t ino = ROOT_INO;
-	int ret = node_getattr(nt, ino, st);
+	int ret = node_getattr(nt, ino, st, NULL);
 
 	for (char **p = parts; *p && !ret; p++) {
 		if (!**p)
 			continue;
-		ret = node_lookup(nt, ino, *p, st);
+		ret = node_lookup(nt, ino, *p, st, NULL);
 		if (!ret)
 			ino = st->st_ino;
 	}
@@ -94,7 +94,7 @@ static void assert_node(const char *path, mode_t fmt, mode_t perm, off_t size)
 		      path, st.st_mode & 07777, perm);
 	ck_assert_msg(st.st_size == size, "%s: size %jd, want %jd", path,
 		      (intmax_t)st.st_size, (intmax_t)size);
-	ck_assert_int_eq(node_getattr(nt, st.st_ino, &again), 0);
+	ck_assert_int_eq(node_getattr(nt, st.st_ino, &again, NULL), 0);
 	ck_assert_int_eq(again.st_mode, st.st_mode);
 	ck_assert_int_eq(again.st_ino, st.st_ino);
 }
@@ -513,7 +513,7 @@ START_TEST(remove_via_write)
 	remove = open_path(MTTY "/" U1 "/remove", O_WRONLY);
 
 	ck_assert_int_eq(node_write(nt, remove, "1", 1), 1);
-	ck_assert_int_eq(node_lookup(nt, mtty_ino, U1, &st), -ENOENT);
+	ck_assert_int_eq(node_lookup(nt, mtty_ino, U1, &st, NULL), -ENOENT);
 	assert_absent(MTTY "/" U1);
 	assert_absent("bus/mdev/devices/" U1);
 	assert_absent("bus/mdev/drivers/mtty/" U1);
