@@ -67,8 +67,10 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	bool recheck = false;
 	int ret = node_lookup(nodes_of(req), parent, name, &e.attr, &recheck);
 
+	/* A volatile value may change length, hence inode, at any time:
+	 * its name is looked up again at every path walk. */
 	e.attr_timeout = attr_timeout(req, recheck);
-	e.entry_timeout = fs_of(req)->timeout;
+	e.entry_timeout = attr_timeout(req, recheck);
 	if (ret == -ENOENT) {
 		/* Cached as a negative entry; an added name is invalidated. */
 		fuse_reply_entry(req, &e);
@@ -276,14 +278,15 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
  * By inode there is no handle to tell one poller from another (the
  * kernel's own handle, kh, is hidden in libfuse's pollhandle): a file
  * keeps every pollhandle until its next wake-up, at most POLLERS_MAX, the
- * oldest given up first.
+ * oldest given up first.  They are kept by node number, whichever of the
+ * file's inodes (one per value length) was polled.
  */
 #define POLLERS_MAX 64
 
 static void add_ino_poller(struct mdevfs_fs *fs, fuse_ino_t ino,
 			   struct fuse_pollhandle *ph)
 {
-	uint64_t key = ino;
+	uint64_t key = node_base_ino(ino);
 	GPtrArray *handles = g_hash_table_lookup(fs->ino_pollers, &key);
 
 	if (!handles) {

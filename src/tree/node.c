@@ -138,6 +138,18 @@ static bool kernel_knows(const struct node_tree *tree, const struct node *node)
 	return node == tree->root || node->nlookup > 0;
 }
 
+static void queue(uint64_t parent, uint64_t ino, const char *name);
+
+void node_queue_views(struct node_tree *tree, struct node *node)
+{
+	(void)tree;
+	queue(0, node->ino, NULL);  /* looked up before it had a view */
+	if (node->view_ino)
+		queue(0, node->view_ino, NULL);
+	for (GSList *l = node->superseded; l; l = l->next)
+		queue(0, *(uint64_t *)l->data, NULL);
+}
+
 static void queue(uint64_t parent, uint64_t ino, const char *name)
 {
 	struct pending p = { parent, ino, g_strdup(name), false };
@@ -191,8 +203,17 @@ void node_changed(struct node_tree *tree, struct node *node)
 	 * answered; node_pwrite() has them dropped after that. */
 	if (tree->by_inode && node == storing)
 		return;
-	if (tree->observer.inval_inode && !node->removed && node->nlookup > 0)
+	if (!tree->observer.inval_inode || node->removed || node->nlookup == 0)
+		return;
+	if (!tree->by_inode) {
 		queue(0, node->ino, NULL);
+		return;
+	}
+	node_queue_views(tree, node);
+	/* The new value may have another length, hence another view: the
+	 * next path walk must look the name up again to learn which. */
+	if (node->parent && tree->observer.inval_entry)
+		queue(node->parent->ino, 0, node->name);
 }
 
 void node_notify(struct node_tree *tree, struct node *node)
@@ -203,7 +224,7 @@ void node_notify(struct node_tree *tree, struct node *node)
 	 * files are open, only which ones the kernel knows. */
 	if (tree->observer.poll_wake && !node->removed &&
 	    (tree->by_inode ? node->nlookup > 0 : node->handles > 0)) {
-		queue(0, node->ino, NULL);
+		queue(0, node->ino, NULL);  /* pollers are kept by node number */
 		g_array_index(pending, struct pending, pending->len - 1).wake = true;
 	}
 }
@@ -383,8 +404,12 @@ static void remove_subtree(struct node_tree *tree, struct node *node)
 		/* Pages cached for an open fd must go, so its next read fails
 		 * with ENODEV as sysfs does. */
 		if ((node->mode & 0444) && node->nlookup > 0 &&
-		    tree->observer.inval_inode && !(tree->by_inode && node == storing))
-			queue(0, node->ino, NULL);
+		    tree->observer.inval_inode) {
+			if (!tree->by_inode)
+				queue(0, node->ino, NULL);
+			else if (node != storing)
+				node_queue_views(tree, node);
+		}
 	}
 	node_maybe_free(tree, node);
 }
@@ -416,8 +441,21 @@ void node_remove(struct node_tree *tree, struct node *node)
 /* ------------------------------------------------------------------ */
 /* FUSE-facing queries                                                 */
 
+uint64_t node_base_ino(uint64_t ino)
+{
+	return ino & NODE_INO_MASK;
+}
+
+uint64_t node_kernel_ino(const struct node_tree *tree, const struct node *node)
+{
+	if (tree->by_inode && node->type == NODE_FILE && node->view_ino)
+		return node->view_ino;
+	return node->ino;
+}
+
 struct node *node_find(struct node_tree *tree, uint64_t ino)
 {
+	ino &= NODE_INO_MASK;
 	return g_hash_table_lookup(tree->inodes, &ino);
 }
 
@@ -454,13 +492,13 @@ static bool shows_value(const struct node_tree *tree, const struct node *node)
 }
 
 static void finish_stat(struct node_tree *tree, struct node *node,
-			struct stat *st, bool *recheck)
+			uint64_t ino, struct stat *st, bool *recheck)
 {
 	if (recheck)
 		*recheck = shows_value(tree, node) &&
 			   node->cache == NODE_CACHE_VOLATILE;
 	if (shows_value(tree, node))
-		node_value_stat(tree, node, st);
+		node_value_stat(tree, node, ino, st);
 }
 
 int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
@@ -480,7 +518,7 @@ int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
 	}
 	g_mutex_unlock(&tree->lock);
 	if (!ret)
-		finish_stat(tree, node, st, recheck);
+		finish_stat(tree, node, 0, st, recheck);
 	return ret;
 }
 
@@ -492,6 +530,8 @@ void node_forget(struct node_tree *tree, uint64_t ino, uint64_t nlookup)
 	node = node_find(tree, ino);
 	if (node && node != tree->root) {
 		node->nlookup -= MIN(nlookup, node->nlookup);
+		if (node->nlookup == 0 && node->type == NODE_FILE)
+			node_value_forgotten(node);
 		node_maybe_free(tree, node);
 	}
 	g_mutex_unlock(&tree->lock);
@@ -511,7 +551,7 @@ int node_getattr(struct node_tree *tree, uint64_t ino, struct stat *st,
 	g_mutex_unlock(&tree->lock);
 	if (!node)
 		return -ENOENT;
-	finish_stat(tree, node, st, recheck);
+	finish_stat(tree, node, ino, st, recheck);
 	g_mutex_lock(&tree->lock);
 	node->handles--;
 	node_maybe_free(tree, node);
@@ -537,6 +577,7 @@ int node_readlink(struct node_tree *tree, uint64_t ino, char **target)
 }
 
 struct readdir_walk {
+	const struct node_tree *tree;
 	node_fill_fn fill;
 	void *ctx;
 };
@@ -551,14 +592,15 @@ static gboolean readdir_one(gpointer key, gpointer value, gpointer data)
 
 	(void)key;
 	/* Offsets 1 and 2 are "." and ".."; a child's next offset is seq+3. */
-	return !walk->fill(walk->ctx, node->name, node->ino, types[node->type],
+	return !walk->fill(walk->ctx, node->name,
+			   node_kernel_ino(walk->tree, node), types[node->type],
 			   (off_t)node->seq + 3);
 }
 
 int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
 		 node_fill_fn fill, void *ctx)
 {
-	struct readdir_walk walk = { fill, ctx };
+	struct readdir_walk walk = { tree, fill, ctx };
 	struct node *dir;
 	GTreeNode *start;
 	uint64_t from;

@@ -14,9 +14,13 @@
  * Files are served in one of two ways.  With open handles (node_open())
  * each open file keeps the value its first read produced, as kernfs does.
  * In inode mode (the kernel opens files without asking us, FUSE's "no
- * open") the kernel keeps file pages cached; each file then keeps the one
- * value whose length the kernel was last told, so that the length it
- * holds and the page it reads always come from the same show().
+ * open") the kernel keeps file pages and sizes cached, from separate
+ * replies.  A readable file then shows itself under one inode number per
+ * *view*: the current view's text changes only for one of the same
+ * length, and a value of another length gets a new view (and number);
+ * the old view, still held by files opened before, keeps its last text
+ * until a GETATTR tells the kernel a new size for it.  So no read pairs
+ * one value's length with another's text.
  */
 #ifndef MDEVFS_NODE_H
 #define MDEVFS_NODE_H
@@ -66,8 +70,11 @@ struct node {
 	/* Inode mode: the value last shown, and the changes it reflects. */
 	GMutex value_lock;         /* one show() at a time into value */
 	char *value;
-	size_t value_len;
-	bool value_valid;
+	size_t value_len;          /* also under the tree lock */
+	bool value_valid;          /* also under the tree lock */
+	uint64_t view_ino;         /* the current view's number, 0: none yet */
+	uint32_t views;            /* views made so far */
+	GSList *superseded;        /* struct node_view: older views */
 	guint version;             /* bumped by node_changed() */
 	guint value_version;
 	gint value_event;          /* event when value was shown, for poll */
@@ -169,6 +176,8 @@ bool node_poll_changed(struct node_tree *tree, struct node_file *file);
 /* --- inode mode -------------------------------------------------- */
 /* Set before the first request. */
 void node_tree_set_by_inode(struct node_tree *tree, bool on);
+/* The node part of an inode number (without a view). */
+uint64_t node_base_ino(uint64_t ino);
 /* EACCES for a mode the file lacks: kernfs refuses even root, but here
  * only a read or write can tell, since there was no open. */
 ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,

@@ -218,50 +218,158 @@ void node_tree_set_by_inode(struct node_tree *tree, bool on)
 	g_mutex_unlock(&tree->lock);
 }
 
+/* An older view: what the kernel was last told its inode holds. */
+struct node_view {
+	uint64_t ino;              /* first: node_queue_views() reads it */
+	size_t len;
+	char *text;
+	gint event;                /* node->event when text was shown */
+};
+
+static void view_free(gpointer data)
+{
+	struct node_view *v = data;
+
+	g_free(v->text);
+	g_free(v);
+}
+
 void node_value_free(struct node *node)
 {
 	g_free(node->value);
 	node->value = NULL;
+	g_slist_free_full(node->superseded, view_free);
+	node->superseded = NULL;
 	g_mutex_clear(&node->value_lock);
 }
 
-/* Show again, with value_lock held.  A volatile value that came out
- * different gets a new mtime, which makes the kernel drop its pages. */
+/* With the tree lock held; no request can be reading the list then. */
+void node_value_forgotten(struct node *node)
+{
+	if (node->handles > 0)
+		return;
+	g_slist_free_full(node->superseded, view_free);
+	node->superseded = NULL;
+}
+
+static struct node_view *find_view(const struct node *node, uint64_t ino)
+{
+	for (GSList *l = node->superseded; l; l = l->next)
+		if (((struct node_view *)l->data)->ino == ino)
+			return l->data;
+	return NULL;
+}
+
+static uint64_t new_view(struct node *node)
+{
+	return node->ino | ((uint64_t)++node->views << NODE_INO_BITS);
+}
+
+/*
+ * Make text (of length len) the current value; with value_lock and the
+ * tree lock held.  A value of another length starts a new view and the
+ * old one keeps its text for the files that hold it.
+ */
+static void value_commit(struct node *node, char *text, size_t len)
+{
+	bool same = node->value_valid && len == node->value_len &&
+		    memcmp(text, node->value, len) == 0;
+
+	if (node->value_valid && len != node->value_len) {
+		struct node_view *v = g_new(struct node_view, 1);
+
+		*v = (struct node_view){ node->view_ino, node->value_len,
+					 node->value,
+					 g_atomic_int_get(&node->value_event) };
+		node->superseded = g_slist_prepend(node->superseded, v);
+		node->view_ino = new_view(node);
+	} else {
+		g_free(node->value);
+		if (!node->view_ino)
+			node->view_ino = new_view(node);
+	}
+	/* New text under a known inode: the next GETATTR or LOOKUP shows a
+	 * new mtime, and the kernel drops its pages (auto_inval_data). */
+	if (!same)
+		node_touch(node);
+	node->value = text;
+	node->value_len = len;
+	node->value_valid = true;
+}
+
+/* Show again if the value may have changed; with value_lock held. */
 static ssize_t value_refresh(struct node_tree *tree, struct node *node)
 {
 	guint version = g_atomic_int_get(&node->version);
 	gint event = g_atomic_int_get(&node->event);
 	char *buf = NULL;
-	ssize_t len = show_page(tree, node, &buf);
+	ssize_t len;
 
+	if (node->value_valid && node->cache != NODE_CACHE_VOLATILE &&
+	    node->value_version == version)
+		return (ssize_t)node->value_len;
+	len = show_page(tree, node, &buf);
 	if (len < 0)
 		return len;
-	if (node->value_valid && node->cache == NODE_CACHE_VOLATILE &&
-	    ((size_t)len != node->value_len || memcmp(buf, node->value, len))) {
-		g_mutex_lock(&tree->lock);
-		node_touch(node);
-		g_mutex_unlock(&tree->lock);
-	}
-	g_free(node->value);
-	node->value = buf;
-	node->value_len = (size_t)len;
-	node->value_valid = true;
+	g_mutex_lock(&tree->lock);
+	value_commit(node, buf, (size_t)len);
+	g_mutex_unlock(&tree->lock);
 	node->value_version = version;
 	g_atomic_int_set(&node->value_event, event);
 	return len;
 }
 
-void node_value_stat(struct node_tree *tree, struct node *node, struct stat *st)
+/*
+ * What inode ino holds: the current value for the current view, an older
+ * view's own text, and for the number the file had before its first
+ * value (show() failed at that LOOKUP; its size was 4096) the current one.
+ */
+static const char *text_of(struct node *node, uint64_t ino, size_t *len)
 {
-	bool stale;
+	struct node_view *v;
+
+	if (ino == node->view_ino || (ino == node->ino && node->value_valid)) {
+		*len = node->value_len;
+		return node->value;
+	}
+	v = find_view(node, ino);
+	if (v)
+		*len = v->len;
+	return v ? v->text : NULL;
+}
+
+void node_value_stat(struct node_tree *tree, struct node *node, uint64_t ino,
+		     struct stat *st)
+{
+	struct node_view *v;
 
 	g_mutex_lock(&node->value_lock);
-	stale = !node->value_valid || node->cache == NODE_CACHE_VOLATILE ||
-		node->value_version != (guint)g_atomic_int_get(&node->version);
-	/* A failing show() (or a removed file) leaves the last length; the
+	/* A failing show() (or a removed file) changes nothing here; the
 	 * READ that follows reports the error. */
-	if (!stale || value_refresh(tree, node) >= 0)
+	value_refresh(tree, node);
+	if (ino == 0)
+		ino = node->view_ino ? node->view_ino : node->ino;
+	st->st_ino = ino;
+	if (ino == node->view_ino) {
 		st->st_size = (off_t)node->value_len;
+	} else if ((v = find_view(node, ino))) {
+		/*
+		 * Only files opened before the value changed length read an
+		 * older view.  Its text stands, so that a read() that goes on
+		 * from where the last one stopped never picks up the tail of
+		 * another value (sysfs continues the first read's buffer).
+		 * After a sysfs_notify() the poller reads again, and must see
+		 * the new value: the view takes it with this reply.
+		 */
+		if (node->value_valid &&
+		    v->event != g_atomic_int_get(&node->value_event)) {
+			g_free(v->text);
+			v->text = g_memdup2(node->value, node->value_len);
+			v->len = node->value_len;
+			v->event = g_atomic_int_get(&node->value_event);
+		}
+		st->st_size = (off_t)v->len;
+	}
 	g_mutex_unlock(&node->value_lock);
 	g_mutex_lock(&tree->lock);
 	st->st_mtim = st->st_ctim = node->time;
@@ -296,30 +404,36 @@ static void unpin(struct node_tree *tree, struct node *node)
 }
 
 /*
- * Serve the value whose length the kernel holds, even if it changed
- * since: a READ between a GETATTR and the change's invalidation belongs
- * to a read() that overlapped the change, and a newer value of another
- * length would come out cut or padded.  The next read asks GETATTR again.
+ * Serve what inode ino holds.  For the current view that is the current
+ * value; if refreshing it made a new view, ino's text is the value before
+ * (the one whose length the reader was told): the read overlapped the
+ * change.
  */
 ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,
 		   size_t size, off_t off)
 {
 	int err;
 	struct node *node = pin(tree, ino, O_RDONLY, &err);
-	ssize_t ret = 0;
+	const char *text;
+	size_t len = 0;
+	ssize_t ret;
 
 	if (!node)
 		return err;
 	g_mutex_lock(&node->value_lock);
-	if (!node->value_valid)
-		ret = value_refresh(tree, node);
+	ret = value_refresh(tree, node);
 	if (ret >= 0 && !node_alive(tree, node))
 		ret = -ENODEV;
 	if (ret >= 0) {
-		size_t from = MIN((size_t)off, node->value_len);
+		text = text_of(node, ino, &len);
+		if (text) {
+			size_t from = MIN((size_t)off, len);
 
-		ret = (ssize_t)MIN(size, node->value_len - from);
-		memcpy(buf, node->value + from, (size_t)ret);
+			ret = (ssize_t)MIN(size, len - from);
+			memcpy(buf, text + from, (size_t)ret);
+		} else {
+			ret = -ESTALE;  /* a number never handed out */
+		}
 	}
 	g_mutex_unlock(&node->value_lock);
 	unpin(tree, node);

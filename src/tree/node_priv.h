@@ -7,6 +7,13 @@
 
 #define ATTR_SIZE 4096
 
+/* Inode numbers: the node's own in the low bits, a view above them. */
+#define NODE_INO_BITS 40
+#define NODE_INO_MASK ((UINT64_C(1) << NODE_INO_BITS) - 1)
+
+/* The number the kernel knows node by now (with the tree lock held). */
+uint64_t node_kernel_ino(const struct node_tree *tree, const struct node *node);
+
 /* With the tree lock held. */
 struct node *node_find(struct node_tree *tree, uint64_t ino);
 /* A removed node goes once the kernel and every handle or pin let go. */
@@ -24,10 +31,17 @@ void node_active_put(struct node_tree *tree, struct node *node);
 struct node *node_storing(void);
 void node_set_storing(struct node *node);
 
-/* Inode mode: bring node's value up to date for a LOOKUP or GETATTR and
- * put its length and time in st (the node is pinned by the caller). */
-void node_value_stat(struct node_tree *tree, struct node *node,
+/*
+ * Inode mode: bring node's value up to date for a LOOKUP (ino 0: the
+ * current view) or a GETATTR of ino, and fill in st_ino, st_size and the
+ * times (the node is pinned by the caller).
+ */
+void node_value_stat(struct node_tree *tree, struct node *node, uint64_t ino,
 		     struct stat *st);
 void node_value_free(struct node *node);
+/* The kernel holds none of node's inodes: older views can go. */
+void node_value_forgotten(struct node *node);
+/* Queue an invalidation of every view of node (with the tree lock). */
+void node_queue_views(struct node_tree *tree, struct node *node);
 
 #endif

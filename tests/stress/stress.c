@@ -126,6 +126,7 @@ static struct {
 	struct mh_mount mnt;
 	int nwriters, nreaders, nuuids, rounds;
 	bool verbose;
+	bool no_open;            /* -o: mount with -o no_open */
 	long ops;
 	uint64_t seed;
 	const char *ctl;
@@ -751,7 +752,8 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [-w WRITERS] [-n OPS] [-r READERS] [-u UUIDS] "
-		"[-R ROUNDS] [-s SEED] [-c MDEVFS_CTL] [-v] [MDEVFS_BIN]\n", prog);
+		"[-R ROUNDS] [-s SEED] [-c MDEVFS_CTL] [-o] [-v] [MDEVFS_BIN]\n"
+		"  -o  mount with -o no_open\n", prog);
 	exit(2);
 }
 
@@ -765,7 +767,7 @@ static void parse_args(int argc, char **argv)
 	g.nuuids = 6;
 	g.rounds = 0;
 	g.seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ fs_now_ns();
-	while ((c = getopt(argc, argv, "w:n:r:u:R:s:c:v")) != -1) {
+	while ((c = getopt(argc, argv, "w:n:r:u:R:s:c:ov")) != -1) {
 		switch (c) {
 		case 'w': g.nwriters = atoi(optarg); break;
 		case 'n': g.ops = atol(optarg); break;
@@ -774,6 +776,7 @@ static void parse_args(int argc, char **argv)
 		case 'R': g.rounds = atoi(optarg); break;
 		case 's': g.seed = strtoull(optarg, NULL, 0); break;
 		case 'c': g.ctl = optarg; break;
+		case 'o': g.no_open = true; break;
 		case 'v': g.verbose = true; break;
 		default: usage(argv[0]);
 		}
@@ -873,8 +876,12 @@ static void run_round(int round, struct writer *w, struct reader *rd)
 
 int main(int argc, char **argv)
 {
-	static const char *const extra[] = { "-b", "mtty", "-b", "mdpy:count=64",
+	static const char *const plain[] = { "-b", "mtty", "-b", "mdpy:count=64",
 					     NULL };
+	static const char *const no_open[] = { "-b", "mtty", "-b",
+					       "mdpy:count=64", "-o", "no_open",
+					       NULL };
+	const char *const *extra;
 	struct writer *w;
 	struct reader *rd;
 	char why[512];
@@ -884,6 +891,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse_args(argc, argv);
+	extra = g.no_open ? no_open : plain;
 	if (!mh_daemon()) {
 		fprintf(stderr, "no daemon binary: give it or set MDEVFS_BIN\n");
 		return 2;

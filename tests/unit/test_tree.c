@@ -701,6 +701,107 @@ START_TEST(readdir_not_a_dir)
 }
 END_TEST
 
+/* ---- inode mode (-o no_open) ---------------------------------------------- */
+
+static void setup_by_inode(void)
+{
+	setup();
+	node_tree_set_by_inode(nt, true);
+}
+
+static ssize_t pread_ino(uint64_t ino, char *buf, size_t size, off_t off)
+{
+	ssize_t ret = node_pread(nt, ino, buf, size - 1, off);
+
+	buf[ret >= 0 ? ret : 0] = '\0';
+	return ret;
+}
+
+static void assert_ino_reads(uint64_t ino, const char *want)
+{
+	char buf[4096];
+	struct stat st;
+
+	ck_assert_int_eq(pread_ino(ino, buf, sizeof(buf), 0), (ssize_t)strlen(want));
+	ck_assert_str_eq(buf, want);
+	ck_assert_int_eq(node_getattr(nt, ino, &st, NULL), 0);
+	ck_assert_int_eq(st.st_ino, ino);
+	ck_assert_int_eq(st.st_size, (off_t)strlen(want));
+}
+
+/* A readable file's size is its value's length, under a view number. */
+START_TEST(by_inode_sizes)
+{
+	struct stat st;
+	bool recheck = true;
+
+	ck_assert_int_eq(walk(TYPE2 "/available_instances", &st), 0);
+	ck_assert_int_eq(st.st_size, 3);   /* "12\n" */
+	ck_assert_uint_ne(node_base_ino(st.st_ino), st.st_ino);
+	assert_ino_reads(st.st_ino, "12\n");
+	ck_assert_int_eq(node_getattr(nt, st.st_ino, &st, &recheck), 0);
+	ck_assert(!recheck);   /* a core file: the core announces changes */
+	/* Write-only files keep sysfs's 4096 and their plain number. */
+	ck_assert_int_eq(walk(TYPE2 "/create", &st), 0);
+	ck_assert_int_eq(st.st_size, 4096);
+	ck_assert_uint_eq(node_base_ino(st.st_ino), st.st_ino);
+}
+END_TEST
+
+/* A change of the same length keeps the view; another length makes a new
+ * one, and the old view keeps the text of its length. */
+START_TEST(by_inode_views)
+{
+	struct stat st;
+	uint64_t first, ten;
+
+	first = ino_of(TYPE2 "/available_instances");
+	create_u(TYPE2, U1);
+	ck_assert_uint_eq(ino_of(TYPE2 "/available_instances"), first);
+	assert_ino_reads(first, "11\n");
+	create_u(TYPE2, U2);
+	ten = ino_of(TYPE2 "/available_instances");
+	ck_assert_uint_eq(ten, first);
+	assert_ino_reads(ten, "10\n");
+	create_u(TYPE2, U3);
+	ck_assert_int_eq(walk(TYPE2 "/available_instances", &st), 0);
+	ck_assert_uint_ne(st.st_ino, ten);
+	ck_assert_uint_eq(node_base_ino(st.st_ino), node_base_ino(ten));
+	assert_ino_reads(st.st_ino, "9\n");
+	/* An fd opened at "10\n" goes on seeing a value of its length: a
+	 * second read() never picks up another value's tail. */
+	assert_ino_reads(ten, "10\n");
+	/* Back to two digits: a new view again, never the old number. */
+	remove_u(U3);
+	ck_assert_uint_ne(ino_of(TYPE2 "/available_instances"), ten);
+	assert_ino_reads(ino_of(TYPE2 "/available_instances"), "10\n");
+}
+END_TEST
+
+/* No open to refuse: a read or write of the wrong mode gets EACCES, and
+ * a file removed under a held inode ENODEV. */
+START_TEST(by_inode_errors)
+{
+	char buf[64];
+	bool drop = false;
+	uint64_t avail = ino_of(TYPE2 "/available_instances");
+	uint64_t create = ino_of(TYPE2 "/create");
+	uint64_t remove, uevent;
+
+	ck_assert_int_eq(node_pread(nt, create, buf, sizeof(buf), 0), -EACCES);
+	ck_assert_int_eq(node_pwrite(nt, avail, "1", 1, &drop), -EACCES);
+	ck_assert_int_eq(node_pwrite(nt, create, U1, 36, &drop), 36);
+	ck_assert(!drop);   /* a partial page of a write-only file */
+	remove = ino_of(MTTY "/" U1 "/remove");
+	uevent = ino_of(MTTY "/" U1 "/uevent");
+	ck_assert_int_gt(node_pread(nt, uevent, buf, sizeof(buf), 0), 0);
+	ck_assert_int_eq(node_pwrite(nt, remove, "1", 1, &drop), 1);
+	ck_assert_int_eq(node_pread(nt, uevent, buf, sizeof(buf), 0), -ENODEV);
+	ck_assert_int_eq(node_pread(nt, ino_of(MTTY), buf, sizeof(buf), 0),
+			 -EISDIR);
+}
+END_TEST
+
 static Suite *tree_suite(void)
 {
 	Suite *s = suite_create("tree");
@@ -729,6 +830,12 @@ static Suite *tree_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, remove_write_values);
 	tcase_add_test(tc, remove_via_write);
+
+	tc = unit_tcase(s, "by_inode");
+	tcase_add_checked_fixture(tc, setup_by_inode, teardown);
+	tcase_add_test(tc, by_inode_sizes);
+	tcase_add_test(tc, by_inode_views);
+	tcase_add_test(tc, by_inode_errors);
 
 	tc = unit_tcase(s, "readdir");
 	tcase_add_checked_fixture(tc, setup, teardown);
