@@ -72,7 +72,8 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	e.attr_timeout = attr_timeout(req, recheck);
 	e.entry_timeout = attr_timeout(req, recheck);
 	if (ret == -ENOENT) {
-		/* Cached as a negative entry; an added name is invalidated. */
+		/* Cached as a negative entry unless the tree cannot keep track
+		 * of it; an added name is invalidated. */
 		fuse_reply_entry(req, &e);
 		return;
 	}

@@ -56,6 +56,8 @@ struct node {
 	GTree *order;              /* seq -> node, for readdir offsets */
 	uint64_t next_seq;
 	unsigned int nsubdirs;
+	bool listed;               /* read since the kernel last dropped it */
+	GHashTable *negative;      /* names the kernel may cache as absent */
 
 	/* NODE_LINK: the relative target text */
 	char *target;
@@ -135,7 +137,9 @@ char *node_path(const struct node *node);
 /*
  * In inode mode a readable file's st_size is the length of its value and
  * *recheck (may be NULL) says whether the kernel must ask for the
- * attributes again at every read (NODE_CACHE_VOLATILE).
+ * attributes again at every read (NODE_CACHE_VOLATILE).  With -ENOENT,
+ * *recheck says the kernel must not cache the name as absent (we keep
+ * track of a bounded number of such names per directory).
  */
 int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
 		struct stat *st, bool *recheck);

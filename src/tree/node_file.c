@@ -70,10 +70,12 @@ static ssize_t store_page(struct node_tree *tree, struct node *node,
 	text[size] = '\0';
 	if (!node_active_get(tree, node))
 		return -ENODEV;
+	node_batch_begin();
 	node_set_storing(node);
 	ret = sysfs_attr_store(node->owner, node->obj, node->attr, text, size);
 	node_set_storing(NULL);
 	node_active_put(tree, node);
+	node_batch_end(tree);
 	return ret > (ssize_t)size ? (ssize_t)size : ret;
 }
 

@@ -27,6 +27,11 @@ void node_touch(struct node *node);
  * that removing the file waits for them (kernfs_get_active()). */
 bool node_active_get(struct node_tree *tree, struct node *node);
 void node_active_put(struct node_tree *tree, struct node *node);
+/* Hold back this thread's invalidations until the store that causes
+ * them ends, then deliver what still matters, once each. */
+void node_batch_begin(void);
+void node_batch_end(struct node_tree *tree);
+
 /* The file whose store() this thread is running, if any. */
 struct node *node_storing(void);
 void node_set_storing(struct node *node);

@@ -701,6 +701,84 @@ START_TEST(readdir_not_a_dir)
 }
 END_TEST
 
+/* ---- invalidations ---------------------------------------------------------- */
+
+/* What the tree asked the kernel to forget, as "E<parent>/<name>" and
+ * "I<ino>" words. */
+static GString *told;
+
+static void note_entry(void *data, uint64_t parent, const char *name)
+{
+	(void)data;
+	g_string_append_printf(told, "E%" G_GUINT64_FORMAT "/%s ", parent, name);
+}
+
+static void note_inode(void *data, uint64_t ino)
+{
+	(void)data;
+	g_string_append_printf(told, "I%" G_GUINT64_FORMAT " ", ino);
+}
+
+static void setup_observed(void)
+{
+	const struct tree_observer observer = {
+		.inval_entry = note_entry, .inval_inode = note_inode,
+	};
+
+	setup();
+	told = g_string_new(NULL);
+	sysfs_tree_set_observer(t, &observer);
+}
+
+static void teardown_observed(void)
+{
+	sysfs_tree_set_observer(t, NULL);
+	g_string_free(told, TRUE);
+	teardown();
+}
+
+static void assert_told(const char *want)
+{
+	ck_assert_str_eq(told->str, want);
+	g_string_truncate(told, 0);
+}
+
+/*
+ * Only what the kernel may hold is invalidated: a create or remove costs
+ * the parent's link count, plus the name itself if it was looked up (or
+ * looked up in vain); directories the kernel never saw, files it has no
+ * pages of (read with direct_io) cost nothing.
+ */
+START_TEST(invalidates_only_what_the_kernel_holds)
+{
+	g_autofree char *mtty = NULL, *neg = NULL, *both = NULL;
+	uint64_t dir = ino_of(MTTY);
+	struct stat st;
+
+	ino_of(TYPE2 "/available_instances");
+	mtty = g_strdup_printf("I%" G_GUINT64_FORMAT " ", dir);
+	create_u(TYPE2, U1);
+	assert_told(mtty);
+	ino_of(MTTY "/" U1 "/remove");
+	remove_u(U1);
+	both = g_strdup_printf("E%" G_GUINT64_FORMAT "/%s %s", dir, U1, mtty);
+	assert_told(both);
+	/* A failed lookup leaves a negative entry that a create must drop. */
+	ck_assert_int_eq(walk(MTTY "/" U2, &st), -ENOENT);
+	create_u(TYPE2, U2);
+	neg = g_strdup_printf("E%" G_GUINT64_FORMAT "/%s %s", dir, U2, mtty);
+	assert_told(neg);
+	/* ... once: after a remove (which looked it up), the next create of
+	 * that name tells only the count. */
+	remove_u(U2);
+	g_free(both);
+	both = g_strdup_printf("E%" G_GUINT64_FORMAT "/%s %s", dir, U2, mtty);
+	assert_told(both);
+	create_u(TYPE2, U2);
+	assert_told(mtty);
+}
+END_TEST
+
 /* ---- inode mode (-o no_open) ---------------------------------------------- */
 
 static void setup_by_inode(void)
@@ -830,6 +908,10 @@ static Suite *tree_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, remove_write_values);
 	tcase_add_test(tc, remove_via_write);
+
+	tc = unit_tcase(s, "invalidation");
+	tcase_add_checked_fixture(tc, setup_observed, teardown_observed);
+	tcase_add_test(tc, invalidates_only_what_the_kernel_holds);
 
 	tc = unit_tcase(s, "by_inode");
 	tcase_add_checked_fixture(tc, setup_by_inode, teardown);
