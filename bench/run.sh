@@ -49,10 +49,12 @@ TMP=$(mktemp -d /tmp/mdevfs-bench.XXXXXX)
 SHM=$(mktemp -d /dev/shm/mdevfs-bench.XXXXXX)
 MNT=$TMP/mnt            # the tree that grows to MAX_DEVICES
 MNT2=$TMP/mnt2          # a fresh one, for the first 1k creates
+MNT3=$TMP/mnt3          # one with -o no_open, for reads and cycles
 LOG=$TMP/log
-mkdir "$MNT" "$MNT2" "$LOG"
+mkdir "$MNT" "$MNT2" "$MNT3" "$LOG"
 DAEMON=
 DAEMON2=
+DAEMON3=
 T0=$(date +%s)
 
 mounted() { grep -q " ${1:-$MNT} fuse" /proc/self/mounts; }
@@ -81,6 +83,7 @@ cleanup() {
 	local rc=$?
 
 	trap - EXIT INT TERM
+	unmount "$MNT3" "$DAEMON3"
 	unmount "$MNT2" "$DAEMON2"
 	unmount "$MNT" "$DAEMON"
 	rm -rf "$SHM"
@@ -89,10 +92,10 @@ cleanup() {
 		tail -20 "$LOG/mdevfs.err" >&2
 	fi
 	# Never recurse into a tree that is still mounted.
-	if mounted "$MNT" || mounted "$MNT2"; then
+	if mounted "$MNT" || mounted "$MNT2" || mounted "$MNT3"; then
 		echo "run.sh: WARNING: still mounted below $TMP, left in place" >&2
 	else
-		rmdir "$MNT" "$MNT2" 2>/dev/null || true
+		rmdir "$MNT" "$MNT2" "$MNT3" 2>/dev/null || true
 		rm -rf "$TMP"
 	fi
 	exit $rc
@@ -161,19 +164,22 @@ TYPEDIR=$MNT/$TYPE_REL
 PARENTDIR=$MNT/$PARENT_REL
 DEVDIR=$MNT/bus/mdev/devices
 
-# start_mdevfs DIR COUNT: mount mdevfs -b mdpy:count=COUNT on DIR in the
-# foreground, in the background; sets STARTED to the daemon's pid.
+# start_mdevfs DIR COUNT [OPTION...]: mount mdevfs -b mdpy:count=COUNT on
+# DIR in the foreground, in the background; sets STARTED to its pid.
 start_mdevfs() {
-	say "mounting mdevfs -b mdpy:count=$2 on $1"
-	"$MDEVFS" -f -b "mdpy:count=$2" "$1" 2>>"$LOG/mdevfs.err" &
+	local dir=$1 count=$2
+
+	shift 2
+	say "mounting mdevfs -b mdpy:count=$count $* on $dir"
+	"$MDEVFS" -f -b "mdpy:count=$count" "$@" "$dir" 2>>"$LOG/mdevfs.err" &
 	STARTED=$!
 	for _ in $(seq 100); do
-		mounted "$1" && break
+		mounted "$dir" && break
 		kill -0 "$STARTED" 2>/dev/null || die "mdevfs exited early"
 		sleep 0.1
 	done
-	mounted "$1" || die "mdevfs did not mount within 10 s"
-	[ -d "$1/$TYPE_REL" ] || die "no $TYPE_REL in the tree (mdpy backend missing?)"
+	mounted "$dir" || die "mdevfs did not mount within 10 s"
+	[ -d "$dir/$TYPE_REL" ] || die "no $TYPE_REL in the tree (mdpy backend missing?)"
 }
 
 # One spare instance: "after a create+remove" listings need it when full.
@@ -216,25 +222,42 @@ printf '1\n' >"$SHM/attr"
 PROBE=$((0x200000000))
 PROBE_UUID=$(uuid_of $PROBE)
 "$BENCH" create "$TYPEDIR" $PROBE 1 >/dev/null
+# The same work on a tree mounted with -o no_open (reads from the page cache).
+start_mdevfs "$MNT3" 1000 -o no_open
+DAEMON3=$STARTED
+"$BENCH" create "$MNT3/$TYPE_REL" $PROBE 1 >/dev/null
 rounds "$LOG/small" "read $TYPEDIR/available_instances $READ_ITERS" \
 	"read $PARENTDIR/$PROBE_UUID/vendor/resolution $READ_ITERS" \
 	"read /sys/kernel/uevent_seqnum $READ_ITERS" \
 	"read $SHM/attr $READ_ITERS" \
 	"cycle $TYPEDIR $PARENTDIR $CYCLE_ITERS" \
-	"write $SHM/create $(uuid_of 0) $WRITE_ITERS"
+	"write $SHM/create $(uuid_of 0) $WRITE_ITERS" \
+	"read $MNT3/$TYPE_REL/available_instances $READ_ITERS" \
+	"read $MNT3/$PARENT_REL/$PROBE_UUID/vendor/resolution $READ_ITERS" \
+	"cycle $MNT3/$TYPE_REL $MNT3/$PARENT_REL $CYCLE_ITERS"
 "$BENCH" remove "$PARENTDIR" $PROBE 1 >/dev/null
+unmount "$MNT3" "$DAEMON3"
+DAEMON3=
 AI_READ=$(column_median "$LOG/small" 1)
 VA_READ=$(column_median "$LOG/small" 2)
 SYSFS_READ=$(column_median "$LOG/small" 3)
 TMPFS_READ=$(column_median "$LOG/small" 4)
 CYCLE=$(column_median "$LOG/small" 5)
 TMPFS_WRITE=$(column_median "$LOG/small" 6)
+NO_AI_READ=$(column_median "$LOG/small" 7)
+NO_VA_READ=$(column_median "$LOG/small" 8)
+NO_CYCLE=$(column_median "$LOG/small" 9)
 
 row "read available_instances vs sysfs" "$AI_READ" "$SYSFS_READ" ns 1.0
 row "read available_instances vs tmpfs" "$AI_READ" "$TMPFS_READ" ns 1.5
 row "read vendor/resolution vs sysfs" "$VA_READ" "$SYSFS_READ" ns 1.0
 row "read vendor/resolution vs tmpfs" "$VA_READ" "$TMPFS_READ" ns 1.5
 row "create+remove cycle vs tmpfs write" "$CYCLE" "$TMPFS_WRITE" ns 10
+row "-o no_open: read available_instances vs sysfs" "$NO_AI_READ" "$SYSFS_READ" ns 1.0
+row "-o no_open: read available_instances vs tmpfs" "$NO_AI_READ" "$TMPFS_READ" ns 1.5
+row "-o no_open: read vendor/resolution vs sysfs" "$NO_VA_READ" "$SYSFS_READ" ns 1.0
+row "-o no_open: read vendor/resolution vs tmpfs" "$NO_VA_READ" "$TMPFS_READ" ns 1.5
+row "-o no_open: create+remove cycle vs tmpfs write" "$NO_CYCLE" "$TMPFS_WRITE" ns 10
 
 # ---------------------------------------------------------------------
 # Growing the tree: listings, memory, the last 1k creates

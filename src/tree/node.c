@@ -145,18 +145,6 @@ static bool kernel_knows(const struct node_tree *tree, const struct node *node)
 	return node == tree->root || node->nlookup > 0;
 }
 
-static void queue(uint64_t parent, uint64_t ino, const char *name);
-
-void node_queue_views(struct node_tree *tree, struct node *node)
-{
-	(void)tree;
-	queue(0, node->ino, NULL);  /* looked up before it had a view */
-	if (node->view_ino)
-		queue(0, node->view_ino, NULL);
-	for (GSList *l = node->superseded; l; l = l->next)
-		queue(0, *(uint64_t *)l->data, NULL);
-}
-
 static void queue(uint64_t parent, uint64_t ino, const char *name)
 {
 	struct pending p = { parent, ino, g_strdup(name), false, false };
@@ -164,6 +152,11 @@ static void queue(uint64_t parent, uint64_t ino, const char *name)
 	if (!pending)
 		pending = g_array_new(FALSE, FALSE, sizeof(struct pending));
 	g_array_append_val(pending, p);
+}
+
+void node_queue_inode(uint64_t ino)
+{
+	queue(0, ino, NULL);
 }
 
 /*
@@ -404,7 +397,6 @@ struct node *node_file(struct node_tree *tree, struct node *dir,
 	node->owner = owner;
 	node->obj = obj;
 	node->attr = attr;
-	g_mutex_init(&node->value_lock);
 	node->cache = node_is_constant(node)		 ? NODE_CACHE_CONSTANT
 		      : sysfs_attr_is_core(owner, attr) ? NODE_CACHE_TRACKED
 							 : NODE_CACHE_VOLATILE;
@@ -533,13 +525,6 @@ void node_remove(struct node_tree *tree, struct node *node)
 uint64_t node_base_ino(uint64_t ino)
 {
 	return ino & NODE_INO_MASK;
-}
-
-uint64_t node_kernel_ino(const struct node_tree *tree, const struct node *node)
-{
-	if (tree->by_inode && node->type == NODE_FILE && node->view_ino)
-		return node->view_ino;
-	return node->ino;
 }
 
 struct node *node_find(struct node_tree *tree, uint64_t ino)

@@ -69,17 +69,9 @@ struct node {
 	int active;                /* show/store calls in progress */
 	gint event;                /* bumped by node_notify(), for poll */
 	enum node_cache cache;
-	/* Inode mode: the value last shown, and the changes it reflects. */
-	GMutex value_lock;         /* one show() at a time into value */
-	char *value;
-	size_t value_len;          /* also under the tree lock */
-	bool value_valid;          /* also under the tree lock */
-	uint64_t view_ino;         /* the current view's number, 0: none yet */
-	uint32_t views;            /* views made so far */
-	GSList *superseded;        /* struct node_view: older views */
 	guint version;             /* bumped by node_changed() */
-	guint value_version;
-	gint value_event;          /* event when value was shown, for poll */
+	/* Inode mode: the value last shown and its views, once read. */
+	struct node_value *value;
 
 	uint64_t nlookup;          /* kernel references */
 	unsigned int handles;      /* open files and calls in progress */

@@ -222,10 +222,23 @@ void node_tree_set_by_inode(struct node_tree *tree, bool on)
 
 /* An older view: what the kernel was last told its inode holds. */
 struct node_view {
-	uint64_t ino;              /* first: node_queue_views() reads it */
+	uint64_t ino;
 	size_t len;
 	char *text;
 	gint event;                /* node->event when text was shown */
+};
+
+/* A file's value in inode mode, made at its first LOOKUP or READ. */
+struct node_value {
+	GMutex lock;               /* one show() at a time */
+	char *text;
+	size_t len;                /* also under the tree lock */
+	bool valid;                /* also under the tree lock */
+	uint64_t view_ino;         /* the current view's number, 0: none yet */
+	uint32_t views;            /* views made so far */
+	GSList *superseded;        /* struct node_view: older views */
+	guint version;             /* node->version the text reflects */
+	gint event;                /* node->event when it was shown */
 };
 
 static void view_free(gpointer data)
@@ -238,25 +251,60 @@ static void view_free(gpointer data)
 
 void node_value_free(struct node *node)
 {
-	g_free(node->value);
+	struct node_value *v = node->value;
+
+	if (!v)
+		return;
+	g_free(v->text);
+	g_slist_free_full(v->superseded, view_free);
+	g_mutex_clear(&v->lock);
+	g_free(v);
 	node->value = NULL;
-	g_slist_free_full(node->superseded, view_free);
-	node->superseded = NULL;
-	g_mutex_clear(&node->value_lock);
 }
 
 /* With the tree lock held; no request can be reading the list then. */
 void node_value_forgotten(struct node *node)
 {
-	if (node->handles > 0)
+	if (node->handles > 0 || !node->value)
 		return;
-	g_slist_free_full(node->superseded, view_free);
-	node->superseded = NULL;
+	g_slist_free_full(node->value->superseded, view_free);
+	node->value->superseded = NULL;
 }
 
-static struct node_view *find_view(const struct node *node, uint64_t ino)
+uint64_t node_kernel_ino(const struct node_tree *tree, const struct node *node)
 {
-	for (GSList *l = node->superseded; l; l = l->next)
+	if (tree->by_inode && node->value && node->value->view_ino)
+		return node->value->view_ino;
+	return node->ino;
+}
+
+void node_queue_views(struct node_tree *tree, struct node *node)
+{
+	(void)tree;
+	node_queue_inode(node->ino);  /* looked up before it had a view */
+	if (!node->value)
+		return;
+	if (node->value->view_ino)
+		node_queue_inode(node->value->view_ino);
+	for (GSList *l = node->value->superseded; l; l = l->next)
+		node_queue_inode(((struct node_view *)l->data)->ino);
+}
+
+/* The value state of a pinned node, made if missing. */
+static struct node_value *value_of_node(struct node_tree *tree, struct node *node)
+{
+	g_mutex_lock(&tree->lock);
+	if (!node->value) {
+		node->value = g_new0(struct node_value, 1);
+		g_mutex_init(&node->value->lock);
+	}
+	g_mutex_unlock(&tree->lock);
+	return node->value;
+}
+
+static struct node_view *find_view(const struct node_value *v, uint64_t ino)
+{
+	for (GSList *l = v->superseded; l; l = l->next)
 		if (((struct node_view *)l->data)->ino == ino)
 			return l->data;
 	return NULL;
@@ -264,60 +312,59 @@ static struct node_view *find_view(const struct node *node, uint64_t ino)
 
 static uint64_t new_view(struct node *node)
 {
-	return node->ino | ((uint64_t)++node->views << NODE_INO_BITS);
+	return node->ino | ((uint64_t)++node->value->views << NODE_INO_BITS);
 }
 
 /*
- * Make text (of length len) the current value; with value_lock and the
- * tree lock held.  A value of another length starts a new view and the
- * old one keeps its text for the files that hold it.
+ * Make text (of length len) the current value; with the value's lock and
+ * the tree lock held.  A value of another length starts a new view and
+ * the old one keeps its text for the files that hold it.
  */
 static void value_commit(struct node *node, char *text, size_t len)
 {
-	bool same = node->value_valid && len == node->value_len &&
-		    memcmp(text, node->value, len) == 0;
+	struct node_value *v = node->value;
+	bool same = v->valid && len == v->len && memcmp(text, v->text, len) == 0;
 
-	if (node->value_valid && len != node->value_len) {
-		struct node_view *v = g_new(struct node_view, 1);
+	if (v->valid && len != v->len) {
+		struct node_view *old = g_new(struct node_view, 1);
 
-		*v = (struct node_view){ node->view_ino, node->value_len,
-					 node->value,
-					 g_atomic_int_get(&node->value_event) };
-		node->superseded = g_slist_prepend(node->superseded, v);
-		node->view_ino = new_view(node);
+		*old = (struct node_view){ v->view_ino, v->len, v->text,
+					   g_atomic_int_get(&v->event) };
+		v->superseded = g_slist_prepend(v->superseded, old);
+		v->view_ino = new_view(node);
 	} else {
-		g_free(node->value);
-		if (!node->view_ino)
-			node->view_ino = new_view(node);
+		g_free(v->text);
+		if (!v->view_ino)
+			v->view_ino = new_view(node);
 	}
 	/* New text under a known inode: the next GETATTR or LOOKUP shows a
 	 * new mtime, and the kernel drops its pages (auto_inval_data). */
 	if (!same)
 		node_touch(node);
-	node->value = text;
-	node->value_len = len;
-	node->value_valid = true;
+	v->text = text;
+	v->len = len;
+	v->valid = true;
 }
 
-/* Show again if the value may have changed; with value_lock held. */
+/* Show again if the value may have changed; with the value's lock held. */
 static ssize_t value_refresh(struct node_tree *tree, struct node *node)
 {
+	struct node_value *v = node->value;
 	guint version = g_atomic_int_get(&node->version);
 	gint event = g_atomic_int_get(&node->event);
 	char *buf = NULL;
 	ssize_t len;
 
-	if (node->value_valid && node->cache != NODE_CACHE_VOLATILE &&
-	    node->value_version == version)
-		return (ssize_t)node->value_len;
+	if (v->valid && node->cache != NODE_CACHE_VOLATILE && v->version == version)
+		return (ssize_t)v->len;
 	len = show_page(tree, node, &buf);
 	if (len < 0)
 		return len;
 	g_mutex_lock(&tree->lock);
 	value_commit(node, buf, (size_t)len);
 	g_mutex_unlock(&tree->lock);
-	node->value_version = version;
-	g_atomic_int_set(&node->value_event, event);
+	v->version = version;
+	g_atomic_int_set(&v->event, event);
 	return len;
 }
 
@@ -328,33 +375,35 @@ static ssize_t value_refresh(struct node_tree *tree, struct node *node)
  */
 static const char *text_of(struct node *node, uint64_t ino, size_t *len)
 {
-	struct node_view *v;
+	struct node_value *v = node->value;
+	struct node_view *view;
 
-	if (ino == node->view_ino || (ino == node->ino && node->value_valid)) {
-		*len = node->value_len;
-		return node->value;
-	}
-	v = find_view(node, ino);
-	if (v)
+	if (ino == v->view_ino || (ino == node->ino && v->valid)) {
 		*len = v->len;
-	return v ? v->text : NULL;
+		return v->text;
+	}
+	view = find_view(v, ino);
+	if (view)
+		*len = view->len;
+	return view ? view->text : NULL;
 }
 
 void node_value_stat(struct node_tree *tree, struct node *node, uint64_t ino,
 		     struct stat *st)
 {
-	struct node_view *v;
+	struct node_value *v = value_of_node(tree, node);
+	struct node_view *view;
 
-	g_mutex_lock(&node->value_lock);
+	g_mutex_lock(&v->lock);
 	/* A failing show() (or a removed file) changes nothing here; the
 	 * READ that follows reports the error. */
 	value_refresh(tree, node);
 	if (ino == 0)
-		ino = node->view_ino ? node->view_ino : node->ino;
+		ino = v->view_ino ? v->view_ino : node->ino;
 	st->st_ino = ino;
-	if (ino == node->view_ino) {
-		st->st_size = (off_t)node->value_len;
-	} else if ((v = find_view(node, ino))) {
+	if (ino == v->view_ino) {
+		st->st_size = (off_t)v->len;
+	} else if ((view = find_view(v, ino))) {
 		/*
 		 * Only files opened before the value changed length read an
 		 * older view.  Its text stands, so that a read() that goes on
@@ -363,16 +412,15 @@ void node_value_stat(struct node_tree *tree, struct node *node, uint64_t ino,
 		 * After a sysfs_notify() the poller reads again, and must see
 		 * the new value: the view takes it with this reply.
 		 */
-		if (node->value_valid &&
-		    v->event != g_atomic_int_get(&node->value_event)) {
-			g_free(v->text);
-			v->text = g_memdup2(node->value, node->value_len);
-			v->len = node->value_len;
-			v->event = g_atomic_int_get(&node->value_event);
+		if (v->valid && view->event != g_atomic_int_get(&v->event)) {
+			g_free(view->text);
+			view->text = g_memdup2(v->text, v->len);
+			view->len = v->len;
+			view->event = g_atomic_int_get(&v->event);
 		}
-		st->st_size = (off_t)v->len;
+		st->st_size = (off_t)view->len;
 	}
-	g_mutex_unlock(&node->value_lock);
+	g_mutex_unlock(&v->lock);
 	g_mutex_lock(&tree->lock);
 	st->st_mtim = st->st_ctim = node->time;
 	g_mutex_unlock(&tree->lock);
@@ -416,13 +464,15 @@ ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,
 {
 	int err;
 	struct node *node = pin(tree, ino, O_RDONLY, &err);
+	struct node_value *v;
 	const char *text;
 	size_t len = 0;
 	ssize_t ret;
 
 	if (!node)
 		return err;
-	g_mutex_lock(&node->value_lock);
+	v = value_of_node(tree, node);
+	g_mutex_lock(&v->lock);
 	ret = value_refresh(tree, node);
 	if (ret >= 0 && !node_alive(tree, node))
 		ret = -ENODEV;
@@ -437,7 +487,7 @@ ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,
 			ret = -ESTALE;  /* a number never handed out */
 		}
 	}
-	g_mutex_unlock(&node->value_lock);
+	g_mutex_unlock(&v->lock);
 	unpin(tree, node);
 	return ret;
 }
@@ -478,7 +528,7 @@ bool node_poll_changed_ino(struct node_tree *tree, uint64_t ino)
 	g_mutex_lock(&tree->lock);
 	node = node_find(tree, ino);
 	changed = !node || node->removed ||
-		  g_atomic_int_get(&node->value_event) !=
+		  (node->value ? g_atomic_int_get(&node->value->event) : 0) !=
 			  g_atomic_int_get(&node->event);
 	g_mutex_unlock(&tree->lock);
 	return changed;

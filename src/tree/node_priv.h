@@ -48,5 +48,7 @@ void node_value_free(struct node *node);
 void node_value_forgotten(struct node *node);
 /* Queue an invalidation of every view of node (with the tree lock). */
 void node_queue_views(struct node_tree *tree, struct node *node);
+/* Queue an inode invalidation for this thread (with the tree lock). */
+void node_queue_inode(uint64_t ino);
 
 #endif
