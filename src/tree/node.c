@@ -70,7 +70,8 @@ static void node_free(struct node_tree *tree, struct node *node)
 	}
 	if (node->type == NODE_FILE)
 		node_value_free(node);
-	g_free(node->target);
+	if (node->type == NODE_LINK)
+		g_free(node->target);
 	g_free(node->name);
 	g_free(node);
 }
@@ -128,7 +129,8 @@ void node_tree_fini(struct node_tree *tree)
 			if (node->negative)
 				g_hash_table_destroy(node->negative);
 		}
-		g_free(node->target);
+		if (node->type == NODE_LINK)
+			g_free(node->target);
 		g_free(node->name);
 		g_free(node);
 	}

@@ -43,38 +43,38 @@ enum node_cache {
 
 struct node {
 	uint64_t ino;
-	enum node_type type;
-	unsigned short mode;       /* permission bits */
 	char *name;
 	struct node *parent;       /* NULL for the root and removed nodes */
 	uint64_t seq;              /* readdir position within the parent */
 	struct timespec time;
-	bool removed;
-
-	/* NODE_DIR */
-	GHashTable *children;      /* name -> node */
-	GTree *order;              /* seq -> node, for readdir offsets */
-	uint64_t next_seq;
-	unsigned int nsubdirs;
-	bool listed;               /* read since the kernel last dropped it */
-	GHashTable *negative;      /* names the kernel may cache as absent */
-
-	/* NODE_LINK: the relative target text */
-	char *target;
-
-	/* NODE_FILE */
-	enum attr_owner owner;
-	void *obj;
-	const struct attribute *attr;
-	int active;                /* show/store calls in progress */
-	gint event;                /* bumped by node_notify(), for poll */
-	enum node_cache cache;
-	guint version;             /* bumped by node_changed() */
-	/* Inode mode: the value last shown and its views, once read. */
-	struct node_value *value;
-
 	uint64_t nlookup;          /* kernel references */
 	unsigned int handles;      /* open files and calls in progress */
+	unsigned char type;        /* enum node_type */
+	bool removed;
+	unsigned short mode;       /* permission bits */
+
+	union {
+		struct {           /* NODE_DIR */
+			GHashTable *children;   /* name -> node */
+			GTree *order;           /* seq -> node, readdir offsets */
+			uint64_t next_seq;
+			unsigned int nsubdirs;
+			bool listed;            /* read since the kernel dropped it */
+			GHashTable *negative;   /* names it may cache as absent */
+		};
+		char *target;      /* NODE_LINK: the relative target text */
+		struct {           /* NODE_FILE */
+			const struct attribute *attr;
+			void *obj;
+			unsigned char owner;    /* enum attr_owner */
+			unsigned char cache;    /* enum node_cache */
+			int active;             /* show/store calls in progress */
+			gint event;             /* bumped by node_notify(), poll */
+			guint version;          /* bumped by node_changed() */
+			/* Inode mode: the value last shown and its views. */
+			struct node_value *value;
+		};
+	};
 };
 
 struct tree_observer {

@@ -273,7 +273,8 @@ void node_value_forgotten(struct node *node)
 
 uint64_t node_kernel_ino(const struct node_tree *tree, const struct node *node)
 {
-	if (tree->by_inode && node->value && node->value->view_ino)
+	if (tree->by_inode && node->type == NODE_FILE && node->value &&
+	    node->value->view_ino)
 		return node->value->view_ino;
 	return node->ino;
 }
@@ -527,7 +528,7 @@ bool node_poll_changed_ino(struct node_tree *tree, uint64_t ino)
 
 	g_mutex_lock(&tree->lock);
 	node = node_find(tree, ino);
-	changed = !node || node->removed ||
+	changed = !node || node->removed || node->type != NODE_FILE ||
 		  (node->value ? g_atomic_int_get(&node->value->event) : 0) !=
 			  g_atomic_int_get(&node->event);
 	g_mutex_unlock(&tree->lock);
