@@ -420,6 +420,7 @@ static int gvt_init(struct mdevfs_host *host, const char *args, void **data)
 	types_build(gvt, mdevfs_kernel_version(host));
 	ret = device_create(host, gvt);
 	if (!ret) {
+		mdevfs_device_announces_changes(gvt->dev);
 		ret = mdev_register_device(gvt->dev, &gvt->ops);
 		gvt->registered = ret == 0;
 	}

@@ -411,6 +411,7 @@ static int parent_register(struct mdevfs_host *host, struct kf_parent *p,
 		return ret;
 	}
 	dev_set_drvdata(dev, p);
+	mdevfs_device_announces_changes(dev);
 	ret = mdev_register_device(dev, &p->ops);
 	if (ret) {
 		fprintf(stderr, "%s:%d: [parent %s]: cannot register it: %s\n",

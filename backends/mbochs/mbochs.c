@@ -211,6 +211,7 @@ static int mbochs_init(struct mdevfs_host *host, const char *args, void **data)
 		goto err_free;
 	}
 	dev_set_drvdata(st->dev, st);
+	mdevfs_device_announces_changes(st->dev);
 	ret = mdev_register_device(st->dev, &mbochs_ops);
 	if (ret) {
 		mdevfs_device_destroy(st->dev);

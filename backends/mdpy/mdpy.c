@@ -205,6 +205,7 @@ static int mdpy_init(struct mdevfs_host *host, const char *args, void **data)
 		goto err_free;
 	}
 	dev_set_drvdata(st->dev, st);
+	mdevfs_device_announces_changes(st->dev);
 	ret = mdev_register_device(st->dev, &st->ops);
 	if (ret) {
 		mdevfs_device_destroy(st->dev);

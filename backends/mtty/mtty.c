@@ -188,6 +188,7 @@ static int mtty_init(struct mdevfs_host *host, const char *args, void **data)
 		return ret;
 	}
 	dev_set_drvdata(st->dev, st);
+	mdevfs_device_announces_changes(st->dev);
 	ret = mdev_register_device(st->dev, &mtty_ops);
 	if (ret) {
 		mdevfs_device_destroy(st->dev);

@@ -724,7 +724,11 @@ static struct nv_fn *fn_add(struct nv_state *st, struct nv_gpu *gpu,
 
 static int fn_register(struct nv_state *st, struct nv_fn *fn)
 {
-	int ret = mdev_register_device(fn->dev, &st->ops);
+	int ret;
+
+	/* Budgets shared between functions are announced (see above). */
+	mdevfs_device_announces_changes(fn->dev);
+	ret = mdev_register_device(fn->dev, &st->ops);
 
 	fn->parent = ret == 0;
 	return ret;

@@ -631,6 +631,7 @@ static int ap_init(struct mdevfs_host *host, const char *args, void **data)
 		return ret;
 	}
 	dev_set_drvdata(p->dev, p);
+	mdevfs_device_announces_changes(p->dev);
 	ret = mdev_register_device(p->dev, &p->ops);
 	if (ret) {
 		mdevfs_device_destroy(p->dev);

@@ -275,6 +275,7 @@ static int add_subchannel(struct mdevfs_host *host, struct ccw_state *st,
 	if (!sch->dev)
 		return errno ? -errno : -ENOMEM;
 	dev_set_drvdata(sch->dev, sch);
+	mdevfs_device_announces_changes(sch->dev);
 	ret = mdev_register_device(sch->dev, &st->ops);
 	if (ret) {
 		mdevfs_device_destroy(sch->dev);

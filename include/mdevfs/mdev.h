@@ -204,6 +204,18 @@ void *dev_get_drvdata(const struct device *dev);
  */
 void dev_sysfs_notify(struct device *dev, const char *group, const char *attr);
 
+/*
+ * mdevfs extension: promise that every change of the values of dev's
+ * attribute files other than a write to the file itself is announced
+ * with dev_sysfs_notify() (or, for available_instances,
+ * mdev_parent_notify_available()); for a parent device the promise
+ * covers its types' and its mdevs' files too.  A tree mounted with
+ * -o no_open then keeps those values in the kernel's page cache; without
+ * it the kernel asks again at every read.  Call it once the device
+ * exists, before mdev_register_device(); it cannot be taken back.
+ */
+void mdevfs_device_announces_changes(struct device *dev);
+
 /* ------------------------------------------------------------------ */
 /* The VFIO device region/ioctl interface, as the core forwards it.    */
 

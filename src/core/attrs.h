@@ -64,6 +64,8 @@ const struct attribute_group *const *iommu_group_groups(struct mdevfs_host *host
  * through core events (a vendor's show() may change at any time).
  */
 bool sysfs_attr_is_core(enum attr_owner owner, const struct attribute *attr);
+/* Whether the backend behind obj announces every change of its files. */
+bool sysfs_attr_announced(enum attr_owner owner, void *obj);
 
 /* Show or store through an attribute of the given owner type. */
 ssize_t sysfs_attr_show(enum attr_owner owner, void *obj,

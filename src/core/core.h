@@ -39,6 +39,9 @@ struct device {
 	/* groups when the core added its own to the backend's (PCI). */
 	const struct attribute_group **owned_groups;
 	void *drvdata;
+	/* The backend announces every change of its files' values
+	 * (mdevfs_device_announces_changes()). */
+	bool announces;
 	struct mdev_parent *mdev_parent;  /* set while registered as a parent */
 	/* The ops of the last registration, so the control interface can
 	 * register the parent again after unregistering it. */

@@ -237,6 +237,12 @@ void *dev_get_drvdata(const struct device *dev)
 	return dev->drvdata;
 }
 
+void mdevfs_device_announces_changes(struct device *dev)
+{
+	if (dev)
+		dev->announces = true;
+}
+
 void dev_sysfs_notify(struct device *dev, const char *group, const char *attr)
 {
 	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_ATTR_CHANGED,

@@ -318,6 +318,22 @@ bool sysfs_attr_is_core(enum attr_owner owner, const struct attribute *attr)
 	}
 }
 
+bool sysfs_attr_announced(enum attr_owner owner, void *obj)
+{
+	struct device *dev = obj;
+
+	switch (owner) {
+	case ATTR_OF_DEVICE:
+		if (dev->kind == DEVICE_MDEV)
+			dev = mdev_from_dev(dev)->type->parent->dev;
+		return dev->announces;
+	case ATTR_OF_MDEV_TYPE:
+		return ((struct mdev_type *)obj)->parent->dev->announces;
+	default:
+		return false;
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Dispatch                                                             */
 

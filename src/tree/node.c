@@ -561,6 +561,18 @@ void node_fill_stat(const struct node_tree *tree, const struct node *node,
 	}
 }
 
+/*
+ * A backend file becomes cacheable once its backend promises to announce
+ * every change; the promise may come after the file was made.  With the
+ * tree lock held, while the node is not removed (so obj is alive).
+ */
+static void settle_cache(struct node *node)
+{
+	if (node->type == NODE_FILE && node->cache == NODE_CACHE_VOLATILE &&
+	    !node->removed && sysfs_attr_announced(node->owner, node->obj))
+		node->cache = NODE_CACHE_TRACKED;
+}
+
 /* Inode mode: a readable file's length is that of the value it shows. */
 static bool shows_value(const struct node_tree *tree, const struct node *node)
 {
@@ -588,6 +600,7 @@ int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
 	if (!dir || dir->removed || dir->type != NODE_DIR)
 		ret = dir && !dir->removed ? -ENOTDIR : -ENOENT;
 	else if ((node = node_child(dir, name))) {
+		settle_cache(node);
 		node->nlookup++;   /* also keeps it while we show its value */
 		node_fill_stat(tree, node, st);
 		ret = 0;
@@ -626,6 +639,7 @@ int node_getattr(struct node_tree *tree, uint64_t ino, struct stat *st,
 	g_mutex_lock(&tree->lock);
 	node = node_find(tree, ino);
 	if (node) {
+		settle_cache(node);
 		node->handles++;
 		node_fill_stat(tree, node, st);
 	}

@@ -856,6 +856,46 @@ START_TEST(by_inode_views)
 }
 END_TEST
 
+/* A backend's file is looked at every read unless its backend promised
+ * to announce every change (mtty does); a promise can come later. */
+static ssize_t probe_show(struct device *dev,
+			  const struct device_attribute *attr, char *buf)
+{
+	(void)dev;
+	(void)attr;
+	return sysfs_emit(buf, "x\n");
+}
+static DEVICE_ATTR_RO(probe);
+static const struct attribute *const probe_attrs[] = { &dev_attr_probe.attr,
+							NULL };
+static const struct attribute_group probe_group = { .attrs = probe_attrs };
+static const struct attribute_group *const probe_groups[] = { &probe_group,
+							      NULL };
+
+START_TEST(by_inode_announced_files)
+{
+	const struct mdevfs_device_desc desc = {
+		.name = "probe0", .class_name = "probe", .groups = probe_groups,
+	};
+	struct device *dev = mdevfs_device_create(h, &desc);
+	struct stat st;
+	bool recheck = false;
+
+	ck_assert_ptr_nonnull(dev);
+	ck_assert_int_eq(node_lookup(nt, ino_of("devices/virtual/probe/probe0"),
+				     "probe", &st, &recheck), 0);
+	ck_assert(recheck);
+	mdevfs_device_announces_changes(dev);
+	ck_assert_int_eq(node_getattr(nt, st.st_ino, &st, &recheck), 0);
+	ck_assert(!recheck);
+	create_u(TYPE1, U1);
+	ck_assert_int_eq(node_lookup(nt, ino_of(MTTY "/" U1 "/vendor"),
+				     "sample_mdev_dev", &st, &recheck), 0);
+	ck_assert(!recheck);
+	mdevfs_device_destroy(dev);
+}
+END_TEST
+
 /* No open to refuse: a read or write of the wrong mode gets EACCES, and
  * a file removed under a held inode ENODEV. */
 START_TEST(by_inode_errors)
@@ -918,6 +958,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, by_inode_sizes);
 	tcase_add_test(tc, by_inode_views);
 	tcase_add_test(tc, by_inode_errors);
+	tcase_add_test(tc, by_inode_announced_files);
 
 	tc = unit_tcase(s, "readdir");
 	tcase_add_checked_fixture(tc, setup, teardown);
