@@ -204,6 +204,16 @@ static struct mdev_device *find_by_name(struct mdevfs_host *host,
 	return mdev && strcmp(mdev->dev.name, name) == 0 ? mdev : NULL;
 }
 
+/*
+ * A vendor that takes its instance at probe (from 6.1) gives it back at
+ * remove: a bind or unbind on its own, outside create and remove (which
+ * announce the count themselves), changes available_instances.
+ */
+static void bind_changed_count(struct mdev_device *mdev)
+{
+	mdev_parent_notify_available(mdev->type->parent->dev);
+}
+
 static ssize_t unbind_store(struct driver_entry *e, const char *buf,
 			    size_t count)
 {
@@ -212,6 +222,7 @@ static ssize_t unbind_store(struct driver_entry *e, const char *buf,
 	if (!mdev || mdev->driver != e->drv)
 		return -ENODEV;
 	mdev_unbind(mdev);
+	bind_changed_count(mdev);
 	return (ssize_t)count;
 }
 
@@ -227,6 +238,8 @@ static ssize_t bind_store(struct driver_entry *e, const char *buf,
 	if (mdev->driver)
 		return -EBUSY;
 	ret = mdev_bind(mdev, e->drv);
+	if (!ret)
+		bind_changed_count(mdev);
 	return ret ? ret : (ssize_t)count;
 }
 

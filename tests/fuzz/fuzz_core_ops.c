@@ -480,10 +480,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct input in = { data, size };
 	struct model m = { 0 };
 	g_autofree char *mdpy_spec = NULL;
+	unsigned int first;
 	char *msg;
 
 	fh_init();
-	m.profile = profiles[next(&in) % G_N_ELEMENTS(profiles)];
+	first = next(&in);
+	m.profile = profiles[first % G_N_ELEMENTS(profiles)];
 	m.modern = !strcmp(m.profile, "6.1") || !strcmp(m.profile, "6.13");
 	m.mdpy_count = 1 + next(&in) % 6;
 	for (int u = 0; u < NR_UUIDS; u++)
@@ -492,6 +494,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mdpy_spec = g_strdup_printf("mdpy:count=%u", m.mdpy_count);
 
 	fh_start(&m.fh, m.profile);
+	/* The rest of the first byte: files by inode, as under -o no_open. */
+	m.fh.by_inode = (first / G_N_ELEMENTS(profiles)) & 1;
+	node_tree_set_by_inode(&m.fh.tree->nodes, m.fh.by_inode);
 	msg = fh_load(&m.fh, "mtty");
 	CHECK(&m, !msg, "cannot load mtty: %s", msg);
 	m.loaded[0] = m.registered[0] = true;

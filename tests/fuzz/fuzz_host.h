@@ -21,6 +21,10 @@
 struct fh {
 	struct mdevfs_host *host;
 	struct sysfs_tree *tree;
+	/* Files read and written by inode, as under -o no_open (set after
+	 * fh_start()); reads then also check that a file's size is the
+	 * length of what a read of it gives. */
+	bool by_inode;
 };
 
 /* The instrumented backend directory, for control_execute() and loads. */

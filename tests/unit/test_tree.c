@@ -856,6 +856,23 @@ START_TEST(by_inode_views)
 }
 END_TEST
 
+/* From 6.1 the vendor takes its instance at probe: an unbind gives it
+ * back, and the count the kernel keeps must follow (found by fuzzing). */
+START_TEST(by_inode_unbind_frees_instance)
+{
+	uint64_t avail;
+	char buf[16];
+
+	create_u(TYPE1, U1);
+	avail = ino_of(TYPE1 "/available_instances");
+	assert_ino_reads(avail, "23\n");
+	ck_assert_int_eq(write_str("bus/mdev/drivers/mtty/unbind", U1), 36);
+	ck_assert_uint_eq(ino_of(TYPE1 "/available_instances"), avail);
+	ck_assert_int_eq(pread_ino(avail, buf, sizeof(buf), 0), 3);
+	ck_assert_str_eq(buf, "24\n");
+}
+END_TEST
+
 /* A backend's file is looked at every read unless its backend promised
  * to announce every change (mtty does); a promise can come later. */
 static ssize_t probe_show(struct device *dev,
@@ -959,6 +976,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, by_inode_views);
 	tcase_add_test(tc, by_inode_errors);
 	tcase_add_test(tc, by_inode_announced_files);
+	tcase_add_test(tc, by_inode_unbind_frees_instance);
 
 	tc = unit_tcase(s, "readdir");
 	tcase_add_checked_fixture(tc, setup, teardown);
