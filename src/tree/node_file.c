@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Reading and writing attribute files: through open handles, each with
- * the value its first read produced (kernfs's seq_file), or in inode mode
- * through the one value per file whose length the kernel was last told.
+ * Reading and writing attribute files through open handles, each with the
+ * value its first read produced (kernfs's seq_file); and what both ways
+ * share: active references, one show or store, the mode check.
  */
 #include "node_priv.h"
 
@@ -30,7 +30,7 @@ void node_active_put(struct node_tree *tree, struct node *node)
 	g_mutex_unlock(&tree->lock);
 }
 
-static bool node_alive(struct node_tree *tree, struct node *node)
+bool node_alive(struct node_tree *tree, struct node *node)
 {
 	bool alive;
 
@@ -41,7 +41,7 @@ static bool node_alive(struct node_tree *tree, struct node *node)
 }
 
 /* One show() into a fresh page; ENODEV once the file is gone. */
-static ssize_t show_page(struct node_tree *tree, struct node *node, char **out)
+ssize_t node_show_page(struct node_tree *tree, struct node *node, char **out)
 {
 	char *buf;
 	ssize_t len;
@@ -59,8 +59,8 @@ static ssize_t show_page(struct node_tree *tree, struct node *node, char **out)
 }
 
 /* One store() of at most a page, NUL-terminated, as sysfs passes it. */
-static ssize_t store_page(struct node_tree *tree, struct node *node,
-			  const char *buf, size_t size)
+ssize_t node_store_page(struct node_tree *tree, struct node *node,
+			const char *buf, size_t size)
 {
 	char text[ATTR_SIZE + 1];
 	ssize_t ret;
@@ -80,7 +80,7 @@ static ssize_t store_page(struct node_tree *tree, struct node *node,
 }
 
 /* kernfs checks the mode bits itself, so even root gets EACCES. */
-static int check_access(const struct node *node, int acc)
+int node_check_access(const struct node *node, int acc)
 {
 	if (node->removed)
 		return -ENOENT;
@@ -103,7 +103,7 @@ int node_open(struct node_tree *tree, uint64_t ino, int flags,
 
 	g_mutex_lock(&tree->lock);
 	node = node_find(tree, ino);
-	ret = node ? check_access(node, flags & O_ACCMODE) : -ENOENT;
+	ret = node ? node_check_access(node, flags & O_ACCMODE) : -ENOENT;
 	if (!ret) {
 		struct node_file *file = g_new0(struct node_file, 1);
 
@@ -126,7 +126,7 @@ static ssize_t show(struct node_tree *tree, struct node_file *file)
 
 	/* Like kernfs: a read catches up with the notifications so far. */
 	file->event = g_atomic_int_get(&file->node->event);
-	len = show_page(tree, file->node, &buf);
+	len = node_show_page(tree, file->node, &buf);
 	if (len < 0)
 		return len;
 	g_free(file->shown);
@@ -164,7 +164,7 @@ ssize_t node_write(struct node_tree *tree, struct node_file *file,
 	if (size == 0)
 		return 0;
 	g_mutex_lock(&file->lock);
-	ret = store_page(tree, node, buf, size);
+	ret = node_store_page(tree, node, buf, size);
 	g_mutex_unlock(&file->lock);
 	/* A store may change what show() prints: drop any cached page. */
 	if (ret >= 0 && (node->mode & 0444)) {
@@ -208,329 +208,4 @@ void node_release(struct node_tree *tree, struct node_file *file)
 	node_maybe_free(tree, file->node);
 	g_hash_table_remove(tree->files, file);
 	g_mutex_unlock(&tree->lock);
-}
-
-/* ------------------------------------------------------------------ */
-/* Inode mode                                                          */
-
-void node_tree_set_by_inode(struct node_tree *tree, bool on)
-{
-	g_mutex_lock(&tree->lock);
-	tree->by_inode = on;
-	g_mutex_unlock(&tree->lock);
-}
-
-/* An older view: what the kernel was last told its inode holds. */
-struct node_view {
-	uint64_t ino;
-	size_t len;
-	char *text;
-	gint event;                /* node->event when text was shown */
-};
-
-/* A file's value in inode mode, made at its first LOOKUP or READ. */
-struct node_value {
-	GMutex lock;               /* one show() at a time */
-	char *text;
-	size_t len;                /* also under the tree lock */
-	bool valid;                /* also under the tree lock */
-	uint64_t view_ino;         /* the current view's number, 0: none yet */
-	uint32_t views;            /* views made so far */
-	GSList *superseded;        /* struct node_view: older views */
-	guint version;             /* node->version the text reflects */
-	gint event;                /* node->event when it was shown */
-};
-
-static void view_free(gpointer data)
-{
-	struct node_view *v = data;
-
-	g_free(v->text);
-	g_free(v);
-}
-
-void node_value_free(struct node *node)
-{
-	struct node_value *v = node->value;
-
-	if (!v)
-		return;
-	g_free(v->text);
-	g_slist_free_full(v->superseded, view_free);
-	g_mutex_clear(&v->lock);
-	g_free(v);
-	node->value = NULL;
-}
-
-/* With the tree lock held; no request can be reading the list then. */
-void node_value_forgotten(struct node *node)
-{
-	if (node->handles > 0 || !node->value)
-		return;
-	g_slist_free_full(node->value->superseded, view_free);
-	node->value->superseded = NULL;
-}
-
-uint64_t node_kernel_ino(const struct node_tree *tree, const struct node *node)
-{
-	if (tree->by_inode && node->type == NODE_FILE && node->value &&
-	    node->value->view_ino)
-		return node->value->view_ino;
-	return node->ino;
-}
-
-void node_queue_views(struct node_tree *tree, struct node *node)
-{
-	(void)tree;
-	node_queue_inode(node->ino);  /* looked up before it had a view */
-	if (!node->value)
-		return;
-	if (node->value->view_ino)
-		node_queue_inode(node->value->view_ino);
-	for (GSList *l = node->value->superseded; l; l = l->next)
-		node_queue_inode(((struct node_view *)l->data)->ino);
-}
-
-/* The value state of a pinned node, made if missing. */
-static struct node_value *value_of_node(struct node_tree *tree, struct node *node)
-{
-	g_mutex_lock(&tree->lock);
-	if (!node->value) {
-		node->value = g_new0(struct node_value, 1);
-		g_mutex_init(&node->value->lock);
-	}
-	g_mutex_unlock(&tree->lock);
-	return node->value;
-}
-
-static struct node_view *find_view(const struct node_value *v, uint64_t ino)
-{
-	for (GSList *l = v->superseded; l; l = l->next)
-		if (((struct node_view *)l->data)->ino == ino)
-			return l->data;
-	return NULL;
-}
-
-static uint64_t new_view(struct node *node)
-{
-	return node->ino | ((uint64_t)++node->value->views << NODE_INO_BITS);
-}
-
-/*
- * Make text (of length len) the current value; with the value's lock and
- * the tree lock held.  A value of another length starts a new view and
- * the old one keeps its text for the files that hold it.
- */
-static void value_commit(struct node *node, char *text, size_t len)
-{
-	struct node_value *v = node->value;
-	bool same = v->valid && len == v->len && memcmp(text, v->text, len) == 0;
-
-	if (v->valid && len != v->len) {
-		struct node_view *old = g_new(struct node_view, 1);
-
-		*old = (struct node_view){ v->view_ino, v->len, v->text,
-					   g_atomic_int_get(&v->event) };
-		v->superseded = g_slist_prepend(v->superseded, old);
-		v->view_ino = new_view(node);
-	} else {
-		g_free(v->text);
-		if (!v->view_ino)
-			v->view_ino = new_view(node);
-	}
-	/* New text under a known inode: the next GETATTR or LOOKUP shows a
-	 * new mtime, and the kernel drops its pages (auto_inval_data). */
-	if (!same)
-		node_touch(node);
-	v->text = text;
-	v->len = len;
-	v->valid = true;
-}
-
-/* Show again if the value may have changed; with the value's lock held. */
-static ssize_t value_refresh(struct node_tree *tree, struct node *node)
-{
-	struct node_value *v = node->value;
-	guint version = g_atomic_int_get(&node->version);
-	gint event = g_atomic_int_get(&node->event);
-	char *buf = NULL;
-	ssize_t len;
-
-	if (v->valid && node->cache != NODE_CACHE_VOLATILE && v->version == version)
-		return (ssize_t)v->len;
-	len = show_page(tree, node, &buf);
-	if (len < 0)
-		return len;
-	g_mutex_lock(&tree->lock);
-	value_commit(node, buf, (size_t)len);
-	g_mutex_unlock(&tree->lock);
-	v->version = version;
-	g_atomic_int_set(&v->event, event);
-	return len;
-}
-
-/*
- * What inode ino holds: the current value for the current view, an older
- * view's own text, and for the number the file had before its first
- * value (show() failed at that LOOKUP; its size was 4096) the current one.
- */
-static const char *text_of(struct node *node, uint64_t ino, size_t *len)
-{
-	struct node_value *v = node->value;
-	struct node_view *view;
-
-	if (ino == v->view_ino || (ino == node->ino && v->valid)) {
-		*len = v->len;
-		return v->text;
-	}
-	view = find_view(v, ino);
-	if (view)
-		*len = view->len;
-	return view ? view->text : NULL;
-}
-
-void node_value_stat(struct node_tree *tree, struct node *node, uint64_t ino,
-		     struct stat *st)
-{
-	struct node_value *v = value_of_node(tree, node);
-	struct node_view *view;
-
-	g_mutex_lock(&v->lock);
-	/* A failing show() (or a removed file) changes nothing here; the
-	 * READ that follows reports the error. */
-	value_refresh(tree, node);
-	if (ino == 0)
-		ino = v->view_ino ? v->view_ino : node->ino;
-	st->st_ino = ino;
-	if (ino == v->view_ino) {
-		st->st_size = (off_t)v->len;
-	} else if ((view = find_view(v, ino))) {
-		/*
-		 * Only files opened before the value changed length read an
-		 * older view.  Its text stands, so that a read() that goes on
-		 * from where the last one stopped never picks up the tail of
-		 * another value (sysfs continues the first read's buffer).
-		 * After a sysfs_notify() the poller reads again, and must see
-		 * the new value: the view takes it with this reply.
-		 */
-		if (v->valid && view->event != g_atomic_int_get(&v->event)) {
-			g_free(view->text);
-			view->text = g_memdup2(v->text, v->len);
-			view->len = v->len;
-			view->event = g_atomic_int_get(&v->event);
-		}
-		st->st_size = (off_t)view->len;
-	}
-	g_mutex_unlock(&v->lock);
-	g_mutex_lock(&tree->lock);
-	st->st_mtim = st->st_ctim = node->time;
-	g_mutex_unlock(&tree->lock);
-}
-
-/* Find and pin a file for a read or write without an open handle. */
-static struct node *pin(struct node_tree *tree, uint64_t ino, int acc, int *err)
-{
-	struct node *node;
-
-	g_mutex_lock(&tree->lock);
-	node = node_find(tree, ino);
-	*err = !node ? -ENOENT : check_access(node, acc);
-	/* A file removed under an fd the kernel still holds: ENODEV. */
-	if (*err == -ENOENT && node && node->type == NODE_FILE)
-		*err = -ENODEV;
-	if (*err)
-		node = NULL;
-	else
-		node->handles++;
-	g_mutex_unlock(&tree->lock);
-	return node;
-}
-
-static void unpin(struct node_tree *tree, struct node *node)
-{
-	g_mutex_lock(&tree->lock);
-	node->handles--;
-	node_maybe_free(tree, node);
-	g_mutex_unlock(&tree->lock);
-}
-
-/*
- * Serve what inode ino holds.  For the current view that is the current
- * value; if refreshing it made a new view, ino's text is the value before
- * (the one whose length the reader was told): the read overlapped the
- * change.
- */
-ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,
-		   size_t size, off_t off)
-{
-	int err;
-	struct node *node = pin(tree, ino, O_RDONLY, &err);
-	struct node_value *v;
-	const char *text;
-	size_t len = 0;
-	ssize_t ret;
-
-	if (!node)
-		return err;
-	v = value_of_node(tree, node);
-	g_mutex_lock(&v->lock);
-	ret = value_refresh(tree, node);
-	if (ret >= 0 && !node_alive(tree, node))
-		ret = -ENODEV;
-	if (ret >= 0) {
-		text = text_of(node, ino, &len);
-		if (text) {
-			size_t from = MIN((size_t)off, len);
-
-			ret = (ssize_t)MIN(size, len - from);
-			memcpy(buf, text + from, (size_t)ret);
-		} else {
-			ret = -ESTALE;  /* a number never handed out */
-		}
-	}
-	g_mutex_unlock(&v->lock);
-	unpin(tree, node);
-	return ret;
-}
-
-ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, const char *buf,
-		    size_t size, bool *drop_pages)
-{
-	int err;
-	struct node *node = pin(tree, ino, O_WRONLY, &err);
-	ssize_t ret;
-
-	*drop_pages = false;
-	if (!node)
-		return err;
-	ret = size ? store_page(tree, node, buf, size) : 0;
-	if (ret >= 0 && size) {
-		/* The next GETATTR shows a new time and length; the pages
-		 * the kernel filled from the written data go after the
-		 * reply.  A write-only file's pages matter only if a whole
-		 * page was written: a partial one is never up to date. */
-		if (node->mode & 0444) {
-			g_mutex_lock(&tree->lock);
-			g_atomic_int_inc(&node->version);
-			node_touch(node);
-			g_mutex_unlock(&tree->lock);
-		}
-		*drop_pages = (node->mode & 0444) || size >= ATTR_SIZE;
-	}
-	unpin(tree, node);
-	return ret;
-}
-
-bool node_poll_changed_ino(struct node_tree *tree, uint64_t ino)
-{
-	struct node *node;
-	bool changed;
-
-	g_mutex_lock(&tree->lock);
-	node = node_find(tree, ino);
-	changed = !node || node->removed || node->type != NODE_FILE ||
-		  (node->value ? g_atomic_int_get(&node->value->event) : 0) !=
-			  g_atomic_int_get(&node->event);
-	g_mutex_unlock(&tree->lock);
-	return changed;
 }

@@ -32,6 +32,15 @@ void node_active_put(struct node_tree *tree, struct node *node);
 void node_batch_begin(void);
 void node_batch_end(struct node_tree *tree);
 
+/* With an active reference: one show() into a fresh page (g_free), or
+ * one store() of at most a page, NUL-terminated; ENODEV once gone. */
+ssize_t node_show_page(struct node_tree *tree, struct node *node, char **out);
+ssize_t node_store_page(struct node_tree *tree, struct node *node,
+			const char *buf, size_t size);
+bool node_alive(struct node_tree *tree, struct node *node);
+/* The kernfs rule: EACCES for a mode the file lacks (even for root). */
+int node_check_access(const struct node *node, int acc);
+
 /* The file whose store() this thread is running, if any. */
 struct node *node_storing(void);
 void node_set_storing(struct node *node);
@@ -50,5 +59,10 @@ void node_value_forgotten(struct node *node);
 void node_queue_views(struct node_tree *tree, struct node *node);
 /* Queue an inode invalidation for this thread (with the tree lock). */
 void node_queue_inode(uint64_t ino);
+/* child came into or went out of dir: queue what the kernel may hold. */
+void node_name_changed(struct node_tree *tree, struct node *dir,
+		       const struct node *child);
+/* A failed lookup of name in dir: whether the kernel may cache it. */
+bool node_remember_negative(struct node *dir, const char *name);
 
 #endif

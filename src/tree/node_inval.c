@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The invalidation queue: what the kernel may have cached of a change,
+ * queued by the thread that makes the change while it holds the tree
+ * lock, and delivered to the observer (the FUSE layer) after the lock is
+ * dropped, still in that thread, or once at the end of a store.
+ */
+#include "node_priv.h"
+
+#include <time.h>
+
+/* Invalidations queued by this thread while it holds the tree lock. */
+struct pending {
+	uint64_t parent;   /* 0: inval_inode(ino), else inval_entry */
+	uint64_t ino;
+	char *name;
+	bool wake;         /* with inval_inode: also wake pollers */
+	bool skip;         /* found not to matter at delivery */
+};
+
+static __thread GArray *pending;
+/* Inside a store: deliver once, when it ends (node_batch_end()). */
+static __thread int batch_depth;
+
+static bool kernel_knows(const struct node_tree *tree, const struct node *node)
+{
+	return node == tree->root || node->nlookup > 0;
+}
+
+static void queue(uint64_t parent, uint64_t ino, const char *name)
+{
+	struct pending p = { parent, ino, g_strdup(name), false, false };
+
+	if (!pending)
+		pending = g_array_new(FALSE, FALSE, sizeof(struct pending));
+	g_array_append_val(pending, p);
+}
+
+void node_queue_inode(uint64_t ino)
+{
+	queue(0, ino, NULL);
+}
+
+/*
+ * A name came or went in dir: drop what the kernel may have cached.  Its
+ * dentry, if it has one: a positive one while it holds the node, a
+ * negative one if a lookup of the name failed since it was last dropped.
+ * An entry invalidation also drops the directory's listing and link
+ * count, but only if the kernel still had the dentry, so the directory
+ * itself goes too if it was listed or its link count changes.
+ */
+void node_name_changed(struct node_tree *tree, struct node *dir,
+		       const struct node *child)
+{
+	bool known = child->nlookup > 0;
+
+	if (dir->negative && g_hash_table_remove(dir->negative, child->name))
+		known = true;
+	if (!tree->observer.inval_entry || !kernel_knows(tree, dir))
+		return;
+	if (known)
+		queue(dir->ino, 0, child->name);
+	if (dir->listed || child->type == NODE_DIR)
+		queue(0, dir->ino, NULL);
+	dir->listed = false;
+}
+
+/* At most this many failed lookups per directory are cached; beyond it
+ * the kernel is told not to keep the negative entry. */
+#define NEGATIVE_MAX 64
+
+bool node_remember_negative(struct node *dir, const char *name)
+{
+	if (!dir->negative)
+		dir->negative = g_hash_table_new_full(g_str_hash, g_str_equal,
+						      g_free, NULL);
+	if (g_hash_table_contains(dir->negative, name))
+		return true;
+	if (g_hash_table_size(dir->negative) >= NEGATIVE_MAX)
+		return false;
+	g_hash_table_add(dir->negative, g_strdup(name));
+	return true;
+}
+
+void node_touch(struct node *node)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (now.tv_sec < node->time.tv_sec ||
+	    (now.tv_sec == node->time.tv_sec && now.tv_nsec <= node->time.tv_nsec)) {
+		now = node->time;
+		if (++now.tv_nsec == 1000000000) {
+			now.tv_sec++;
+			now.tv_nsec = 0;
+		}
+	}
+	node->time = now;
+}
+
+/*
+ * The new time matters in inode mode: a page the kernel read just before
+ * the change may land in its cache after the invalidation, and is dropped
+ * when the next GETATTR shows a different mtime (FUSE_AUTO_INVAL_DATA).
+ */
+void node_changed(struct node_tree *tree, struct node *node)
+{
+	g_atomic_int_inc(&node->version);
+	/* With open handles a changing file is read with direct_io: the
+	 * kernel has no pages of it, and sysfs keeps its mtime. */
+	if (!tree->by_inode)
+		return;
+	node_touch(node);
+	/* The writer of this very file holds its pages locked until it is
+	 * answered; node_pwrite() has them dropped after that. */
+	if (tree->by_inode && node == node_storing())
+		return;
+	if (!tree->observer.inval_inode || node->removed || node->nlookup == 0)
+		return;
+	node_queue_views(tree, node);
+	/* The new value may have another length, hence another view: the
+	 * next path walk must look the name up again to learn which. */
+	if (node->parent && tree->observer.inval_entry)
+		queue(node->parent->ino, 0, node->name);
+}
+
+void node_notify(struct node_tree *tree, struct node *node)
+{
+	g_atomic_int_inc(&node->event);
+	node_changed(tree, node);
+	/* Only open files can be polled; in inode mode we cannot tell which
+	 * files are open, only which ones the kernel knows. */
+	if (tree->observer.poll_wake && !node->removed &&
+	    (tree->by_inode ? node->nlookup > 0 : node->handles > 0)) {
+		queue(0, node->ino, NULL);  /* pollers are kept by node number */
+		g_array_index(pending, struct pending, pending->len - 1).wake = true;
+	}
+}
+
+void node_tree_lock(struct node_tree *tree)
+{
+	g_mutex_lock(&tree->lock);
+}
+
+/*
+ * Whether an invalidation still matters once the change is complete:
+ * nothing inside a directory that went with it does (the entry of the
+ * topmost one removed takes the kernel's whole subtree), nor anything of
+ * a node the kernel no longer holds.  With the tree lock held.
+ */
+static bool still_matters(struct node_tree *tree, const struct pending *p)
+{
+	struct node *node = node_find(tree, p->parent ? p->parent : p->ino);
+
+	if (p->wake)
+		return true;
+	if (!node)
+		return false;
+	return node->type == NODE_FILE || !node->removed || node == tree->root;
+}
+
+static void deliver(struct node_tree *tree, GArray *todo)
+{
+	g_autoptr(GHashTable) done = g_hash_table_new_full(g_str_hash, g_str_equal,
+							   g_free, NULL);
+
+	g_mutex_lock(&tree->lock);
+	for (guint i = 0; i < todo->len; i++) {
+		struct pending *p = &g_array_index(todo, struct pending, i);
+		char *key = g_strdup_printf("%c%" G_GUINT64_FORMAT "/%s",
+					    p->wake ? 'W' : p->parent ? 'E' : 'I',
+					    p->parent ? p->parent : p->ino,
+					    p->name ? p->name : "");
+
+		p->skip = !still_matters(tree, p) ||
+			  g_hash_table_contains(done, key);
+		if (p->skip)
+			g_free(key);
+		else
+			g_hash_table_add(done, key);
+	}
+	g_mutex_unlock(&tree->lock);
+	for (guint i = 0; i < todo->len; i++) {
+		struct pending *p = &g_array_index(todo, struct pending, i);
+
+		if (p->skip)
+			continue;
+		if (p->parent)
+			tree->observer.inval_entry(tree->observer.data, p->parent,
+						   p->name);
+		else if (p->wake)
+			tree->observer.poll_wake(tree->observer.data, p->ino);
+		else
+			tree->observer.inval_inode(tree->observer.data, p->ino);
+	}
+	for (guint i = 0; i < todo->len; i++)
+		g_free(g_array_index(todo, struct pending, i).name);
+	g_array_free(todo, TRUE);
+}
+
+void node_tree_unlock(struct node_tree *tree)
+{
+	GArray *todo = batch_depth ? NULL : pending;
+
+	if (todo)
+		pending = NULL;
+	g_mutex_unlock(&tree->lock);
+	if (todo)
+		deliver(tree, todo);
+}
+
+void node_batch_begin(void)
+{
+	batch_depth++;
+}
+
+void node_batch_end(struct node_tree *tree)
+{
+	GArray *todo;
+
+	if (--batch_depth > 0 || !pending)
+		return;
+	todo = pending;
+	pending = NULL;
+	deliver(tree, todo);
+}
+
