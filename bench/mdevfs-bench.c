@@ -9,6 +9,8 @@
  * fastest and the slowest; per-operation figures are in nanoseconds.
  *
  *   read PATH ITERS REPS          open + read + close of PATH
+ *   readat PATH ITERS REPS        the same, opened in PATH's directory
+ *                                 (held open): without the path walk
  *   write PATH TEXT ITERS REPS    open(O_WRONLY) + write(TEXT) + close
  *   cycle TYPEDIR PARENTDIR ITERS REPS
  *                                 write a 36-byte UUID to TYPEDIR/create,
@@ -138,10 +140,13 @@ static void report(const char *what, uint64_t *v, unsigned int reps,
 /* ------------------------------------------------------------------ */
 /* Small file operations                                               */
 
+/* The directory that read_once() opens names in, AT_FDCWD for whole paths. */
+static int read_dirfd = AT_FDCWD;
+
 static void read_once(const char *path)
 {
 	char buf[4096];
-	int fd = open(path, O_RDONLY);
+	int fd = openat(read_dirfd, path, O_RDONLY);
 
 	if (fd < 0)
 		die("open %s: %s", path, strerror(errno));
@@ -172,30 +177,63 @@ static void write_or_die(const char *path, const char *text, size_t len)
 		die("write %s to %s: %s", text, path, strerror(err));
 }
 
+static int read_loop(const char *op, const char *path, const char *iters_arg,
+		     const char *reps_arg);
+
 static int cmd_read(int argc, char **argv)
+{
+	if (argc != 3)
+		die("usage: read PATH ITERS REPS");
+	return read_loop("read", argv[0], argv[1], argv[2]);
+}
+
+/* readat: the same with the file opened in its directory, held open, so
+ * that only the file itself is measured and not the path walk to it. */
+static int cmd_readat(int argc, char **argv)
+{
+	char *dir, *name;
+	int ret;
+
+	if (argc != 3)
+		die("usage: readat PATH ITERS REPS");
+	dir = strdup(argv[0]);
+	name = strrchr(dir, '/');
+	if (!name || !name[1])
+		die("readat: %s has no directory part", argv[0]);
+	*name++ = '\0';
+	read_dirfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY);
+	if (read_dirfd < 0)
+		die("open %s: %s", dir, strerror(errno));
+	ret = read_loop("readat", name, argv[1], argv[2]);
+	close(read_dirfd);
+	read_dirfd = AT_FDCWD;
+	free(dir);
+	return ret;
+}
+
+static int read_loop(const char *op, const char *path, const char *iters_arg,
+		     const char *reps_arg)
 {
 	unsigned long long iters;
 	unsigned int reps;
 	uint64_t *v;
 
-	if (argc != 3)
-		die("usage: read PATH ITERS REPS");
-	iters = number(argv[1], "ITERS");
-	reps = (unsigned int)number(argv[2], "REPS");
+	iters = number(iters_arg, "ITERS");
+	reps = (unsigned int)number(reps_arg, "REPS");
 	if (!iters || !reps)
 		die("ITERS and REPS must be positive");
 	v = xcalloc(reps, sizeof(*v));
 	/* Warm up: the first open of a FUSE file goes through lookup. */
 	for (int i = 0; i < 100; i++)
-		read_once(argv[0]);
+		read_once(path);
 	for (unsigned int r = 0; r < reps; r++) {
 		uint64_t t0 = now_ns();
 
 		for (unsigned long long i = 0; i < iters; i++)
-			read_once(argv[0]);
+			read_once(path);
 		v[r] = now_ns() - t0;
 	}
-	report("read", v, reps, iters);
+	report(op, v, reps, iters);
 	free(v);
 	return 0;
 }
@@ -583,6 +621,7 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 } cmds[] = {
 	{ "read", cmd_read },
+	{ "readat", cmd_readat },
 	{ "write", cmd_write },
 	{ "cycle", cmd_cycle },
 	{ "create", cmd_create },
@@ -597,7 +636,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr,
-			"usage: %s read|write|cycle|create|remove|trial|mirror|list|exec ARGS...\n"
+			"usage: %s read|readat|write|cycle|create|remove|trial|mirror|list|exec ARGS...\n"
 			"(see the comment at the top of bench/mdevfs-bench.c)\n",
 			prog);
 		return 2;

@@ -234,7 +234,10 @@ rounds "$LOG/small" "read $TYPEDIR/available_instances $READ_ITERS" \
 	"write $SHM/create $(uuid_of 0) $WRITE_ITERS" \
 	"read $MNT3/$TYPE_REL/available_instances $READ_ITERS" \
 	"read $MNT3/$PARENT_REL/$PROBE_UUID/vendor/resolution $READ_ITERS" \
-	"cycle $MNT3/$TYPE_REL $MNT3/$PARENT_REL $CYCLE_ITERS"
+	"cycle $MNT3/$TYPE_REL $MNT3/$PARENT_REL $CYCLE_ITERS" \
+	"readat $MNT3/$TYPE_REL/available_instances $READ_ITERS" \
+	"readat /sys/kernel/uevent_seqnum $READ_ITERS" \
+	"readat $SHM/attr $READ_ITERS"
 "$BENCH" remove "$PARENTDIR" $PROBE 1 >/dev/null
 unmount "$MNT3" "$DAEMON3"
 DAEMON3=
@@ -247,6 +250,9 @@ TMPFS_WRITE=$(column_median "$LOG/small" 6)
 NO_AI_READ=$(column_median "$LOG/small" 7)
 NO_VA_READ=$(column_median "$LOG/small" 8)
 NO_CYCLE=$(column_median "$LOG/small" 9)
+AT_AI_READ=$(column_median "$LOG/small" 10)
+AT_SYSFS_READ=$(column_median "$LOG/small" 11)
+AT_TMPFS_READ=$(column_median "$LOG/small" 12)
 
 row "read available_instances vs sysfs" "$AI_READ" "$SYSFS_READ" ns 1.0
 row "read available_instances vs tmpfs" "$AI_READ" "$TMPFS_READ" ns 1.5
@@ -258,6 +264,10 @@ row "-o no_open: read available_instances vs tmpfs" "$NO_AI_READ" "$TMPFS_READ" 
 row "-o no_open: read vendor/resolution vs sysfs" "$NO_VA_READ" "$SYSFS_READ" ns 1.0
 row "-o no_open: read vendor/resolution vs tmpfs" "$NO_VA_READ" "$TMPFS_READ" ns 1.5
 row "-o no_open: create+remove cycle vs tmpfs write" "$NO_CYCLE" "$TMPFS_WRITE" ns 10
+# The same file operations without the path walks, whose depths differ
+# (10 path components to the mdevfs file, 3 to the sysfs one, 4 to tmpfs).
+row "-o no_open: read available_instances, openat vs sysfs" "$AT_AI_READ" "$AT_SYSFS_READ" ns 1.0
+row "-o no_open: read available_instances, openat vs tmpfs" "$AT_AI_READ" "$AT_TMPFS_READ" ns 1.5
 
 # ---------------------------------------------------------------------
 # Growing the tree: listings, memory, the last 1k creates
