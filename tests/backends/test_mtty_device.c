@@ -558,10 +558,19 @@ END_TEST
 
 /* ---- interrupts ---- */
 
+/* struct vfio_irq_set spelt out, with its data[] (clang will not have a
+ * flexible-array struct as a member that is not the last). */
+struct irq_set_hdr {
+	uint32_t argsz, flags, index, start, count;
+};
+
 struct irq_set_fd {
-	struct vfio_irq_set hdr;
+	struct irq_set_hdr hdr;
 	int32_t fd;
 };
+
+_Static_assert(sizeof(struct irq_set_hdr) == sizeof(struct vfio_irq_set),
+	       "struct irq_set_hdr is struct vfio_irq_set");
 
 static long set_irq_fd(struct dut *d, unsigned int index, int fd)
 {
@@ -588,7 +597,7 @@ static long set_irq_bool(struct dut *d, unsigned int index, uint32_t action,
 			 uint8_t val)
 {
 	struct {
-		struct vfio_irq_set hdr;
+		struct irq_set_hdr hdr;
 		uint8_t val;
 	} s = { .hdr = { .argsz = sizeof(s), .index = index, .count = 1,
 			 .flags = VFIO_IRQ_SET_DATA_BOOL | action },
