@@ -11,14 +11,6 @@
 /* The file whose store() this thread is running (kernfs self-removal). */
 static __thread struct node *storing;
 
-static gint seq_cmp(gconstpointer a, gconstpointer b, gpointer data)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	(void)data;
-	return x < y ? -1 : x > y;
-}
-
 struct node *node_storing(void)
 {
 	return storing;
@@ -37,31 +29,35 @@ static struct node *node_new(struct node_tree *tree, enum node_type type,
 	node->ino = tree->next_ino++;
 	node->type = type;
 	node->mode = mode;
-	node->name = g_strdup(name);
+	node->name = type == NODE_FILE ? name : g_strdup(name);
 	clock_gettime(CLOCK_REALTIME, &node->time);
-	if (type == NODE_DIR) {
-		node->children = g_hash_table_new(g_str_hash, g_str_equal);
-		node->order = g_tree_new_full(seq_cmp, NULL, NULL, NULL);
-	}
 	g_hash_table_insert(tree->inodes, &node->ino, node);
 	return node;
+}
+
+/* What a node owns, and the node itself. */
+static void node_release_parts(struct node *node)
+{
+	switch (node->type) {
+	case NODE_DIR:
+		node_dir_free(node);
+		g_free((char *)node->name);
+		break;
+	case NODE_LINK:
+		g_free(node->target);
+		g_free((char *)node->name);
+		break;
+	case NODE_FILE:
+		node_value_free(node);  /* the name is the attribute's */
+		break;
+	}
+	g_free(node);
 }
 
 static void node_free(struct node_tree *tree, struct node *node)
 {
 	g_hash_table_remove(tree->inodes, &node->ino);
-	if (node->type == NODE_DIR) {
-		g_hash_table_destroy(node->children);
-		g_tree_destroy(node->order);
-		if (node->negative)
-			g_hash_table_destroy(node->negative);
-	}
-	if (node->type == NODE_FILE)
-		node_value_free(node);
-	if (node->type == NODE_LINK)
-		g_free(node->target);
-	g_free(node->name);
-	g_free(node);
+	node_release_parts(node);
 }
 
 void node_maybe_free(struct node_tree *tree, struct node *node)
@@ -109,18 +105,7 @@ void node_tree_fini(struct node_tree *tree)
 
 		g_hash_table_iter_steal(&it);
 		node->ino = 0;
-		if (node->type == NODE_FILE)
-			node_value_free(node);
-		if (node->type == NODE_DIR) {
-			g_hash_table_destroy(node->children);
-			g_tree_destroy(node->order);
-			if (node->negative)
-				g_hash_table_destroy(node->negative);
-		}
-		if (node->type == NODE_LINK)
-			g_free(node->target);
-		g_free(node->name);
-		g_free(node);
+		node_release_parts(node);
 	}
 	g_hash_table_destroy(tree->inodes);
 	g_cond_clear(&tree->drained);
@@ -130,21 +115,10 @@ void node_tree_fini(struct node_tree *tree)
 /* ------------------------------------------------------------------ */
 /* Building                                                            */
 
-struct node *node_child(struct node *dir, const char *name)
-{
-	return dir->type == NODE_DIR ? g_hash_table_lookup(dir->children, name)
-				     : NULL;
-}
-
 static struct node *attach(struct node_tree *tree, struct node *dir,
 			   struct node *node)
 {
-	node->parent = dir;
-	node->seq = dir->next_seq++;
-	g_hash_table_insert(dir->children, node->name, node);
-	g_tree_insert(dir->order, &node->seq, node);
-	if (node->type == NODE_DIR)
-		dir->nsubdirs++;
+	node_dir_add(dir, node);
 	node_name_changed(tree, dir, node);
 	return node;
 }
@@ -193,7 +167,7 @@ char *node_path(const struct node *node)
 	char *path;
 
 	for (; node && node->parent; node = node->parent)
-		g_ptr_array_insert(parts, 0, node->name);
+		g_ptr_array_insert(parts, 0, (gpointer)node->name);
 	g_ptr_array_add(parts, NULL);
 	path = g_strjoinv("/", (char **)parts->pdata);
 	g_ptr_array_free(parts, TRUE);
@@ -249,19 +223,12 @@ static void remove_subtree(struct node_tree *tree, struct node *node)
 {
 	node->removed = true;
 	if (node->type == NODE_DIR) {
-		GHashTableIter it;
-		gpointer value;
+		while (node->first) {
+			struct node *child = node->first;
 
-		g_hash_table_iter_init(&it, node->children);
-		while (g_hash_table_iter_next(&it, NULL, &value)) {
-			struct node *child = value;
-
-			g_hash_table_iter_remove(&it);
-			g_tree_remove(node->order, &child->seq);
-			child->parent = NULL;
+			node_dir_del(node, child);
 			remove_subtree(tree, child);
 		}
-		node->nsubdirs = 0;
 	}
 	if (node->type == NODE_FILE) {
 		drain(tree, node);
@@ -287,11 +254,7 @@ void node_remove(struct node_tree *tree, struct node *node)
 		return;
 	dir = node->parent;
 	if (dir) {
-		g_hash_table_remove(dir->children, node->name);
-		g_tree_remove(dir->order, &node->seq);
-		if (node->type == NODE_DIR)
-			dir->nsubdirs--;
-		node->parent = NULL;
+		node_dir_del(dir, node);
 		node_name_changed(tree, dir, node);
 	}
 	if (node == tree->root) {
@@ -459,19 +422,17 @@ struct readdir_walk {
 	void *ctx;
 };
 
-static gboolean readdir_one(gpointer key, gpointer value, gpointer data)
+/* Fill one entry; false when the buffer is full. */
+static bool readdir_one(struct readdir_walk *walk, const struct node *node)
 {
-	struct node *node = value;
-	struct readdir_walk *walk = data;
 	static const mode_t types[] = { [NODE_DIR] = S_IFDIR,
 					[NODE_FILE] = S_IFREG,
 					[NODE_LINK] = S_IFLNK };
 
-	(void)key;
 	/* Offsets 1 and 2 are "." and ".."; a child's next offset is seq+3. */
-	return !walk->fill(walk->ctx, node->name,
-			   node_kernel_ino(walk->tree, node), types[node->type],
-			   (off_t)node->seq + 3);
+	return walk->fill(walk->ctx, node->name,
+			  node_kernel_ino(walk->tree, node), types[node->type],
+			  (off_t)node->seq + 3);
 }
 
 int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
@@ -479,7 +440,6 @@ int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
 {
 	struct readdir_walk walk = { tree, fill, ctx };
 	struct node *dir;
-	GTreeNode *start;
 	uint64_t from;
 
 	g_mutex_lock(&tree->lock);
@@ -495,10 +455,8 @@ int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
 			     S_IFDIR, 2))
 		goto out;
 	from = off > 2 ? (uint64_t)off - 2 : 0;
-	for (start = g_tree_lower_bound(dir->order, &from); start;
-	     start = g_tree_node_next(start))
-		if (readdir_one(g_tree_node_key(start), g_tree_node_value(start),
-				&walk))
+	for (struct node *c = node_dir_from(dir, from); c; c = c->next)
+		if (!readdir_one(&walk, c))
 			break;
 out:
 	g_mutex_unlock(&tree->lock);

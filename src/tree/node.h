@@ -43,8 +43,10 @@ enum node_cache {
 
 struct node {
 	uint64_t ino;
-	char *name;
+	/* A file's is its attribute's name; the others own theirs. */
+	const char *name;
 	struct node *parent;       /* NULL for the root and removed nodes */
+	struct node *prev, *next;  /* siblings, in readdir order */
 	uint64_t seq;              /* readdir position within the parent */
 	struct timespec time;
 	uint64_t nlookup;          /* kernel references */
@@ -54,13 +56,13 @@ struct node {
 	unsigned short mode;       /* permission bits */
 
 	union {
-		struct {           /* NODE_DIR */
-			GHashTable *children;   /* name -> node */
-			GTree *order;           /* seq -> node, readdir offsets */
-			uint64_t next_seq;
-			unsigned int nsubdirs;
-			bool listed;            /* read since the kernel dropped it */
+		struct {           /* NODE_DIR (node_dir.c) */
+			struct node *first, *last;
+			struct node_dir_index *index;  /* once it is big */
 			GHashTable *negative;   /* names it may cache as absent */
+			uint64_t next_seq;
+			unsigned int count, nsubdirs;
+			bool listed;            /* read since the kernel dropped it */
 		};
 		char *target;      /* NODE_LINK: the relative target text */
 		struct {           /* NODE_FILE */

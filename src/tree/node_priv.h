@@ -16,6 +16,14 @@ uint64_t node_kernel_ino(const struct node_tree *tree, const struct node *node);
 
 /* With the tree lock held. */
 struct node *node_find(struct node_tree *tree, uint64_t ino);
+
+/* A directory's children (node_dir.c), with the tree lock held.  add
+ * gives child the next readdir position; from finds the first child at
+ * or after position seq (then follow ->next). */
+void node_dir_add(struct node *dir, struct node *child);
+void node_dir_del(struct node *dir, struct node *child);
+struct node *node_dir_from(struct node *dir, uint64_t seq);
+void node_dir_free(struct node *dir);
 /* A removed node goes once the kernel and every handle or pin let go. */
 void node_maybe_free(struct node_tree *tree, struct node *node);
 void node_fill_stat(const struct node_tree *tree, const struct node *node,

@@ -56,7 +56,7 @@ static void remove_if_empty(struct sysfs_tree *tree, const char *path)
 
 	for (char **p = parts; *p && dir; p++)
 		dir = node_child(dir, *p);
-	if (dir && dir->type == NODE_DIR && g_hash_table_size(dir->children) == 0)
+	if (dir && dir->type == NODE_DIR && dir->count == 0)
 		node_remove(&tree->nodes, dir);
 }
 
