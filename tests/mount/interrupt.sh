@@ -2,9 +2,9 @@
 # A request the caller gives up on (a signal, FUSE_INTERRUPT) does not
 # wedge it: a create held up by an injected 20 s delay returns EINTR about
 # when the alarm fires, leaves no device, and the daemon stays healthy.
-# usage: interrupt.sh MDEVFS MDEVFS_CTL INTERRUPT_WRITE
+# usage: interrupt.sh MDEVFS MDEVFS_CTL INTERRUPT_WRITE [MOUNT_OPTION]
 set -u
-mdevfs=$1 ctl=$2 iw=$3
+mdevfs=$1 ctl=$2 iw=$3 opt=${4:-}
 
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -13,7 +13,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 work=$(mktemp -d /tmp/mdevfs-intr.XXXXXX) || fail mktemp
 trap 'grep -q " $work/mnt " /proc/self/mounts && fusermount3 -u -z "$work/mnt"; rm -rf "$work"' EXIT
 mkdir "$work/mnt"
-"$mdevfs" --control="$work/ctl.sock" "$work/mnt" || fail mount
+"$mdevfs" --control="$work/ctl.sock" ${opt:+-o "$opt"} "$work/mnt" || fail mount
 T=$work/mnt/devices/virtual/mtty/mtty/mdev_supported_types
 U=77777777-2222-4333-8444-555555555555
 
