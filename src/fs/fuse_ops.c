@@ -55,8 +55,9 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	node_tree_set_by_inode(&fs->tree->nodes, fs->by_inode);
 }
 
-/* Volatile values (a vendor's show()) are looked at again at every read. */
-static double attr_timeout(fuse_req_t req, bool recheck)
+/* How long the kernel may keep an entry or attributes: not at all when
+ * the tree says so (a volatile value, an absent name it cannot track). */
+static double cache_timeout(fuse_req_t req, bool recheck)
 {
 	return recheck ? 0 : fs_of(req)->timeout;
 }
@@ -69,8 +70,8 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	/* A volatile value may change length, hence inode, at any time:
 	 * its name is looked up again at every path walk. */
-	e.attr_timeout = attr_timeout(req, recheck);
-	e.entry_timeout = attr_timeout(req, recheck);
+	e.attr_timeout = cache_timeout(req, recheck);
+	e.entry_timeout = cache_timeout(req, recheck);
 	if (ret == -ENOENT) {
 		/* Cached as a negative entry unless the tree cannot keep track
 		 * of it; an added name is invalidated. */
@@ -110,7 +111,7 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else
-		fuse_reply_attr(req, &st, attr_timeout(req, recheck));
+		fuse_reply_attr(req, &st, cache_timeout(req, recheck));
 }
 
 /* chmod, chown, utimes and O_TRUNC are accepted and change nothing. */
