@@ -34,6 +34,7 @@ struct node_value {
 	bool valid;                /* also under the tree lock */
 	uint64_t view_ino;         /* the current view's number, 0: none yet */
 	uint32_t views;            /* views made so far */
+	bool plain_known;          /* node->ino was handed out (no value yet) */
 	GSList *superseded;        /* struct node_view: older views */
 	guint version;             /* node->version the text reflects */
 	gint event;                /* node->event when it was shown */
@@ -80,7 +81,9 @@ uint64_t node_kernel_ino(const struct node_tree *tree, const struct node *node)
 void node_queue_views(struct node_tree *tree, struct node *node)
 {
 	(void)tree;
-	node_queue_inode(node->ino);  /* looked up before it had a view */
+	/* The node's own number, if the kernel got it before a view. */
+	if (!node->value || node->value->plain_known)
+		node_queue_inode(node->ino);
 	if (!node->value)
 		return;
 	if (node->value->view_ino)
@@ -199,6 +202,11 @@ void node_value_stat(struct node_tree *tree, struct node *node, uint64_t ino,
 	value_refresh(tree, node);
 	if (ino == 0)
 		ino = v->view_ino ? v->view_ino : node->ino;
+	if (ino == node->ino) {
+		g_mutex_lock(&tree->lock);
+		v->plain_known = true;
+		g_mutex_unlock(&tree->lock);
+	}
 	st->st_ino = ino;
 	if (ino == v->view_ino) {
 		st->st_size = (off_t)v->len;

@@ -779,6 +779,34 @@ START_TEST(invalidates_only_what_the_kernel_holds)
 }
 END_TEST
 
+/* By inode, a changed value costs its view and its name (the next walk
+ * learns whether the length, hence the view, changed), not the node's
+ * own number, which the kernel never got. */
+START_TEST(invalidates_views_by_inode)
+{
+	g_autofree char *want = NULL;
+	uint64_t type2, avail;
+	struct stat st;
+
+	node_tree_set_by_inode(nt, true);
+	type2 = ino_of(TYPE2);
+	ck_assert_int_eq(walk(TYPE2 "/available_instances", &st), 0);
+	avail = st.st_ino;
+	ck_assert_uint_ne(avail, node_base_ino(avail));
+	g_string_truncate(told, 0);
+	ck_assert_int_eq(node_pwrite(nt, ino_of(TYPE2 "/create"), U1, 36,
+				     &(bool){ false }), 36);
+	want = g_strdup_printf("I%" G_GUINT64_FORMAT " E%" G_GUINT64_FORMAT
+			       "/available_instances ", avail, type2);
+	ck_assert_msg(strstr(told->str, want), "told '%s', want '%s' in it",
+		      told->str, want);
+	g_free(want);
+	want = g_strdup_printf("I%" G_GUINT64_FORMAT " ", node_base_ino(avail));
+	ck_assert_msg(!strstr(told->str, want), "told '%s': the node's own number",
+		      told->str);
+}
+END_TEST
+
 /* ---- inode mode (-o no_open) ---------------------------------------------- */
 
 static void setup_by_inode(void)
@@ -969,6 +997,7 @@ static Suite *tree_suite(void)
 	tc = unit_tcase(s, "invalidation");
 	tcase_add_checked_fixture(tc, setup_observed, teardown_observed);
 	tcase_add_test(tc, invalidates_only_what_the_kernel_holds);
+	tcase_add_test(tc, invalidates_views_by_inode);
 
 	tc = unit_tcase(s, "by_inode");
 	tcase_add_checked_fixture(tc, setup_by_inode, teardown);
