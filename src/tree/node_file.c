@@ -79,6 +79,16 @@ ssize_t node_store_page(struct node_tree *tree, struct node *node,
 	return ret > (ssize_t)size ? (ssize_t)size : ret;
 }
 
+ssize_t node_copy_out(char *buf, size_t size, off_t off, const char *text,
+		      size_t len)
+{
+	size_t from = MIN((size_t)off, len);
+	size_t n = MIN(size, len - from);
+
+	memcpy(buf, text + from, n);
+	return (ssize_t)n;
+}
+
 /* kernfs checks the mode bits itself, so even root gets EACCES. */
 int node_check_access(const struct node *node, int acc)
 {
@@ -145,12 +155,8 @@ ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
 		ret = show(tree, file);
 	else if (!node_alive(tree, file->node))
 		ret = -ENODEV;
-	if (ret >= 0) {
-		size_t from = MIN((size_t)off, file->shown_len);
-
-		ret = (ssize_t)MIN(size, file->shown_len - from);
-		memcpy(buf, file->shown + from, (size_t)ret);
-	}
+	if (ret >= 0)
+		ret = node_copy_out(buf, size, off, file->shown, file->shown_len);
 	g_mutex_unlock(&file->lock);
 	return ret;
 }

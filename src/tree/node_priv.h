@@ -46,6 +46,9 @@ ssize_t node_show_page(struct node_tree *tree, struct node *node, char **out);
 ssize_t node_store_page(struct node_tree *tree, struct node *node,
 			const char *buf, size_t size);
 bool node_alive(struct node_tree *tree, struct node *node);
+/* Copy what a read at off of size bytes gets of text; its length. */
+ssize_t node_copy_out(char *buf, size_t size, off_t off, const char *text,
+		      size_t len);
 /* The kernfs rule: EACCES for a mode the file lacks (even for root). */
 int node_check_access(const struct node *node, int acc);
 

@@ -202,11 +202,6 @@ void node_value_stat(struct node_tree *tree, struct node *node, uint64_t ino,
 	value_refresh(tree, node);
 	if (ino == 0)
 		ino = v->view_ino ? v->view_ino : node->ino;
-	if (ino == node->ino) {
-		g_mutex_lock(&tree->lock);
-		v->plain_known = true;
-		g_mutex_unlock(&tree->lock);
-	}
 	st->st_ino = ino;
 	if (ino == v->view_ino) {
 		st->st_size = (off_t)v->len;
@@ -229,6 +224,8 @@ void node_value_stat(struct node_tree *tree, struct node *node, uint64_t ino,
 	}
 	g_mutex_unlock(&v->lock);
 	g_mutex_lock(&tree->lock);
+	if (ino == node->ino)
+		v->plain_known = true;
 	st->st_mtim = st->st_ctim = node->time;
 	g_mutex_unlock(&tree->lock);
 }
@@ -285,14 +282,8 @@ ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,
 		ret = -ENODEV;
 	if (ret >= 0) {
 		text = text_of(node, ino, &len);
-		if (text) {
-			size_t from = MIN((size_t)off, len);
-
-			ret = (ssize_t)MIN(size, len - from);
-			memcpy(buf, text + from, (size_t)ret);
-		} else {
-			ret = -ESTALE;  /* a number never handed out */
-		}
+		/* A number never handed out: ESTALE. */
+		ret = text ? node_copy_out(buf, size, off, text, len) : -ESTALE;
 	}
 	g_mutex_unlock(&v->lock);
 	unpin(tree, node);
