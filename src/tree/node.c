@@ -40,6 +40,8 @@ static void node_release_parts(struct node *node)
 {
 	switch (node->type) {
 	case NODE_DIR:
+		if (node->source && node->source->release)
+			node->source->release(node->source_obj);
 		node_dir_free(node);
 		g_free((char *)node->name);
 		break;
@@ -54,7 +56,7 @@ static void node_release_parts(struct node *node)
 	g_free(node);
 }
 
-static void node_free(struct node_tree *tree, struct node *node)
+void node_free(struct node_tree *tree, struct node *node)
 {
 	g_hash_table_remove(tree->inodes, &node->ino);
 	node_release_parts(node);
@@ -62,9 +64,12 @@ static void node_free(struct node_tree *tree, struct node *node)
 
 void node_maybe_free(struct node_tree *tree, struct node *node)
 {
-	if (node->removed && node->nlookup == 0 && node->handles == 0 &&
-	    node != tree->root)
+	if (node == tree->root)
+		return;
+	if (node->removed && node->nlookup == 0 && node->handles == 0)
 		node_free(tree, node);
+	else
+		node_lazy_drop(tree, node);
 }
 
 static void file_free(gpointer data)
@@ -118,8 +123,11 @@ void node_tree_fini(struct node_tree *tree)
 static struct node *attach(struct node_tree *tree, struct node *dir,
 			   struct node *node)
 {
+	node->lazy = dir->lazy;
 	node_dir_add(dir, node);
-	node_name_changed(tree, dir, node);
+	/* A replay makes what was there all along: nothing to tell. */
+	if (!tree->replay)
+		node_name_changed(tree, dir, node);
 	return node;
 }
 
@@ -129,6 +137,8 @@ struct node *node_dir(struct node_tree *tree, struct node *dir, const char *name
 
 	if (node)
 		return node->type == NODE_DIR ? node : NULL;
+	if (!dir || !node_admit(tree, dir, name, NODE_DIR))
+		return NULL;
 	return attach(tree, dir, node_new(tree, NODE_DIR, name, 0755));
 }
 
@@ -149,7 +159,8 @@ struct node *node_file(struct node_tree *tree, struct node *dir,
 {
 	struct node *node;
 
-	if (node_child(dir, attr->name))
+	if (!dir || node_child(dir, attr->name) ||
+	    !node_admit(tree, dir, attr->name, NODE_FILE))
 		return NULL;
 	node = node_new(tree, NODE_FILE, attr->name, attr->mode & 07777);
 	node->owner = owner;
@@ -200,11 +211,12 @@ static char *relative_target(const char *from_dir, const char *target)
 struct node *node_link(struct node_tree *tree, struct node *dir,
 		       const char *name, const char *target)
 {
-	g_autofree char *dir_path = node_path(dir);
+	g_autofree char *dir_path = NULL;
 	struct node *node;
 
-	if (node_child(dir, name))
+	if (!dir || node_child(dir, name) || !node_admit(tree, dir, name, NODE_LINK))
 		return NULL;
+	dir_path = node_path(dir);
 	node = node_new(tree, NODE_LINK, name, 0777);
 	node->target = relative_target(dir_path, target);
 	return attach(tree, dir, node);
@@ -280,7 +292,7 @@ struct node *node_find(struct node_tree *tree, uint64_t ino)
 	return g_hash_table_lookup(tree->inodes, &ino);
 }
 
-void node_fill_stat(const struct node_tree *tree, const struct node *node,
+void node_fill_stat(struct node_tree *tree, struct node *node,
 		    struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -292,7 +304,7 @@ void node_fill_stat(const struct node_tree *tree, const struct node *node,
 	switch (node->type) {
 	case NODE_DIR:
 		st->st_mode = S_IFDIR | node->mode;
-		st->st_nlink = 2 + node->nsubdirs;
+		st->st_nlink = 2 + node_lazy_nsubdirs(tree, node);
 		break;
 	case NODE_FILE:
 		st->st_mode = S_IFREG | node->mode;
@@ -344,7 +356,7 @@ int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
 	dir = node_find(tree, parent);
 	if (!dir || dir->removed || dir->type != NODE_DIR)
 		ret = dir && !dir->removed ? -ENOTDIR : -ENOENT;
-	else if ((node = node_child(dir, name))) {
+	else if ((node = node_lazy_child(tree, dir, name))) {
 		settle_cache(node);
 		node->nlookup++;   /* also keeps it while we show its value */
 		node_fill_stat(tree, node, st);
@@ -371,6 +383,8 @@ void node_forget(struct node_tree *tree, uint64_t ino, uint64_t nlookup)
 		node->nlookup -= MIN(nlookup, node->nlookup);
 		if (node->nlookup == 0 && node->type == NODE_FILE)
 			node_value_forgotten(node);
+		if (node->nlookup == 0)
+			node_lazy_forgotten(tree, node);
 		node_maybe_free(tree, node);
 	}
 	g_mutex_unlock(&tree->lock);
@@ -448,6 +462,7 @@ int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
 		g_mutex_unlock(&tree->lock);
 		return dir ? -ENOTDIR : -ENOENT;
 	}
+	node_lazy_fill(tree, dir);
 	dir->listed = true;   /* the kernel may cache what it gets */
 	if (off < 1 && !fill(ctx, ".", dir->ino, S_IFDIR, 1))
 		goto out;

@@ -53,6 +53,9 @@ struct node {
 	unsigned int handles;      /* open files and calls in progress */
 	unsigned char type;        /* enum node_type */
 	bool removed;
+	/* A directory made on demand, see node_set_source(); so is all
+	 * below it.  A full one has every child it would have made. */
+	bool lazy : 1, full : 1;
 	unsigned short mode;       /* permission bits */
 
 	union {
@@ -63,6 +66,9 @@ struct node {
 			uint64_t next_seq;
 			unsigned int count, nsubdirs;
 			bool listed;            /* read since the kernel dropped it */
+			/* A lazy directory's builder: set on the topmost. */
+			const struct node_source *source;
+			void *source_obj;
 		};
 		char *target;      /* NODE_LINK: the relative target text */
 		struct {           /* NODE_FILE */
@@ -77,6 +83,21 @@ struct node {
 			struct node_value *value;
 		};
 	};
+};
+
+/*
+ * Lazy directories.  The tree keeps every node while it is needed, which
+ * for most of a device's directory is never: its files and links are made
+ * when the kernel looks them up or lists their directory, and dropped
+ * again once it forgets them.  fill() replays, with the tree lock held,
+ * the same node_dir/node_file/node_link calls that built the directory's
+ * contents from the start; during the replay those calls make only the
+ * nodes asked for.  Outside a replay, adding to a lazy directory that is
+ * not full makes nothing but tells the kernel what it must forget.
+ */
+struct node_source {
+	void (*fill)(void *obj);
+	void (*release)(void *obj);  /* when the directory node is freed */
 };
 
 struct tree_observer {
@@ -98,6 +119,7 @@ struct node_tree {
 	uid_t uid;
 	gid_t gid;
 	bool by_inode;             /* inode mode, see the top of this file */
+	struct node_replay *replay;  /* during a lazy directory's fill() */
 };
 
 void node_tree_init(struct node_tree *tree);
@@ -121,6 +143,16 @@ struct node *node_link(struct node_tree *tree, struct node *dir,
 		       const char *name, const char *target);
 /* Unlink a subtree; waits for show/store calls in it to finish. */
 void node_remove(struct node_tree *tree, struct node *node);
+/* Remove dir's child name, made or not (NULL dir: nothing to do). */
+void node_remove_child(struct node_tree *tree, struct node *dir,
+		       const char *name);
+/* Make dir lazy: its contents come from src's fill(obj) (node.h). */
+void node_set_source(struct node *dir, const struct node_source *src,
+		     void *obj);
+/* Whether node is a lazy directory or lies inside one. */
+bool node_is_lazy(const struct node *node);
+/* Whether dir has no children, made or not. */
+bool node_dir_empty(struct node_tree *tree, struct node *dir);
 /* The value of a file may have changed: drop the kernel's copy. */
 void node_changed(struct node_tree *tree, struct node *node);
 /* It did, and pollers are told (the kernel's sysfs_notify()). */

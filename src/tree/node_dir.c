@@ -45,7 +45,7 @@ static void build_index(struct node *dir)
 
 struct node *node_child(struct node *dir, const char *name)
 {
-	if (dir->type != NODE_DIR)
+	if (!dir || dir->type != NODE_DIR)
 		return NULL;
 	if (dir->index)
 		return g_hash_table_lookup(dir->index->by_name, name);

@@ -49,20 +49,31 @@ void node_queue_inode(uint64_t ino)
  * count, but only if the kernel still had the dentry, so the directory
  * itself goes too if it was listed or its link count changes.
  */
-void node_name_changed(struct node_tree *tree, struct node *dir,
-		       const struct node *child)
+static void name_changed(struct node_tree *tree, struct node *dir,
+			 const char *name, bool known, bool is_dir)
 {
-	bool known = child->nlookup > 0;
-
-	if (dir->negative && g_hash_table_remove(dir->negative, child->name))
+	if (dir->negative && g_hash_table_remove(dir->negative, name))
 		known = true;
 	if (!tree->observer.inval_entry || !kernel_knows(tree, dir))
 		return;
 	if (known)
-		queue(dir->ino, 0, child->name);
-	if (dir->listed || child->type == NODE_DIR)
+		queue(dir->ino, 0, name);
+	if (dir->listed || is_dir)
 		queue(0, dir->ino, NULL);
 	dir->listed = false;
+}
+
+void node_name_changed(struct node_tree *tree, struct node *dir,
+		       const struct node *child)
+{
+	name_changed(tree, dir, child->name, child->nlookup > 0,
+		     child->type == NODE_DIR);
+}
+
+void node_name_unmade(struct node_tree *tree, struct node *dir,
+		      const char *name, bool is_dir)
+{
+	name_changed(tree, dir, name, false, is_dir);
 }
 
 /* At most this many failed lookups per directory are cached; beyond it

@@ -24,9 +24,11 @@ void node_dir_add(struct node *dir, struct node *child);
 void node_dir_del(struct node *dir, struct node *child);
 struct node *node_dir_from(struct node *dir, uint64_t seq);
 void node_dir_free(struct node *dir);
+/* Unhash and free a node (detached from its directory). */
+void node_free(struct node_tree *tree, struct node *node);
 /* A removed node goes once the kernel and every handle or pin let go. */
 void node_maybe_free(struct node_tree *tree, struct node *node);
-void node_fill_stat(const struct node_tree *tree, const struct node *node,
+void node_fill_stat(struct node_tree *tree, struct node *node,
 		    struct stat *st);
 /* A newer modification time than the last one shown for node. */
 void node_touch(struct node *node);
@@ -73,7 +75,28 @@ void node_queue_inode(uint64_t ino);
 /* child came into or went out of dir: queue what the kernel may hold. */
 void node_name_changed(struct node_tree *tree, struct node *dir,
 		       const struct node *child);
+/* As node_name_changed(), for a child of a lazy directory that was not
+ * made (lazy.c); is_dir: it may be a subdirectory. */
+void node_name_unmade(struct node_tree *tree, struct node *dir,
+		      const char *name, bool is_dir);
 /* A failed lookup of name in dir: whether the kernel may cache it. */
 bool node_remember_negative(struct node *dir, const char *name);
+
+/* Lazy directories (node_lazy.c), with the tree lock held. */
+/* Whether a builder call may make dir's child name now. */
+bool node_admit(struct node_tree *tree, struct node *dir, const char *name,
+		enum node_type type);
+/* dir's child name, made now if it is one dir lacks. */
+struct node *node_lazy_child(struct node_tree *tree, struct node *dir,
+			     const char *name);
+/* Make every child dir lacks (for a listing). */
+void node_lazy_fill(struct node_tree *tree, struct node *dir);
+/* The subdirectories dir has, made or not. */
+unsigned int node_lazy_nsubdirs(struct node_tree *tree, struct node *dir);
+/* Free node, and the directories above it, while nobody holds them. */
+bool node_lazy_drop(struct node_tree *tree, struct node *node);
+/* The kernel holds node no more: a lazy directory keeps only what the
+ * kernel still holds inside it. */
+void node_lazy_forgotten(struct node_tree *tree, struct node *node);
 
 #endif

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "sysfs_tree.h"
 
+#include <string.h>
+
+#include "sysfs_log.h"
+
 #include "attrs.h"
 #include "driver.h"
 
@@ -10,6 +14,33 @@
 static struct node *dir_of(struct sysfs_tree *tree, const void *obj)
 {
 	return g_hash_table_lookup(tree->dirs, obj);
+}
+
+/* The node at path as far as it is made, and the lazy directory with a
+ * source nearest to it on the way (the one whose build log has path's
+ * contents). */
+static struct node *walk(struct sysfs_tree *tree, const char *path,
+			 struct node **source)
+{
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+	struct node *node = tree->nodes.root;
+
+	*source = NULL;
+	for (char **p = parts; *p && node; p++) {
+		node = node_child(node, *p);
+		if (node && node->type == NODE_DIR && node->source)
+			*source = node;
+	}
+	return node;
+}
+
+/* A device's directory, if it is made (those inside a lazy directory
+ * come and go, and are found by their path). */
+static struct node *dev_dir(struct sysfs_tree *tree, struct device *dev)
+{
+	struct node *dir = dir_of(tree, dev), *source;
+
+	return dir ? dir : walk(tree, dev->devpath, &source);
 }
 
 static void add_groups(struct sysfs_tree *tree, struct node *dir,
@@ -26,6 +57,12 @@ static void add_groups(struct sysfs_tree *tree, struct node *dir,
 	}
 }
 
+static void remove_child(struct sysfs_tree *tree, struct node *dir,
+			 const char *name)
+{
+	node_remove_child(&tree->nodes, dir, name);
+}
+
 static void remove_groups(struct sysfs_tree *tree, struct node *dir,
 			  const struct attribute_group *const *groups)
 {
@@ -33,31 +70,31 @@ static void remove_groups(struct sysfs_tree *tree, struct node *dir,
 		const struct attribute_group *g = *groups;
 
 		if (g->name) {
-			node_remove(&tree->nodes, node_child(dir, g->name));
+			remove_child(tree, dir, g->name);
 			continue;
 		}
 		for (const struct attribute *const *a = g->attrs; a && *a; a++)
-			node_remove(&tree->nodes, node_child(dir, (*a)->name));
+			remove_child(tree, dir, (*a)->name);
 	}
-}
-
-static void remove_child(struct sysfs_tree *tree, struct node *dir,
-			 const char *name)
-{
-	if (dir)
-		node_remove(&tree->nodes, node_child(dir, name));
 }
 
 /* Drop a directory the driver core made on demand once it is empty. */
 static void remove_if_empty(struct sysfs_tree *tree, const char *path)
 {
-	struct node *dir = tree->nodes.root;
-	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+	struct node *source, *dir = walk(tree, path, &source);
+	g_autofree char *up = NULL, *name = NULL;
 
-	for (char **p = parts; *p && dir; p++)
-		dir = node_child(dir, *p);
-	if (dir && dir->type == NODE_DIR && dir->count == 0)
-		node_remove(&tree->nodes, dir);
+	if (dir) {
+		if (dir->type == NODE_DIR && node_dir_empty(&tree->nodes, dir))
+			node_remove(&tree->nodes, dir);
+		return;
+	}
+	/* Not made: if it went, only the link count above it can tell. */
+	up = g_path_get_dirname(path);
+	name = g_path_get_basename(path);
+	dir = walk(tree, up, &source);
+	if (dir && dir->lazy)
+		node_remove_child(&tree->nodes, dir, name);
 }
 
 static struct node *bus_dir(struct sysfs_tree *tree, const char *sub)
@@ -82,12 +119,23 @@ static char *subsystem_list(const struct device *dev)
 			: g_strdup(dev->subsystem);
 }
 
+static bool replaying(const struct sysfs_tree *tree)
+{
+	return tree->nodes.replay != NULL;
+}
+
 static void device_added(struct sysfs_tree *tree, struct device *dev)
 {
 	struct node *dir = node_dir_path(&tree->nodes, dev->devpath);
 	g_autofree char *list = subsystem_list(dev);
 
-	g_hash_table_insert(tree->dirs, dev, dir);
+	if (dir && !replaying(tree) && !node_is_lazy(dir)) {
+		g_hash_table_insert(tree->dirs, dev, dir);
+		/* An mdev's directory is made on demand: there may be
+		 * 100,000 of them, of some thirty nodes each. */
+		if (dev->kind == DEVICE_MDEV)
+			build_log_attach(tree, dir);
+	}
 	add_groups(tree, dir, device_core_groups, ATTR_OF_DEVICE, dev);
 	node_link(&tree->nodes, dir, "subsystem", dev->subsystem);
 	node_link(&tree->nodes, node_dir_path(&tree->nodes, list), dev->name,
@@ -114,7 +162,7 @@ static void device_deleted(struct sysfs_tree *tree, struct device *dev)
 		remove_if_empty(tree, drv);
 	}
 	remove_child(tree, node_dir_path(&tree->nodes, list), dev->name);
-	node_remove(&tree->nodes, dir_of(tree, dev));
+	node_remove(&tree->nodes, dev_dir(tree, dev));
 	g_hash_table_remove(tree->dirs, dev);
 	if (dev->kind == DEVICE_PLAIN) {
 		/* Directories the driver core made on demand go when empty. */
@@ -123,12 +171,19 @@ static void device_deleted(struct sysfs_tree *tree, struct device *dev)
 	}
 }
 
-static void link_added(struct sysfs_tree *tree, const struct mdev_event *ev)
+/* Whether dev has a directory in the tree, made or to be made. */
+static bool shown(struct sysfs_tree *tree, struct device *dev)
 {
-	struct node *dir = dir_of(tree, ev->dev);
+	struct node *source;
 
-	if (dir && dir_of(tree, ev->target))
-		node_link(&tree->nodes, dir, ev->attr, ev->target->devpath);
+	return walk(tree, dev->devpath, &source) || source;
+}
+
+static void link_added(struct sysfs_tree *tree, struct device *dev,
+		       const char *name, struct device *target)
+{
+	if (shown(tree, target))
+		node_link(&tree->nodes, dev_dir(tree, dev), name, target->devpath);
 }
 
 /* ------------------------------------------------------------------ */
@@ -175,7 +230,7 @@ static void available_changed(struct sysfs_tree *tree, struct mdev_parent *paren
 
 static void attr_changed(struct sysfs_tree *tree, const struct mdev_event *ev)
 {
-	struct node *dir = dir_of(tree, ev->dev);
+	struct node *dir = dev_dir(tree, ev->dev);
 	struct node *file;
 
 	if (dir && ev->group)
@@ -195,14 +250,14 @@ static void mdev_linked(struct sysfs_tree *tree, struct mdev_device *mdev)
 
 	node_link(&tree->nodes, node_child(tdir, "devices"), mdev->dev.name,
 		  mdev->dev.devpath);
-	node_link(&tree->nodes, dir_of(tree, &mdev->dev), "mdev_type", type_path);
+	node_link(&tree->nodes, dev_dir(tree, &mdev->dev), "mdev_type", type_path);
 }
 
 static void mdev_unlinked(struct sysfs_tree *tree, struct mdev_device *mdev)
 {
 	struct node *tdir = dir_of(tree, mdev->type);
 
-	remove_child(tree, dir_of(tree, &mdev->dev), "mdev_type");
+	remove_child(tree, dev_dir(tree, &mdev->dev), "mdev_type");
 	if (tdir)
 		remove_child(tree, node_child(tdir, "devices"), mdev->dev.name);
 }
@@ -210,7 +265,7 @@ static void mdev_unlinked(struct sysfs_tree *tree, struct mdev_device *mdev)
 /* An mdev's uevent names its driver (DRIVER=) while it is bound. */
 static void uevent_changed(struct sysfs_tree *tree, struct node *dir)
 {
-	struct node *file = dir ? node_child(dir, "uevent") : NULL;
+	struct node *file = node_child(dir, "uevent");
 
 	if (file)
 		node_changed(&tree->nodes, file);
@@ -221,28 +276,33 @@ static char *group_path(const struct iommu_group *group)
 	return g_strdup_printf("kernel/iommu_groups/%d", group->id);
 }
 
-static void bound(struct sysfs_tree *tree, struct mdev_device *mdev)
+static void bound(struct sysfs_tree *tree, struct mdev_device *mdev,
+		  const struct mdev_driver *drv, struct iommu_group *group)
 {
-	struct node *dir = dir_of(tree, &mdev->dev);
+	struct node *dir = dev_dir(tree, &mdev->dev);
 	g_autofree char *drv_path = g_strdup_printf("bus/mdev/drivers/%s",
-						    mdev->driver->name);
-	g_autofree char *gpath = group_path(mdev->group);
+						    drv->name);
+	g_autofree char *gpath = group_path(group);
 	struct node *gdir = node_dir_path(&tree->nodes, gpath);
 
+	/* The group's directory is made on demand too. */
+	if (gdir && !replaying(tree) && !node_is_lazy(gdir))
+		build_log_attach(tree, gdir);
 	add_groups(tree, gdir, iommu_group_groups(tree->host),
-		   ATTR_OF_IOMMU_GROUP, mdev->group);
+		   ATTR_OF_IOMMU_GROUP, group);
 	node_link(&tree->nodes, node_dir(&tree->nodes, gdir, "devices"),
 		  mdev->dev.name, mdev->dev.devpath);
 	node_link(&tree->nodes, dir, "iommu_group", gpath);
 	node_link(&tree->nodes, dir, "driver", drv_path);
 	node_link(&tree->nodes, node_dir_path(&tree->nodes, drv_path),
 		  mdev->dev.name, mdev->dev.devpath);
-	uevent_changed(tree, dir);
+	if (!replaying(tree))
+		uevent_changed(tree, dir);
 }
 
 static void unbound(struct sysfs_tree *tree, struct mdev_device *mdev)
 {
-	struct node *dir = dir_of(tree, &mdev->dev);
+	struct node *dir = dev_dir(tree, &mdev->dev);
 	g_autofree char *drv_path = g_strdup_printf("bus/mdev/drivers/%s",
 						    mdev->driver->name);
 	g_autofree char *gpath = group_path(mdev->group);
@@ -275,31 +335,95 @@ static void driver_deleted(struct sysfs_tree *tree, struct driver_entry *entry)
 
 /* ------------------------------------------------------------------ */
 
+void sysfs_tree_build(struct sysfs_tree *tree, const struct build_step *step)
+{
+	switch (step->type) {
+	case MDEV_EVENT_DEVICE_ADD:
+		device_added(tree, step->dev);
+		break;
+	case MDEV_EVENT_GROUPS_ADD:
+		add_groups(tree, dev_dir(tree, step->dev), step->arg,
+			   ATTR_OF_DEVICE, step->dev);
+		break;
+	case MDEV_EVENT_REMOVE_FILE_ADD:
+		add_groups(tree, dev_dir(tree, step->dev), mdev_remove_groups,
+			   ATTR_OF_DEVICE, step->dev);
+		break;
+	case MDEV_EVENT_MDEV_LINK:
+		mdev_linked(tree, mdev_from_dev(step->dev));
+		break;
+	case MDEV_EVENT_BIND:
+		bound(tree, mdev_from_dev(step->dev), step->arg,
+		      (struct iommu_group *)step->arg2);
+		break;
+	case MDEV_EVENT_LINK_ADD:
+		link_added(tree, step->dev, step->name,
+			   (struct device *)step->arg);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Build, then keep the step in the logs of the lazy directories it
+ * added to: the one holding the device's directory and, for a binding,
+ * the IOMMU group's. */
+static void add(struct sysfs_tree *tree, const struct build_step *step)
+{
+	struct node *source;
+
+	sysfs_tree_build(tree, step);
+	walk(tree, step->dev->devpath, &source);
+	if (source)
+		build_log_add(source, step);
+	if (step->type == MDEV_EVENT_BIND) {
+		g_autofree char *gpath = group_path(step->arg2);
+
+		walk(tree, gpath, &source);
+		if (source)
+			build_log_add(source, step);
+	}
+}
+
+/* Before removing: a replay must no longer make what goes. */
+static void unlog(struct sysfs_tree *tree, const struct build_step *step)
+{
+	struct node *source;
+
+	walk(tree, step->dev->devpath, &source);
+	if (source)
+		build_log_drop(source, step);
+}
+
 static void on_event(void *data, const struct mdev_event *ev)
 {
 	struct sysfs_tree *tree = data;
+	struct build_step step = { .type = ev->type, .dev = ev->dev };
 
 	node_tree_lock(&tree->nodes);
 	switch (ev->type) {
 	case MDEV_EVENT_DEVICE_ADD:
-		device_added(tree, ev->dev);
+	case MDEV_EVENT_REMOVE_FILE_ADD:
+	case MDEV_EVENT_MDEV_LINK:
+		add(tree, &step);
 		break;
 	case MDEV_EVENT_DEVICE_DEL:
+		unlog(tree, &(struct build_step){ .type = MDEV_EVENT_DEVICE_ADD, .dev = ev->dev });
 		device_deleted(tree, ev->dev);
 		break;
 	case MDEV_EVENT_GROUPS_ADD:
-		add_groups(tree, dir_of(tree, ev->dev), ev->groups,
-			   ATTR_OF_DEVICE, ev->dev);
+		step.arg = ev->groups;
+		add(tree, &step);
 		break;
 	case MDEV_EVENT_GROUPS_DEL:
-		remove_groups(tree, dir_of(tree, ev->dev), ev->groups);
-		break;
-	case MDEV_EVENT_REMOVE_FILE_ADD:
-		add_groups(tree, dir_of(tree, ev->dev), mdev_remove_groups,
-			   ATTR_OF_DEVICE, ev->dev);
+		unlog(tree, &(struct build_step){ .type = MDEV_EVENT_GROUPS_ADD,
+						  .dev = ev->dev, .arg = ev->groups });
+		remove_groups(tree, dev_dir(tree, ev->dev), ev->groups);
 		break;
 	case MDEV_EVENT_REMOVE_FILE_DEL:
-		remove_groups(tree, dir_of(tree, ev->dev), mdev_remove_groups);
+		unlog(tree, &(struct build_step){ .type = MDEV_EVENT_REMOVE_FILE_ADD,
+						  .dev = ev->dev });
+		remove_groups(tree, dev_dir(tree, ev->dev), mdev_remove_groups);
 		break;
 	case MDEV_EVENT_PARENT_ADD:
 		parent_added(tree, ev->parent);
@@ -314,15 +438,16 @@ static void on_event(void *data, const struct mdev_event *ev)
 		driver_deleted(tree, ev->entry);
 		break;
 	case MDEV_EVENT_BIND:
-		bound(tree, ev->mdev);
+		step.arg = ev->driver;
+		step.arg2 = ev->mdev->group;
+		add(tree, &step);
 		break;
 	case MDEV_EVENT_UNBIND:
+		unlog(tree, &(struct build_step){ .type = MDEV_EVENT_BIND, .dev = ev->dev });
 		unbound(tree, ev->mdev);
 		break;
-	case MDEV_EVENT_MDEV_LINK:
-		mdev_linked(tree, ev->mdev);
-		break;
 	case MDEV_EVENT_MDEV_UNLINK:
+		unlog(tree, &(struct build_step){ .type = MDEV_EVENT_MDEV_LINK, .dev = ev->dev });
 		mdev_unlinked(tree, ev->mdev);
 		break;
 	case MDEV_EVENT_AVAILABLE:
@@ -332,10 +457,14 @@ static void on_event(void *data, const struct mdev_event *ev)
 		attr_changed(tree, ev);
 		break;
 	case MDEV_EVENT_LINK_ADD:
-		link_added(tree, ev);
+		step.arg = ev->target;
+		step.name = ev->attr;
+		add(tree, &step);
 		break;
 	case MDEV_EVENT_LINK_DEL:
-		remove_child(tree, dir_of(tree, ev->dev), ev->attr);
+		unlog(tree, &(struct build_step){ .type = MDEV_EVENT_LINK_ADD,
+						  .dev = ev->dev, .name = ev->attr });
+		remove_child(tree, dev_dir(tree, ev->dev), ev->attr);
 		break;
 	}
 	node_tree_unlock(&tree->nodes);

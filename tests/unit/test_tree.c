@@ -27,15 +27,20 @@ static struct mdevfs_host *h;
 static struct sysfs_tree *t;
 static struct node_tree *nt;
 
-static void setup(void)
+static void setup_with(const struct mdev_profile *profile)
 {
 	GError *err = NULL;
 
-	h = mdev_host_new(NULL);
+	h = mdev_host_new(profile);
 	t = sysfs_tree_new(h);
 	nt = &t->nodes;
 	if (!mdev_backend_load(h, MTTY_PATH, NULL, &err))
 		ck_abort_msg("loading mtty: %s", err->message);
+}
+
+static void setup(void)
+{
+	setup_with(NULL);
 }
 
 static void teardown(void)
@@ -965,6 +970,126 @@ START_TEST(by_inode_errors)
 }
 END_TEST
 
+
+/* ---- lazy directories ---------------------------------------------------- */
+
+static guint nodes_made(void)
+{
+	guint n;
+
+	node_tree_lock(nt);
+	n = g_hash_table_size(nt->inodes);
+	node_tree_unlock(nt);
+	return n;
+}
+
+/* The kernel lets go of a node it looked up once. */
+static void forget_path(const char *path)
+{
+	node_forget(nt, ino_of(path), 2);   /* ino_of() looked it up again */
+}
+
+/* A device's directory makes a node when it is looked up and drops it
+ * when the kernel forgets it; what comes back is the same. */
+START_TEST(lazy_makes_what_is_looked_up)
+{
+	guint before;
+
+	create_u(TYPE2, U1);
+	ino_of(MTTY "/" U1);
+	before = nodes_made();
+	assert_link(MTTY "/" U1 "/mdev_type", "../mdev_supported_types/mtty-2");
+	ck_assert_uint_eq(nodes_made(), before + 1);
+	/* assert_link() looked it up three times, ino_of() twice more. */
+	node_forget(nt, ino_of(MTTY "/" U1 "/mdev_type"), 4);
+	forget_path(MTTY "/" U1 "/mdev_type");
+	ck_assert_uint_eq(nodes_made(), before);
+	assert_reads(MTTY "/" U1 "/vendor/sample_mdev_dev",
+		     "This is MDEV " U1 "\n");
+	/* vendor/ and its file, no more. */
+	ck_assert_uint_eq(nodes_made(), before + 2);
+}
+END_TEST
+
+/* A listing makes every child, in the layout the kernel shows, and the
+ * link count is the same before it as after. */
+START_TEST(lazy_listing)
+{
+	static const char *const want[] = {
+		"uevent", "power", "subsystem", "remove", "mdev_type",
+		"iommu_group", "driver", "vendor", "vfio-dev", NULL,
+	};
+	uint64_t dir;
+	GArray *all;
+	struct stat st;
+	nlink_t nlink;
+	guint before;
+
+	create_u(TYPE2, U1);
+	ck_assert_int_eq(walk(MTTY "/" U1, &st), 0);
+	dir = st.st_ino;
+	nlink = st.st_nlink;
+	before = nodes_made();
+	all = list_dir(dir, 0, 0);
+	ck_assert_uint_eq(all->len, 2 + g_strv_length((char **)want));
+	for (const char *const *w = want; *w; w++)
+		ck_assert_msg(type_of(all, *w) != 0, "%s not listed", *w);
+	ck_assert_uint_gt(nodes_made(), before);
+	assert_nlink(MTTY "/" U1, nlink);
+	/* Listing again shows the same numbers. */
+	{
+		GArray *again = list_dir(dir, 0, 0);
+
+		assert_same_listing(all, again, 0);
+		g_array_free(again, TRUE);
+	}
+	g_array_free(all, TRUE);
+	/* Once the kernel forgets the directory, its contents go. */
+	node_forget(nt, dir, 4);
+	ck_assert_uint_eq(nodes_made(), before);
+}
+END_TEST
+
+/* A name a lookup did not find, added to a directory whose children are
+ * not all made, is still told to the kernel; so is the link count when a
+ * subdirectory that was never made goes. */
+START_TEST(lazy_tells_unmade_names)
+{
+	g_autofree char *want = NULL, *count = NULL;
+	uint64_t dir;
+	struct stat st;
+
+	create_u(TYPE2, U1);
+	dir = ino_of(MTTY "/" U1);
+	count = g_strdup_printf("I%" G_GUINT64_FORMAT " ", dir);
+	assert_nlink(MTTY "/" U1, 5);    /* power, vendor, vfio-dev (6.1+) */
+	g_string_truncate(told, 0);
+	ck_assert_int_eq(write_str("bus/mdev/drivers/mtty/unbind", U1), 36);
+	/* vendor/ and vfio-dev/ went with the driver, never made. */
+	ck_assert_msg(strstr(told->str, count), "told '%s', want '%s' in it",
+		      told->str, count);
+	assert_nlink(MTTY "/" U1, 3);
+
+	/* Before 5.13 an mdev can be bound again through bus/mdev. */
+	sysfs_tree_set_observer(t, NULL);
+	teardown();
+	setup_with(mdev_profile_find("5.4"));
+	sysfs_tree_set_observer(t, &(struct tree_observer){
+		.inval_entry = note_entry, .inval_inode = note_inode });
+	create_u(TYPE2, U1);
+	dir = ino_of(MTTY "/" U1);
+	ck_assert_int_eq(write_str("bus/mdev/drivers/vfio_mdev/unbind", U1), 36);
+	ck_assert_int_eq(walk(MTTY "/" U1 "/driver", &st), -ENOENT);
+	g_string_truncate(told, 0);
+	ck_assert_int_eq(write_str("bus/mdev/drivers/vfio_mdev/bind", U1), 36);
+	want = g_strdup_printf("E%" G_GUINT64_FORMAT "/driver ", dir);
+	ck_assert_msg(strstr(told->str, want), "told '%s', want '%s' in it",
+		      told->str, want);
+	assert_link(MTTY "/" U1 "/driver",
+		    "../../../../../bus/mdev/drivers/vfio_mdev");
+}
+END_TEST
+
 static Suite *tree_suite(void)
 {
 	Suite *s = suite_create("tree");
@@ -998,6 +1123,7 @@ static Suite *tree_suite(void)
 	tcase_add_checked_fixture(tc, setup_observed, teardown_observed);
 	tcase_add_test(tc, invalidates_only_what_the_kernel_holds);
 	tcase_add_test(tc, invalidates_views_by_inode);
+	tcase_add_test(tc, lazy_tells_unmade_names);
 
 	tc = unit_tcase(s, "by_inode");
 	tcase_add_checked_fixture(tc, setup_by_inode, teardown);
@@ -1013,6 +1139,11 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, readdir_resumes);
 	tcase_add_test(tc, readdir_sees_new_links);
 	tcase_add_test(tc, readdir_not_a_dir);
+
+	tc = unit_tcase(s, "lazy");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, lazy_makes_what_is_looked_up);
+	tcase_add_test(tc, lazy_listing);
 	return s;
 }
 
