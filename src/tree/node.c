@@ -193,6 +193,7 @@ static char *relative_target(const char *from_dir, const char *target)
 	g_auto(GStrv) to = g_strsplit(target, "/", -1);
 	GString *text = g_string_new(NULL);
 	guint common = 0, nfrom = g_strv_length(from), nto = g_strv_length(to);
+	gsize len;
 
 	if (!*from_dir)
 		nfrom = 0;
@@ -205,7 +206,9 @@ static char *relative_target(const char *from_dir, const char *target)
 		g_string_append(text, "../");
 	for (guint i = common; i < nto; i++)
 		g_string_append_printf(text, "%s%s", to[i], i + 1 < nto ? "/" : "");
-	return g_string_free(text, FALSE);
+	len = text->len;
+	/* Kept for the link's life: no room to spare. */
+	return g_realloc(g_string_free(text, FALSE), len + 1);
 }
 
 struct node *node_link(struct node_tree *tree, struct node *dir,

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * A directory's children: a list in readdir order (seq), and once the
- * directory is big an index by name and by seq.  Most directories of the
- * tree hold a handful of files, and a hash table and a balanced tree for
- * each of them cost more than the nodes themselves.  With the tree lock
- * held.
+ * directory is big an index by name and a cursor where the last listing
+ * call started.  Most directories of the tree hold a handful of files,
+ * and a hash table for each would cost more than the nodes themselves.
+ * The kernel lists a directory in calls that each start where the one
+ * before stopped, so a cursor finds the start in a few steps, without a
+ * search tree over 100,000 entries.  With the tree lock held.
  */
 #include "node_priv.h"
 
@@ -15,21 +17,12 @@
 
 struct node_dir_index {
 	GHashTable *by_name;       /* name -> node */
-	GTree *by_seq;             /* seq -> node */
+	struct node *cursor;       /* where the last listing call started */
 };
-
-static gint seq_cmp(gconstpointer a, gconstpointer b, gpointer data)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	(void)data;
-	return x < y ? -1 : x > y;
-}
 
 static void index_add(struct node_dir_index *index, struct node *child)
 {
 	g_hash_table_insert(index->by_name, (gpointer)child->name, child);
-	g_tree_insert(index->by_seq, &child->seq, child);
 }
 
 static void build_index(struct node *dir)
@@ -37,7 +30,7 @@ static void build_index(struct node *dir)
 	struct node_dir_index *index = g_new(struct node_dir_index, 1);
 
 	index->by_name = g_hash_table_new(g_str_hash, g_str_equal);
-	index->by_seq = g_tree_new_full(seq_cmp, NULL, NULL, NULL);
+	index->cursor = NULL;
 	for (struct node *c = dir->first; c; c = c->next)
 		index_add(index, c);
 	dir->index = index;
@@ -77,6 +70,8 @@ void node_dir_add(struct node *dir, struct node *child)
 
 void node_dir_del(struct node *dir, struct node *child)
 {
+	if (dir->index && dir->index->cursor == child)
+		dir->index->cursor = child->next;
 	if (child->prev)
 		child->prev->next = child->next;
 	else
@@ -90,23 +85,20 @@ void node_dir_del(struct node *dir, struct node *child)
 	dir->count--;
 	if (child->type == NODE_DIR)
 		dir->nsubdirs--;
-	if (dir->index) {
+	if (dir->index)
 		g_hash_table_remove(dir->index->by_name, child->name);
-		g_tree_remove(dir->index->by_seq, &child->seq);
-	}
 }
 
 struct node *node_dir_from(struct node *dir, uint64_t seq)
 {
-	struct node *c;
+	struct node *c = dir->first;
 
-	if (dir->index) {
-		GTreeNode *at = g_tree_lower_bound(dir->index->by_seq, &seq);
-
-		return at ? g_tree_node_value(at) : NULL;
-	}
-	for (c = dir->first; c && c->seq < seq; c = c->next)
+	if (dir->index && dir->index->cursor && dir->index->cursor->seq <= seq)
+		c = dir->index->cursor;
+	for (; c && c->seq < seq; c = c->next)
 		;
+	if (dir->index)
+		dir->index->cursor = c;
 	return c;
 }
 
@@ -114,7 +106,6 @@ void node_dir_free(struct node *dir)
 {
 	if (dir->index) {
 		g_hash_table_destroy(dir->index->by_name);
-		g_tree_destroy(dir->index->by_seq);
 		g_free(dir->index);
 		dir->index = NULL;
 	}

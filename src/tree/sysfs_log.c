@@ -3,32 +3,34 @@
 
 #include <string.h>
 
+/* Exactly as long as its steps: there is one per device, and a log
+ * changes only when the device does. */
 struct build_log {
 	struct sysfs_tree *tree;
-	GArray *steps;      /* struct build_step, in the order announced */
+	guint len;
+	struct build_step steps[];  /* in the order announced */
 };
 
 static void log_fill(void *obj)
 {
 	struct build_log *log = obj;
 
-	for (guint i = 0; i < log->steps->len; i++)
-		sysfs_tree_build(log->tree,
-				 &g_array_index(log->steps, struct build_step, i));
+	for (guint i = 0; i < log->len; i++)
+		sysfs_tree_build(log->tree, &log->steps[i]);
 }
 
-static void step_clear(gpointer data)
+static void step_clear(struct build_step *step)
 {
-	struct build_step *step = data;
-
-	g_free((char *)step->name);
+	if (step->type == MDEV_EVENT_LINK_ADD)
+		g_free((char *)step->name);
 }
 
 static void log_release(void *obj)
 {
 	struct build_log *log = obj;
 
-	g_array_free(log->steps, TRUE);
+	for (guint i = 0; i < log->len; i++)
+		step_clear(&log->steps[i]);
 	g_free(log);
 }
 
@@ -37,23 +39,30 @@ static const struct node_source log_source = {
 	.release = log_release,
 };
 
+static struct build_log *log_resize(struct build_log *log, guint len)
+{
+	log = g_realloc(log, sizeof(*log) + len * sizeof(log->steps[0]));
+	log->len = len;
+	return log;
+}
+
 void build_log_attach(struct sysfs_tree *tree, struct node *dir)
 {
-	struct build_log *log = g_new(struct build_log, 1);
+	struct build_log *log = log_resize(NULL, 0);
 
 	log->tree = tree;
-	log->steps = g_array_sized_new(FALSE, FALSE, sizeof(struct build_step), 4);
-	g_array_set_clear_func(log->steps, step_clear);
 	node_set_source(dir, &log_source, log);
 }
 
 void build_log_add(struct node *dir, const struct build_step *step)
 {
 	struct build_log *log = dir->source_obj;
-	struct build_step copy = *step;
 
-	copy.name = g_strdup(step->name);
-	g_array_append_val(log->steps, copy);
+	log = log_resize(log, log->len + 1);
+	log->steps[log->len - 1] = *step;
+	if (step->type == MDEV_EVENT_LINK_ADD)
+		log->steps[log->len - 1].name = g_strdup(step->name);
+	dir->source_obj = log;
 }
 
 static bool matches(const struct build_step *have, const struct build_step *like)
@@ -62,15 +71,22 @@ static bool matches(const struct build_step *have, const struct build_step *like
 		return false;
 	if (like->type == MDEV_EVENT_DEVICE_ADD)
 		return true;
-	return have->type == like->type && (!like->arg || have->arg == like->arg) &&
-	       (!like->name || g_strcmp0(have->name, like->name) == 0);
+	if (have->type != like->type || (like->arg && have->arg != like->arg))
+		return false;
+	return like->type != MDEV_EVENT_LINK_ADD || !like->name ||
+	       strcmp(have->name, like->name) == 0;
 }
 
 void build_log_drop(struct node *dir, const struct build_step *step)
 {
 	struct build_log *log = dir->source_obj;
+	guint kept = 0;
 
-	for (guint i = log->steps->len; i-- > 0;)
-		if (matches(&g_array_index(log->steps, struct build_step, i), step))
-			g_array_remove_index(log->steps, i);
+	for (guint i = 0; i < log->len; i++) {
+		if (matches(&log->steps[i], step))
+			step_clear(&log->steps[i]);
+		else
+			log->steps[kept++] = log->steps[i];
+	}
+	dir->source_obj = log_resize(log, kept);
 }

@@ -17,8 +17,10 @@ struct build_step {
 	enum mdev_event_type type;
 	struct device *dev;
 	const void *arg;    /* GROUPS_ADD: groups; LINK_ADD: target; BIND: driver */
-	const void *arg2;   /* BIND: the IOMMU group */
-	const char *name;   /* LINK_ADD: the link's name */
+	union {
+		const void *arg2;   /* BIND: the IOMMU group */
+		const char *name;   /* LINK_ADD: the link's name */
+	};
 };
 
 /* Carry out one step (sysfs_tree.c); inside a replay it makes only what

@@ -463,7 +463,8 @@ static void on_event(void *data, const struct mdev_event *ev)
 		break;
 	case MDEV_EVENT_LINK_DEL:
 		unlog(tree, &(struct build_step){ .type = MDEV_EVENT_LINK_ADD,
-						  .dev = ev->dev, .name = ev->attr });
+						  .dev = ev->dev,
+						  .name = ev->attr });
 		remove_child(tree, dev_dir(tree, ev->dev), ev->attr);
 		break;
 	}
