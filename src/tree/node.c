@@ -2,6 +2,7 @@
 #include "node_priv.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,7 +32,7 @@ static struct node *node_new(struct node_tree *tree, enum node_type type,
 	node->mode = mode;
 	node->name = type == NODE_FILE ? name : g_strdup(name);
 	clock_gettime(CLOCK_REALTIME, &node->time);
-	g_hash_table_insert(tree->inodes, &node->ino, node);
+	g_hash_table_add(tree->inodes, &node->ino);
 	return node;
 }
 
@@ -54,6 +55,14 @@ static void node_release_parts(struct node *node)
 		break;
 	}
 	g_free(node);
+}
+
+/* The inode table is a set of node numbers, each inside its node: a set
+ * keeps no array of values beside the keys. */
+static struct node *node_of_ino(gpointer ino)
+{
+	return ino ? (struct node *)((char *)ino - offsetof(struct node, ino))
+		   : NULL;
 }
 
 void node_free(struct node_tree *tree, struct node *node)
@@ -106,7 +115,7 @@ void node_tree_fini(struct node_tree *tree)
 	g_hash_table_destroy(tree->files);
 	g_hash_table_iter_init(&it, tree->inodes);
 	while (g_hash_table_iter_next(&it, NULL, &value)) {
-		struct node *node = value;
+		struct node *node = node_of_ino(value);
 
 		g_hash_table_iter_steal(&it);
 		node->ino = 0;
@@ -292,7 +301,7 @@ uint64_t node_base_ino(uint64_t ino)
 struct node *node_find(struct node_tree *tree, uint64_t ino)
 {
 	ino &= NODE_INO_MASK;
-	return g_hash_table_lookup(tree->inodes, &ino);
+	return node_of_ino(g_hash_table_lookup(tree->inodes, &ino));
 }
 
 void node_fill_stat(struct node_tree *tree, struct node *node,
