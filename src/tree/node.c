@@ -22,18 +22,25 @@ void node_set_storing(struct node *node)
 	storing = node;
 }
 
-static struct node *node_new(struct node_tree *tree, enum node_type type,
-			     const char *name, unsigned short mode)
+static struct node *node_new_ino(struct node_tree *tree, enum node_type type,
+				 const char *name, unsigned short mode,
+				 uint64_t ino)
 {
 	struct node *node = g_new0(struct node, 1);
 
-	node->ino = tree->next_ino++;
+	node->ino = ino;
 	node->type = type;
 	node->mode = mode;
 	node->name = type == NODE_FILE ? name : g_strdup(name);
 	clock_gettime(CLOCK_REALTIME, &node->time);
 	g_hash_table_add(tree->inodes, &node->ino);
 	return node;
+}
+
+static struct node *node_new(struct node_tree *tree, enum node_type type,
+			     const char *name, unsigned short mode)
+{
+	return node_new_ino(tree, type, name, mode, tree->next_ino++);
 }
 
 /* What a node owns, and the node itself. */
@@ -43,6 +50,7 @@ static void node_release_parts(struct node *node)
 	case NODE_DIR:
 		if (node->source && node->source->release)
 			node->source->release(node->source_obj);
+		node_set_free(node);
 		node_dir_free(node);
 		g_free((char *)node->name);
 		break;
@@ -220,18 +228,35 @@ static char *relative_target(const char *from_dir, const char *target)
 	return g_realloc(g_string_free(text, FALSE), len + 1);
 }
 
+static struct node *new_link(struct node_tree *tree, struct node *dir,
+			     const char *name, const char *target, uint64_t ino)
+{
+	g_autofree char *dir_path = node_path(dir);
+	struct node *node = node_new_ino(tree, NODE_LINK, name, 0777, ino);
+
+	node->target = relative_target(dir_path, target);
+	return node;
+}
+
 struct node *node_link(struct node_tree *tree, struct node *dir,
 		       const char *name, const char *target)
 {
-	g_autofree char *dir_path = NULL;
-	struct node *node;
-
 	if (!dir || node_child(dir, name) || !node_admit(tree, dir, name, NODE_LINK))
 		return NULL;
-	dir_path = node_path(dir);
-	node = node_new(tree, NODE_LINK, name, 0777);
-	node->target = relative_target(dir_path, target);
-	return attach(tree, dir, node);
+	return attach(tree, dir, new_link(tree, dir, name, target,
+					  tree->next_ino++));
+}
+
+/* It was there all along: nothing to tell the kernel. */
+struct node *node_link_made(struct node_tree *tree, struct node *dir,
+			    const char *name, const char *target, uint64_t ino)
+{
+	struct node *node = new_link(tree, dir, name, target, ino);
+
+	node_dir_add(dir, node);
+	node->lazy = true;    /* dropped again once the kernel forgets it */
+	node->in_set = true;
+	return node;
 }
 
 /* Wait until no show/store runs on node (but the caller's own store). */
@@ -481,10 +506,15 @@ int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
 	if (off < 2 && !fill(ctx, "..", dir->parent ? dir->parent->ino : dir->ino,
 			     S_IFDIR, 2))
 		goto out;
+	if (off >= NODE_SET_OFF) {
+		node_set_readdir(dir, (guint)(off - NODE_SET_OFF), fill, ctx);
+		goto out;
+	}
 	from = off > 2 ? (uint64_t)off - 2 : 0;
 	for (struct node *c = node_dir_from(dir, from); c; c = c->next)
-		if (!readdir_one(&walk, c))
-			break;
+		if (!c->in_set && !readdir_one(&walk, c))
+			goto out;
+	node_set_readdir(dir, 0, fill, ctx);
 out:
 	g_mutex_unlock(&tree->lock);
 	return 0;

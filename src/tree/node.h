@@ -56,6 +56,7 @@ struct node {
 	/* A directory made on demand, see node_set_source(); so is all
 	 * below it.  A full one has every child it would have made. */
 	bool lazy : 1, full : 1;
+	bool in_set : 1;           /* made for an entry of its dir's link set */
 	unsigned short mode;       /* permission bits */
 
 	union {
@@ -69,6 +70,8 @@ struct node {
 			/* A lazy directory's builder: set on the topmost. */
 			const struct node_source *source;
 			void *source_obj;
+			/* Links to devices, as entries (node_set.c). */
+			struct node_link_set *links;
 		};
 		char *target;      /* NODE_LINK: the relative target text */
 		struct {           /* NODE_FILE */
@@ -141,6 +144,14 @@ struct node *node_file(struct node_tree *tree, struct node *dir,
 /* A relative link in dir to the node at target (a path below the root). */
 struct node *node_link(struct node_tree *tree, struct node *dir,
 		       const char *name, const char *target);
+/*
+ * The same for a link named after a device to the device's directory,
+ * in a directory of many such links: kept as an entry of dir's link set
+ * (node_set.c), which borrows name and target until the link is removed
+ * with node_remove_child().  Returns NULL then.
+ */
+struct node *node_device_link(struct node_tree *tree, struct node *dir,
+			      const char *name, const char *target);
 /* Unlink a subtree; waits for show/store calls in it to finish. */
 void node_remove(struct node_tree *tree, struct node *node);
 /* Remove dir's child name, made or not (NULL dir: nothing to do). */

@@ -85,6 +85,8 @@ struct node *node_lazy_child(struct node_tree *tree, struct node *dir,
 {
 	struct node *child = node_child(dir, name);
 
+	if (!child && dir->links)
+		return node_set_child(tree, dir, name);
 	if (!child && dir->lazy && !dir->full) {
 		replay(tree, dir, &(struct node_replay){ .name = name });
 		child = node_child(dir, name);
@@ -119,7 +121,7 @@ unsigned int node_lazy_nsubdirs(struct node_tree *tree, struct node *dir)
 bool node_dir_empty(struct node_tree *tree, struct node *dir)
 {
 	node_lazy_fill(tree, dir);
-	return dir->count == 0;
+	return dir->count == 0 && node_set_size(dir) == 0;
 }
 
 void node_remove_child(struct node_tree *tree, struct node *dir,
@@ -127,7 +129,7 @@ void node_remove_child(struct node_tree *tree, struct node *dir,
 {
 	struct node *child;
 
-	if (!dir)
+	if (!dir || node_set_remove(tree, dir, name))
 		return;
 	child = node_child(dir, name);
 	if (child)

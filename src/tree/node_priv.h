@@ -99,4 +99,22 @@ bool node_lazy_drop(struct node_tree *tree, struct node *node);
  * kernel still holds inside it. */
 void node_lazy_forgotten(struct node_tree *tree, struct node *node);
 
+/* Link sets (node_set.c), with the tree lock held.  A listing shows a
+ * set's entries after the directory's nodes, from this offset on. */
+#define NODE_SET_OFF ((off_t)1 << 40)
+void node_set_free(struct node *dir);
+/* Remove the entry name (and its node); false if there is none. */
+bool node_set_remove(struct node_tree *tree, struct node *dir,
+		     const char *name);
+/* The node of the entry name, made now; NULL if there is no entry. */
+struct node *node_set_child(struct node_tree *tree, struct node *dir,
+			    const char *name);
+guint node_set_size(const struct node *dir);
+/* Fill entries from position from on; false when fill is full. */
+bool node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
+		      void *ctx);
+/* Make the node of a set entry (node.c). */
+struct node *node_link_made(struct node_tree *tree, struct node *dir,
+			    const char *name, const char *target, uint64_t ino);
+
 #endif

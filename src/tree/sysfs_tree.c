@@ -138,14 +138,14 @@ static void device_added(struct sysfs_tree *tree, struct device *dev)
 	}
 	add_groups(tree, dir, device_core_groups, ATTR_OF_DEVICE, dev);
 	node_link(&tree->nodes, dir, "subsystem", dev->subsystem);
-	node_link(&tree->nodes, node_dir_path(&tree->nodes, list), dev->name,
-		  dev->devpath);
+	node_device_link(&tree->nodes, node_dir_path(&tree->nodes, list),
+			 dev->name, dev->devpath);
 	if (dev->kind == DEVICE_PLAIN && dev->driver) {
 		g_autofree char *drv = driver_path(dev);
 
 		node_link(&tree->nodes, dir, "driver", drv);
-		node_link(&tree->nodes, node_dir_path(&tree->nodes, drv),
-			  dev->name, dev->devpath);
+		node_device_link(&tree->nodes, node_dir_path(&tree->nodes, drv),
+				 dev->name, dev->devpath);
 	}
 	add_groups(tree, dir, dev->groups, ATTR_OF_DEVICE, dev);
 }
@@ -203,8 +203,9 @@ static void parent_added(struct sysfs_tree *tree, struct mdev_parent *parent)
 			   type);
 		node_dir(&tree->nodes, tdir, "devices");
 	}
-	node_link(&tree->nodes, node_dir_path(&tree->nodes, "class/mdev_bus"),
-		  parent->dev->name, parent->dev->devpath);
+	node_device_link(&tree->nodes,
+			 node_dir_path(&tree->nodes, "class/mdev_bus"),
+			 parent->dev->name, parent->dev->devpath);
 }
 
 static void parent_deleted(struct sysfs_tree *tree, struct mdev_parent *parent)
@@ -248,8 +249,8 @@ static void mdev_linked(struct sysfs_tree *tree, struct mdev_device *mdev)
 	struct node *tdir = dir_of(tree, mdev->type);
 	g_autofree char *type_path = node_path(tdir);
 
-	node_link(&tree->nodes, node_child(tdir, "devices"), mdev->dev.name,
-		  mdev->dev.devpath);
+	node_device_link(&tree->nodes, node_child(tdir, "devices"),
+			 mdev->dev.name, mdev->dev.devpath);
 	node_link(&tree->nodes, dev_dir(tree, &mdev->dev), "mdev_type", type_path);
 }
 
@@ -294,8 +295,8 @@ static void bound(struct sysfs_tree *tree, struct mdev_device *mdev,
 		  mdev->dev.name, mdev->dev.devpath);
 	node_link(&tree->nodes, dir, "iommu_group", gpath);
 	node_link(&tree->nodes, dir, "driver", drv_path);
-	node_link(&tree->nodes, node_dir_path(&tree->nodes, drv_path),
-		  mdev->dev.name, mdev->dev.devpath);
+	node_device_link(&tree->nodes, node_dir_path(&tree->nodes, drv_path),
+			 mdev->dev.name, mdev->dev.devpath);
 	if (!replaying(tree))
 		uevent_changed(tree, dir);
 }

@@ -1090,6 +1090,111 @@ START_TEST(lazy_tells_unmade_names)
 }
 END_TEST
 
+
+/* ---- link sets ------------------------------------------------------------ */
+
+#define BUS_DEVICES "bus/mdev/devices"
+
+/* A listing of bus/mdev/devices shows links with the numbers lookups
+ * give; a node is made only for a link looked up, and goes when the
+ * kernel forgets it. */
+START_TEST(set_lists_and_makes_on_lookup)
+{
+	uint64_t dir = ino_of(BUS_DEVICES), u1;
+	GArray *all;
+	guint before;
+
+	create_u(TYPE2, U1);
+	create_u(TYPE2, U2);
+	create_u(TYPE1, U3);
+	before = nodes_made();
+	all = list_dir(dir, 0, 0);
+	ck_assert_uint_eq(all->len, 5);
+	ck_assert_uint_eq(nodes_made(), before);
+	for (guint i = 2; i < all->len; i++) {
+		g_autofree char *path = g_strdup_printf(BUS_DEVICES "/%s",
+							entry_at(all, i)->name);
+
+		ck_assert_int_eq(entry_at(all, i)->type, S_IFLNK);
+		ck_assert_int_eq(entry_at(all, i)->ino, ino_of(path));
+	}
+	ck_assert_uint_eq(nodes_made(), before + 3);
+	for (guint room = 1; room <= 2; room++) {
+		GArray *paged = list_dir(dir, 0, room);
+
+		assert_same_listing(all, paged, 0);
+		g_array_free(paged, TRUE);
+	}
+	g_array_free(all, TRUE);
+	u1 = ino_of(BUS_DEVICES "/" U1);
+	node_forget(nt, u1, 3);
+	ck_assert_uint_eq(nodes_made(), before + 2);
+	/* Made again, with the same number and text. */
+	ck_assert_uint_eq(ino_of(BUS_DEVICES "/" U1), u1);
+	assert_link(BUS_DEVICES "/" U1, "../../../devices/virtual/mtty/mtty/" U1);
+	assert_link(TYPE2 "/devices/" U2, "../../../" U2);
+	assert_absent(TYPE1 "/devices/" U1);
+}
+END_TEST
+
+/* Entries removed leave holes, squeezed out once they are the most of
+ * the set; listings show exactly the links there are, in any paging. */
+START_TEST(set_survives_many_removes)
+{
+	uint64_t dir = ino_of(TYPE2 "/devices");
+	GArray *all, *paged;
+	char u[37];
+
+	create_u(TYPE2, U1);
+	for (int i = 0; i < 300; i++) {
+		snprintf(u, sizeof(u), "83b8f4f2-509f-382f-3c1e-%012x", 0x100000 + i);
+		create_u(TYPE2, u);
+		remove_u(u);
+	}
+	create_u(TYPE2, U2);
+	all = list_dir(dir, 0, 0);
+	ck_assert_uint_eq(all->len, 4);
+	ck_assert_int_eq(type_of(all, U1), S_IFLNK);
+	ck_assert_int_eq(type_of(all, U2), S_IFLNK);
+	paged = list_dir(dir, 0, 1);
+	assert_same_listing(all, paged, 0);
+	g_array_free(paged, TRUE);
+	g_array_free(all, TRUE);
+	remove_u(U1);
+	all = list_dir(dir, 0, 0);
+	ck_assert_uint_eq(all->len, 3);
+	ck_assert_str_eq(entry_at(all, 2)->name, U2);
+	g_array_free(all, TRUE);
+}
+END_TEST
+
+/* A link the kernel looked up, or looked up in vain, is told when it
+ * comes or goes; one it never saw is not. */
+START_TEST(set_tells_what_the_kernel_holds)
+{
+	g_autofree char *gone = NULL, *came = NULL;
+	uint64_t dir = ino_of(BUS_DEVICES);
+	struct stat st;
+
+	create_u(TYPE2, U1);
+	ino_of(BUS_DEVICES "/" U1);
+	g_string_truncate(told, 0);
+	remove_u(U1);
+	gone = g_strdup_printf("E%" G_GUINT64_FORMAT "/%s ", dir, U1);
+	ck_assert_msg(strstr(told->str, gone), "told '%s', want '%s' in it",
+		      told->str, gone);
+	ck_assert_int_eq(walk(BUS_DEVICES "/" U2, &st), -ENOENT);
+	g_string_truncate(told, 0);
+	create_u(TYPE2, U2);
+	came = g_strdup_printf("E%" G_GUINT64_FORMAT "/%s ", dir, U2);
+	ck_assert_msg(strstr(told->str, came), "told '%s', want '%s' in it",
+		      told->str, came);
+	g_string_truncate(told, 0);
+	create_u(TYPE2, U3);
+	ck_assert_ptr_null(strstr(told->str, "/" U3));
+}
+END_TEST
+
 static Suite *tree_suite(void)
 {
 	Suite *s = suite_create("tree");
@@ -1124,6 +1229,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, invalidates_only_what_the_kernel_holds);
 	tcase_add_test(tc, invalidates_views_by_inode);
 	tcase_add_test(tc, lazy_tells_unmade_names);
+	tcase_add_test(tc, set_tells_what_the_kernel_holds);
 
 	tc = unit_tcase(s, "by_inode");
 	tcase_add_checked_fixture(tc, setup_by_inode, teardown);
@@ -1144,6 +1250,8 @@ static Suite *tree_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, lazy_makes_what_is_looked_up);
 	tcase_add_test(tc, lazy_listing);
+	tcase_add_test(tc, set_lists_and_makes_on_lookup);
+	tcase_add_test(tc, set_survives_many_removes);
 	return s;
 }
 
