@@ -28,10 +28,12 @@ struct device {
 	enum device_kind kind;
 	char *name;
 	char *devpath;        /* below the mount root, e.g. devices/virtual/mtty/mtty */
-	char *subsystem;      /* e.g. class/mtty or bus/mdev */
-	char *bus;            /* NULL for class devices */
-	char *class_name;     /* NULL for bus devices */
-	char *driver;         /* bound driver of a DEVICE_PLAIN, or NULL */
+	/* Interned (g_intern_string()): a handful of values shared by every
+	 * device, never freed. */
+	const char *subsystem;   /* e.g. class/mtty or bus/mdev */
+	const char *bus;         /* NULL for class devices */
+	const char *class_name;  /* NULL for bus devices */
+	const char *driver;      /* bound driver of a DEVICE_PLAIN, or NULL */
 	char **uevent_vars;   /* extra uevent variables, NULL-terminated */
 	const struct attribute_group *const *groups;
 	unsigned int minor;   /* of a char device the core made (vfio-dev) */
@@ -122,9 +124,11 @@ struct mdevfs_host {
 	GPtrArray *backends;      /* loaded plugins, see plugin.h */
 	GPtrArray *devices;       /* devices ever registered as parents, under lock */
 	GPtrArray *faults;        /* struct mdev_fault, under lock (fault.h) */
-	GHashTable *vfio_minors;  /* vfio-dev minors in use, + 1 */
+	GArray *vfio_minors;      /* guint64 words: a bit per minor in use */
 	unsigned int vfio_first_free;  /* no free minor below this */
-	GHashTable *claimed;      /* devpaths and bus/class names in use */
+	/* Devices by path and by subsystem and name, to keep both unique;
+	 * the keys are the devices' own strings. */
+	GHashTable *claimed_paths, *claimed_names;
 	/* The IOMMU group files of this era, built once (see iommu.c). */
 	const struct attribute *iommu_attrs[4];
 	struct attribute_group iommu_group;
@@ -145,6 +149,8 @@ int mdev_device_remove(struct mdev_device *mdev);
 /* Tear down a device whose `active` flag the caller cleared (force). */
 void mdev_device_remove_common(struct mdev_device *mdev);
 void device_free_names(struct device *dev);
+void device_claims_init(struct mdevfs_host *host);
+void device_claims_fini(struct mdevfs_host *host);
 /* Reserve dev's path and bus/class name; false if another device has one. */
 bool device_claim_path(struct mdevfs_host *host, struct device *dev);
 void device_release_path(struct mdevfs_host *host, struct device *dev);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "attrs.h"
 #include "event.h"
@@ -23,22 +24,54 @@ int sysfs_emit(char *buf, const char *fmt, ...)
 	return len < MDEVFS_ATTR_BUF_SIZE ? len : MDEVFS_ATTR_BUF_SIZE - 1;
 }
 
-static char *subsystem_key(const struct device *dev)
+static guint path_hash(gconstpointer dev)
 {
-	return g_strdup_printf("%s/%s", dev->subsystem, dev->name);
+	return g_str_hash(((const struct device *)dev)->devpath);
+}
+
+static gboolean path_equal(gconstpointer a, gconstpointer b)
+{
+	return strcmp(((const struct device *)a)->devpath,
+		      ((const struct device *)b)->devpath) == 0;
+}
+
+/* Subsystems are interned: their pointers compare. */
+static guint name_hash(gconstpointer dev)
+{
+	const struct device *d = dev;
+
+	return g_str_hash(d->name) ^ g_direct_hash(d->subsystem);
+}
+
+static gboolean name_equal(gconstpointer a, gconstpointer b)
+{
+	const struct device *x = a, *y = b;
+
+	return x->subsystem == y->subsystem && strcmp(x->name, y->name) == 0;
+}
+
+void device_claims_init(struct mdevfs_host *host)
+{
+	host->claimed_paths = g_hash_table_new(path_hash, path_equal);
+	host->claimed_names = g_hash_table_new(name_hash, name_equal);
+}
+
+void device_claims_fini(struct mdevfs_host *host)
+{
+	g_hash_table_destroy(host->claimed_paths);
+	g_hash_table_destroy(host->claimed_names);
 }
 
 bool device_claim_path(struct mdevfs_host *host, struct device *dev)
 {
-	g_autofree char *key = subsystem_key(dev);
 	bool free_;
 
 	g_mutex_lock(&host->lock);
-	free_ = !g_hash_table_contains(host->claimed, dev->devpath) &&
-		!g_hash_table_contains(host->claimed, key);
+	free_ = !g_hash_table_contains(host->claimed_paths, dev) &&
+		!g_hash_table_contains(host->claimed_names, dev);
 	if (free_) {
-		g_hash_table_add(host->claimed, g_strdup(dev->devpath));
-		g_hash_table_add(host->claimed, g_steal_pointer(&key));
+		g_hash_table_add(host->claimed_paths, dev);
+		g_hash_table_add(host->claimed_names, dev);
 	}
 	g_mutex_unlock(&host->lock);
 	return free_;
@@ -46,11 +79,13 @@ bool device_claim_path(struct mdevfs_host *host, struct device *dev)
 
 void device_release_path(struct mdevfs_host *host, struct device *dev)
 {
-	g_autofree char *key = subsystem_key(dev);
-
 	g_mutex_lock(&host->lock);
-	g_hash_table_remove(host->claimed, dev->devpath);
-	g_hash_table_remove(host->claimed, key);
+	/* Only dev's own claims: another device may hold an equal key if
+	 * dev's claim failed. */
+	if (g_hash_table_lookup(host->claimed_paths, dev) == dev)
+		g_hash_table_remove(host->claimed_paths, dev);
+	if (g_hash_table_lookup(host->claimed_names, dev) == dev)
+		g_hash_table_remove(host->claimed_names, dev);
 	g_mutex_unlock(&host->lock);
 }
 
@@ -102,6 +137,15 @@ struct device *mdevfs_device_create_minor(struct mdevfs_host *host,
 	return mdevfs_device_create_with(host, desc, minor, NULL, NULL);
 }
 
+static const char *intern_subsystem(const struct mdevfs_device_desc *desc)
+{
+	g_autofree char *name = desc->bus ?
+		g_strdup_printf("bus/%s", desc->bus) :
+		g_strdup_printf("class/%s", desc->class_name);
+
+	return g_intern_string(name);
+}
+
 struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 					 const struct mdevfs_device_desc *desc,
 					 unsigned int minor,
@@ -118,9 +162,9 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 	dev->host = host;
 	dev->kind = DEVICE_PLAIN;
 	dev->name = g_strdup(desc->name);
-	dev->bus = g_strdup(desc->bus);
-	dev->class_name = g_strdup(desc->class_name);
-	dev->driver = g_strdup(desc->driver);
+	dev->bus = g_intern_string(desc->bus);
+	dev->class_name = g_intern_string(desc->class_name);
+	dev->driver = g_intern_string(desc->driver);
 	dev->uevent_vars = g_strdupv((char **)desc->uevent_vars);
 	dev->groups = desc->groups;
 	dev->minor = minor;
@@ -136,8 +180,7 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 	else
 		dev->devpath = g_strdup_printf("devices/virtual/%s/%s",
 					       desc->class_name, desc->name);
-	dev->subsystem = desc->bus ? g_strdup_printf("bus/%s", desc->bus) :
-				     g_strdup_printf("class/%s", desc->class_name);
+	dev->subsystem = intern_subsystem(desc);
 	if (!device_claim_path(host, dev)) {
 		device_free_names(dev);
 		g_free(dev);
@@ -173,9 +216,6 @@ const char *dev_driver_string(const struct device *dev)
 void device_free_names(struct device *dev)
 {
 	g_free(dev->name);
-	g_free(dev->bus);
-	g_free(dev->class_name);
-	g_free(dev->driver);
 	g_strfreev(dev->uevent_vars);
 	g_free(dev->owned_groups);
 	if (dev->pci) {
@@ -183,7 +223,6 @@ void device_free_names(struct device *dev)
 		g_free(dev->pci);
 	}
 	g_free(dev->devpath);
-	g_free(dev->subsystem);
 }
 
 void mdevfs_device_destroy(struct device *dev)

@@ -42,9 +42,9 @@ struct mdevfs_host *mdev_host_new(const struct mdev_profile *profile)
 	host->parents = g_ptr_array_new();
 	host->iommu_groups = g_ptr_array_new();
 	host->listeners = g_ptr_array_new();
-	host->claimed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	device_claims_init(host);
 	host->devices = g_ptr_array_new();
-	host->vfio_minors = g_hash_table_new(NULL, NULL);
+	host->vfio_minors = g_array_new(FALSE, TRUE, sizeof(guint64));
 	host->faults = g_ptr_array_new_with_free_func(mdev_fault_free);
 	g_mutex_init(&host->backends_lock);
 	iommu_group_files_init(host);
@@ -64,9 +64,9 @@ void mdev_host_free(struct mdevfs_host *host)
 	}
 	mdev_drivers_fini(host);
 	g_ptr_array_free(host->listeners, TRUE);
-	g_hash_table_destroy(host->claimed);
+	device_claims_fini(host);
 	g_ptr_array_free(host->devices, TRUE);
-	g_hash_table_destroy(host->vfio_minors);
+	g_array_free(host->vfio_minors, TRUE);
 	g_ptr_array_free(host->faults, TRUE);
 	g_mutex_clear(&host->backends_lock);
 	g_ptr_array_free(host->iommu_groups, TRUE);
@@ -390,8 +390,8 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 	mdev->dev.kind = DEVICE_MDEV;
 	mdev->dev.name = g_strdup(name);
 	mdev->dev.devpath = g_strdup_printf("%s/%s", parent->dev->devpath, name);
-	mdev->dev.subsystem = g_strdup("bus/mdev");
-	mdev->dev.bus = g_strdup("mdev");
+	mdev->dev.subsystem = g_intern_static_string("bus/mdev");
+	mdev->dev.bus = g_intern_static_string("mdev");
 	g_hash_table_insert(host->mdevs, mdev->uuid, mdev);
 	parent->devices = g_list_prepend(parent->devices, mdev);
 	mdev->parent_link = parent->devices;

@@ -28,6 +28,28 @@ static const struct attribute_group *const vfio_dev_groups[] = {
 	&vfio_dev_group, NULL
 };
 
+/* A bit per minor, 64 to a word. */
+static bool minor_taken(GArray *words, unsigned int minor)
+{
+	guint w = minor / 64;
+
+	return w < words->len &&
+	       (g_array_index(words, guint64, w) >> (minor % 64) & 1);
+}
+
+static void minor_set(GArray *words, unsigned int minor, bool taken)
+{
+	guint w = minor / 64;
+	guint64 bit = (guint64)1 << (minor % 64);
+
+	if (w >= words->len)
+		g_array_set_size(words, w + 1);   /* zero-filled */
+	if (taken)
+		g_array_index(words, guint64, w) |= bit;
+	else
+		g_array_index(words, guint64, w) &= ~bit;
+}
+
 /* The lowest free minor; host->vfio_first_free keeps the scan short. */
 static unsigned int minor_alloc(struct mdevfs_host *host)
 {
@@ -35,9 +57,9 @@ static unsigned int minor_alloc(struct mdevfs_host *host)
 
 	g_mutex_lock(&host->lock);
 	minor = host->vfio_first_free;
-	while (g_hash_table_contains(host->vfio_minors, GUINT_TO_POINTER(minor + 1)))
+	while (minor_taken(host->vfio_minors, minor))
 		minor++;
-	g_hash_table_add(host->vfio_minors, GUINT_TO_POINTER(minor + 1));
+	minor_set(host->vfio_minors, minor, true);
 	host->vfio_first_free = minor + 1;
 	g_mutex_unlock(&host->lock);
 	return minor;
@@ -46,7 +68,7 @@ static unsigned int minor_alloc(struct mdevfs_host *host)
 static void minor_free(struct mdevfs_host *host, unsigned int minor)
 {
 	g_mutex_lock(&host->lock);
-	g_hash_table_remove(host->vfio_minors, GUINT_TO_POINTER(minor + 1));
+	minor_set(host->vfio_minors, minor, false);
 	if (minor < host->vfio_first_free)
 		host->vfio_first_free = minor;
 	g_mutex_unlock(&host->lock);

@@ -200,6 +200,37 @@ START_TEST(register_twice)
 }
 END_TEST
 
+/* A path, and a name within a subsystem, belong to one device at a time. */
+START_TEST(device_names_are_unique)
+{
+	const struct mdevfs_device_desc elsewhere = {
+		.name = "dup0", .class_name = "fake",
+		.parent_path = "devices/virtual/other",
+	};
+	const struct mdevfs_device_desc other_class = {
+		.name = "dup0", .class_name = "fake2",
+		.parent_path = "devices/virtual/third",
+	};
+	struct device *a = mdevfs_class_device_create(h, "fake", "dup0"), *b;
+
+	ck_assert_ptr_nonnull(a);
+	errno = 0;
+	ck_assert_ptr_null(mdevfs_class_device_create(h, "fake", "dup0"));
+	ck_assert_int_eq(errno, EEXIST);
+	/* Another path, but class/fake/dup0 is taken. */
+	errno = 0;
+	ck_assert_ptr_null(mdevfs_device_create(h, &elsewhere));
+	ck_assert_int_eq(errno, EEXIST);
+	b = mdevfs_device_create(h, &other_class);
+	ck_assert_ptr_nonnull(b);
+	mdevfs_device_destroy(a);
+	a = mdevfs_device_create(h, &elsewhere);
+	ck_assert_ptr_nonnull(a);
+	mdevfs_device_destroy(a);
+	mdevfs_device_destroy(b);
+}
+END_TEST
+
 START_TEST(class_device_bad_names)
 {
 	errno = 0;
@@ -765,6 +796,7 @@ static Suite *lifecycle_suite(void)
 	tcase_add_test(tc, register_rejects_bad_ops);
 	tcase_add_test(tc, register_twice);
 	tcase_add_test(tc, class_device_bad_names);
+	tcase_add_test(tc, device_names_are_unique);
 
 	tc = unit_tcase(s, "create");
 	tcase_add_checked_fixture(tc, setup, teardown);
