@@ -11,6 +11,14 @@
  * dropped, still in that thread, so a write returns only once the kernel
  * has forgotten everything it changed.
  *
+ * The tree does not keep a node for everything it shows.  A device's
+ * directory is lazy: its contents are made when the kernel looks them up
+ * or lists them, and dropped once it forgets them (node_set_source()).
+ * A directory of links to devices (bus/mdev/devices and the like) keeps
+ * them as entries of a link set, and makes a node for one only while
+ * the kernel holds it (node_device_link()).  At 100,000 devices that is
+ * the difference between gigabytes and a few hundred megabytes.
+ *
  * Files are served in one of two ways.  With open handles (node_open())
  * each open file keeps the value its first read produced, as kernfs does.
  * In inode mode (the kernel opens files without asking us, FUSE's "no
