@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,6 +198,100 @@ char *bt_list(struct bt *bt, const char *path)
 	joined = g_strjoinv(" ", (char **)names->pdata);
 	g_ptr_array_free(names, TRUE);
 	return joined;
+}
+
+void bt_expectf(struct bt *bt, const char *want, const char *fmt, ...)
+{
+	va_list ap;
+	char *path;
+
+	va_start(ap, fmt);
+	path = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	bt_expect(bt, path, want);
+	g_free(path);
+}
+
+void bt_expect_read_error(struct bt *bt, const char *path, int want)
+{
+	int err = 0;
+	char *got = bt_read(bt, path, &err);
+
+	ck_assert_msg(!got, "read %s gave '%s'", path, got);
+	ck_assert_msg(err == want, "read %s: got %s, want %s", path,
+		      g_strerror(err), g_strerror(want));
+}
+
+void bt_expect_link(struct bt *bt, const char *path, const char *want)
+{
+	char *got = bt_readlink(bt, path);
+
+	ck_assert_msg(got, "no link %s", path);
+	ck_assert_msg(strcmp(got, want) == 0, "%s -> %s, want %s", path, got,
+		      want);
+	g_free(got);
+}
+
+void bt_expect_list(struct bt *bt, const char *path, const char *want)
+{
+	char *got = bt_list(bt, path);
+
+	ck_assert_msg(strcmp(got, want) == 0, "ls %s: got '%s', want '%s'",
+		      path, got, want);
+	g_free(got);
+}
+
+void bt_expect_type(struct bt *bt, const char *dir, const char *name,
+		    const char *desc, const char *api)
+{
+	static const struct {
+		const char *file;
+		unsigned int mode;
+	} modes[] = {
+		{ "create", S_IFREG | 0200 },
+		{ "name", S_IFREG | 0444 },
+		{ "description", S_IFREG | 0444 },
+		{ "device_api", S_IFREG | 0444 },
+		{ "available_instances", S_IFREG | 0444 },
+		{ "devices", S_IFDIR | 0755 },
+	};
+	char *devices = g_strdup_printf("%s/devices", dir);
+
+	bt_expect_list(bt, dir, "available_instances create description "
+				"device_api devices name");
+	bt_expectf(bt, name, "%s/name", dir);
+	bt_expectf(bt, desc, "%s/description", dir);
+	bt_expectf(bt, api, "%s/device_api", dir);
+	for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
+		char *path = g_strdup_printf("%s/%s", dir, modes[i].file);
+		unsigned int mode = bt_mode(bt, path);
+
+		ck_assert_msg(mode == modes[i].mode,
+			      "mode of %s: 0%o, want 0%o", path, mode,
+			      modes[i].mode);
+		g_free(path);
+	}
+	bt_expect_list(bt, devices, "");
+	g_free(devices);
+}
+
+void bt_expect_create(struct bt *bt, const char *types, const char *type,
+		      const char *uuid, int want)
+{
+	char *path = g_strdup_printf("%s/%s/create", types, type);
+	int got = bt_write(bt, path, uuid);
+
+	ck_assert_msg(got == want, "create %s in %s: got %s, want %s", uuid,
+		      path, g_strerror(got), g_strerror(want));
+	g_free(path);
+}
+
+void bt_remove(struct bt *bt, const char *uuid, const char *text)
+{
+	char *path = g_strdup_printf("bus/mdev/devices/%s/remove", uuid);
+
+	bt_expect_write(bt, path, text, 0);
+	g_free(path);
 }
 
 int bt_run(Suite *suite)

@@ -55,6 +55,25 @@ char *bt_list(struct bt *bt, const char *path);
 		      "write '%s' to %s: want %s", (text), (path),         \
 		      (want) ? g_strerror(want) : "success")
 
+/* Assert a file's exact content, the path given printf-style. */
+void bt_expectf(struct bt *bt, const char *want, const char *fmt, ...)
+	G_GNUC_PRINTF(3, 4);
+/* Assert a read fails with errno want. */
+void bt_expect_read_error(struct bt *bt, const char *path, int want);
+/* Assert path is a symlink whose text is want. */
+void bt_expect_link(struct bt *bt, const char *path, const char *want);
+/* Assert a directory's names, sorted and joined as bt_list() gives them. */
+void bt_expect_list(struct bt *bt, const char *path, const char *want);
+/* Assert a 6.1 type directory: its entries, their modes, texts, no devices. */
+void bt_expect_type(struct bt *bt, const char *dir, const char *name,
+		    const char *desc, const char *api);
+
+/* Write uuid to TYPES/TYPE/create; assert the errno is want (0: made). */
+void bt_expect_create(struct bt *bt, const char *types, const char *type,
+		      const char *uuid, int want);
+/* Write text to the mdev's remove file; assert the write succeeds. */
+void bt_remove(struct bt *bt, const char *uuid, const char *text);
+
 /* Run a suite with CK_NORMAL output; the exit status for main(). */
 int bt_run(Suite *suite);
 

@@ -6,82 +6,48 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #include "backend_test.h"
 
 #define IGD "devices/pci0000:00/0000:00:02.0"
-#define T IGD "/mdev_supported_types/"
+#define TYPES IGD "/mdev_supported_types"
+#define T TYPES "/"
 
 /* ---- helpers ---- */
-
-static void expect_link(struct bt *bt, const char *path, const char *want)
-{
-	char *got = bt_readlink(bt, path);
-
-	ck_assert_msg(got, "readlink %s failed", path);
-	ck_assert_str_eq(got, want);
-	g_free(got);
-}
-
-static void expect_list(struct bt *bt, const char *path, const char *want)
-{
-	char *got = bt_list(bt, path);
-
-	ck_assert_msg(strcmp(got, want) == 0, "ls %s: got '%s', want '%s'",
-		      path, got, want);
-	g_free(got);
-}
 
 static void uuid_of(char *buf, size_t len, int n)
 {
 	snprintf(buf, len, "b0a1c2d3-e4f5-4a6b-8c7d-%012x", n);
 }
 
-/* Create UUID n of GVTg_V5_<type>; the errno. */
-static int create(struct bt *bt, const char *type, int n)
-{
-	char uuid[40];
-	char *path = g_strdup_printf(T "i915-GVTg_V5_%s/create", type);
-	int ret;
-
-	uuid_of(uuid, sizeof(uuid), n);
-	ret = bt_write(bt, path, uuid);
-	g_free(path);
-	return ret;
-}
-
+/* Create UUID n of GVTg_V5_<type>; want is the errno (0: made). */
 static void expect_create(struct bt *bt, const char *type, int n, int want)
 {
-	int got = create(bt, type, n);
+	char uuid[40];
+	char name[32];
 
-	ck_assert_msg(got == want, "create V5_%s #%d: got %s, want %s", type,
-		      n, g_strerror(got), g_strerror(want));
+	uuid_of(uuid, sizeof(uuid), n);
+	snprintf(name, sizeof(name), "i915-GVTg_V5_%s", type);
+	bt_expect_create(bt, TYPES, name, uuid, want);
 }
 
 static void destroy(struct bt *bt, int n)
 {
 	char uuid[40];
-	char *path;
 
 	uuid_of(uuid, sizeof(uuid), n);
-	path = g_strdup_printf("bus/mdev/devices/%s/remove", uuid);
-	bt_expect_write(bt, path, "1", 0);
-	g_free(path);
+	bt_remove(bt, uuid, "1");
 }
 
 static void expect_vgpu_id(struct bt *bt, int n, int id)
 {
 	char uuid[40];
 	char want[8];
-	char *path;
 
 	uuid_of(uuid, sizeof(uuid), n);
 	snprintf(want, sizeof(want), "%d\n", id);
-	path = g_strdup_printf("bus/mdev/devices/%s/intel_vgpu/vgpu_id", uuid);
-	bt_expect(bt, path, want);
-	g_free(path);
+	bt_expectf(bt, want, "bus/mdev/devices/%s/intel_vgpu/vgpu_id", uuid);
 }
 
 /* available_instances of V5_8, V5_4, V5_2, V5_1 (-1: type absent). */
@@ -113,11 +79,11 @@ START_TEST(types_and_descriptions)
 
 	bt_start(&bt, NULL);
 	bt_load(&bt, "gvtg");
-	expect_list(&bt, T, "i915-GVTg_V5_1 i915-GVTg_V5_2 i915-GVTg_V5_4 "
-		    "i915-GVTg_V5_8");
-	expect_list(&bt, T "i915-GVTg_V5_4",
-		    "available_instances create description device_api "
-		    "devices name");
+	bt_expect_list(&bt, T, "i915-GVTg_V5_1 i915-GVTg_V5_2 i915-GVTg_V5_4 "
+		       "i915-GVTg_V5_8");
+	bt_expect_list(&bt, T "i915-GVTg_V5_4",
+		       "available_instances create description device_api "
+		       "devices name");
 	bt_expect(&bt, T "i915-GVTg_V5_8/name", "GVTg_V5_8\n");
 	bt_expect(&bt, T "i915-GVTg_V5_4/name", "GVTg_V5_4\n");
 	bt_expect(&bt, T "i915-GVTg_V5_1/device_api", "vfio-pci\n");
@@ -208,7 +174,7 @@ START_TEST(aperture_sizes)
 	/* 256 MB: only V5_8 and V5_4 register. */
 	bt_start(&bt, NULL);
 	bt_load(&bt, "gvtg:aperture=256");
-	expect_list(&bt, T, "i915-GVTg_V5_4 i915-GVTg_V5_8");
+	bt_expect_list(&bt, T, "i915-GVTg_V5_4 i915-GVTg_V5_8");
 	expect_avail(&bt, 2, 1, -1, -1);
 	expect_create(&bt, "4", 1, 0);
 	expect_avail(&bt, 0, 0, -1, -1);
@@ -235,8 +201,8 @@ START_TEST(gen8_types)
 
 	bt_start(&bt, NULL);
 	bt_load(&bt, "gvtg:gen=8");
-	expect_list(&bt, T, "i915-GVTg_V4_1 i915-GVTg_V4_2 i915-GVTg_V4_4 "
-		    "i915-GVTg_V4_8");
+	bt_expect_list(&bt, T, "i915-GVTg_V4_1 i915-GVTg_V4_2 i915-GVTg_V4_4 "
+		       "i915-GVTg_V4_8");
 	bt_expect(&bt, T "i915-GVTg_V4_2/name", "GVTg_V4_2\n");
 	bt_expect(&bt, T "i915-GVTg_V4_8/available_instances", "7\n");
 	bt_expect(&bt, IGD "/device", "0x1616\n");
@@ -252,12 +218,12 @@ START_TEST(pci_parent_and_links)
 
 	bt_start(&bt, NULL);
 	bt_load(&bt, "gvtg");
-	expect_link(&bt, IGD "/subsystem", "../../../bus/pci");
-	expect_link(&bt, IGD "/driver", "../../../bus/pci/drivers/i915");
-	expect_link(&bt, "class/mdev_bus/0000:00:02.0",
-		    "../../devices/pci0000:00/0000:00:02.0");
-	expect_link(&bt, "bus/pci/drivers/i915/0000:00:02.0",
-		    "../../../../devices/pci0000:00/0000:00:02.0");
+	bt_expect_link(&bt, IGD "/subsystem", "../../../bus/pci");
+	bt_expect_link(&bt, IGD "/driver", "../../../bus/pci/drivers/i915");
+	bt_expect_link(&bt, "class/mdev_bus/0000:00:02.0",
+		       "../../devices/pci0000:00/0000:00:02.0");
+	bt_expect_link(&bt, "bus/pci/drivers/i915/0000:00:02.0",
+		       "../../../../devices/pci0000:00/0000:00:02.0");
 	bt_expect(&bt, IGD "/vendor", "0x8086\n");
 	bt_expect(&bt, IGD "/class", "0x030000\n");
 	bt_expect(&bt, IGD "/numa_node", "-1\n");
@@ -266,20 +232,20 @@ START_TEST(pci_parent_and_links)
 		  "PCI_SUBSYS_ID=8086:2212\nPCI_SLOT_NAME=0000:00:02.0\n"
 		  "MODALIAS=pci:v00008086d00003E92sv00008086sd00002212bc03sc00i00\n");
 	expect_create(&bt, "4", 1, 0);
-	expect_link(&bt, "bus/mdev/devices/" U1,
-		    "../../../devices/pci0000:00/0000:00:02.0/" U1);
-	expect_link(&bt, IGD "/" U1 "/subsystem", "../../../../bus/mdev");
-	expect_link(&bt, IGD "/" U1 "/driver",
-		    "../../../../bus/mdev/drivers/intel_vgpu_mdev");
-	expect_link(&bt, IGD "/" U1 "/mdev_type",
-		    "../mdev_supported_types/i915-GVTg_V5_4");
+	bt_expect_link(&bt, "bus/mdev/devices/" U1,
+		       "../../../devices/pci0000:00/0000:00:02.0/" U1);
+	bt_expect_link(&bt, IGD "/" U1 "/subsystem", "../../../../bus/mdev");
+	bt_expect_link(&bt, IGD "/" U1 "/driver",
+		       "../../../../bus/mdev/drivers/intel_vgpu_mdev");
+	bt_expect_link(&bt, IGD "/" U1 "/mdev_type",
+		       "../mdev_supported_types/i915-GVTg_V5_4");
 	bt_expect(&bt, IGD "/" U1 "/uevent", "DRIVER=intel_vgpu_mdev\n");
 	ck_assert_uint_eq(bt_mode(&bt, IGD "/" U1 "/intel_vgpu/vgpu_id"),
 			  S_IFREG | 0444);
-	expect_list(&bt, IGD "/" U1 "/intel_vgpu", "vgpu_id");
+	bt_expect_list(&bt, IGD "/" U1 "/intel_vgpu", "vgpu_id");
 	bt_expect_write(&bt, IGD "/" U1 "/intel_vgpu/vgpu_id", "2", EACCES);
-	expect_list(&bt, "bus/mdev/drivers/intel_vgpu_mdev",
-		    U1 " bind uevent unbind");
+	bt_expect_list(&bt, "bus/mdev/drivers/intel_vgpu_mdev",
+		       U1 " bind uevent unbind");
 	bt_stop(&bt);
 }
 END_TEST
@@ -301,7 +267,7 @@ START_TEST(bad_arguments)
 	}
 	ck_assert(!bt_exists(&bt, IGD));
 	bt_load(&bt, "gvtg:gen=9;aperture=512");
-	expect_list(&bt, "class/mdev_bus", "0000:00:02.0");
+	bt_expect_list(&bt, "class/mdev_bus", "0000:00:02.0");
 	{
 		/* One iGPU per host. */
 		char *msg = bt_try_load(&bt, "gvtg");
@@ -325,9 +291,9 @@ START_TEST(older_kernels)
 	for (size_t i = 0; i < G_N_ELEMENTS(kernels); i++) {
 		bt_start(&bt, kernels[i]);
 		bt_load(&bt, "gvtg");
-		expect_list(&bt, T "i915-GVTg_V5_4",
-			    "available_instances create description "
-			    "device_api devices");
+		bt_expect_list(&bt, T "i915-GVTg_V5_4",
+			       "available_instances create description "
+			       "device_api devices");
 		bt_expect(&bt, T "i915-GVTg_V5_4/device_api", "vfio-pci\n");
 		bt_expect(&bt, T "i915-GVTg_V5_4/description",
 			  "low_gm_size: 128MB\nhigh_gm_size: 512MB\nfence: 4\n"
@@ -336,8 +302,8 @@ START_TEST(older_kernels)
 		expect_create(&bt, "4", 1, 0);
 		expect_avail(&bt, 5, 4, 2, 1);
 		expect_vgpu_id(&bt, 1, 1);
-		expect_link(&bt, IGD "/" U1 "/driver",
-			    "../../../../bus/mdev/drivers/vfio_mdev");
+		bt_expect_link(&bt, IGD "/" U1 "/driver",
+			       "../../../../bus/mdev/drivers/vfio_mdev");
 		expect_create(&bt, "1", 2, 0);
 		expect_create(&bt, "8", 3, ENOSPC);
 		destroy(&bt, 1);
@@ -348,8 +314,8 @@ START_TEST(older_kernels)
 	bt_start(&bt, "6.1");
 	bt_load(&bt, "gvtg");
 	expect_create(&bt, "4", 1, 0);
-	expect_link(&bt, IGD "/" U1 "/driver",
-		    "../../../../bus/mdev/drivers/intel_vgpu_mdev");
+	bt_expect_link(&bt, IGD "/" U1 "/driver",
+		       "../../../../bus/mdev/drivers/intel_vgpu_mdev");
 	bt_stop(&bt);
 }
 END_TEST

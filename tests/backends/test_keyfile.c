@@ -19,7 +19,7 @@
 
 /* A class device "card0" of class "gpu", whose types are gpu-<suffix>. */
 #define GPU "[parent card0]\nclass = gpu\ndevice_api = vfio-pci\n"
-#define T "devices/virtual/gpu/card0/mdev_supported_types/"
+#define T "devices/virtual/gpu/card0/mdev_supported_types"
 #define DEV "devices/virtual/gpu/card0/"
 
 /* The host file of a test, removed by bt_done(). */
@@ -100,27 +100,9 @@ static char *refusal(const char *text)
 	return line;
 }
 
-static void create(struct bt *bt, const char *type, const char *uuid, int err)
-{
-	g_autofree char *path = g_strdup_printf("%s%s/create", T, type);
-
-	bt_expect_write(bt, path, uuid, err);
-}
-
-static void destroy(struct bt *bt, const char *uuid)
-{
-	g_autofree char *path = g_strdup_printf("bus/mdev/devices/%s/remove",
-						uuid);
-
-	bt_expect_write(bt, path, "1", 0);
-}
-
 static void expect_avail(struct bt *bt, const char *type, const char *want)
 {
-	g_autofree char *path = g_strdup_printf("%s%s/available_instances",
-						T, type);
-
-	bt_expect(bt, path, want);
+	bt_expectf(bt, want, T "/%s/available_instances", type);
 }
 
 /* ------------------------------------------------------------------ */
@@ -133,17 +115,17 @@ START_TEST(core_counter_shared_by_types)
 	load(&bt, GPU "max_instances = 3\n[type card0 a]\n[type card0 b]\n");
 	expect_avail(&bt, "gpu-a", "3\n");
 	expect_avail(&bt, "gpu-b", "3\n");
-	bt_expect(&bt, T "gpu-a/name", "a\n");
-	ck_assert(!bt_exists(&bt, T "gpu-a/description"));
-	create(&bt, "gpu-a", U1, 0);
+	bt_expect(&bt, T "/gpu-a/name", "a\n");
+	ck_assert(!bt_exists(&bt, T "/gpu-a/description"));
+	bt_expect_create(&bt, T, "gpu-a", U1, 0);
 	expect_avail(&bt, "gpu-b", "2\n");
-	create(&bt, "gpu-b", U2, 0);
-	create(&bt, "gpu-b", U3, 0);
+	bt_expect_create(&bt, T, "gpu-b", U2, 0);
+	bt_expect_create(&bt, T, "gpu-b", U3, 0);
 	expect_avail(&bt, "gpu-a", "0\n");
-	create(&bt, "gpu-a", U4, EUSERS);
-	destroy(&bt, U2);
+	bt_expect_create(&bt, T, "gpu-a", U4, EUSERS);
+	bt_remove(&bt, U2, "1");
 	expect_avail(&bt, "gpu-a", "1\n");
-	create(&bt, "gpu-a", U4, 0);
+	bt_expect_create(&bt, T, "gpu-a", U4, 0);
 	done(&bt);
 }
 END_TEST
@@ -157,16 +139,16 @@ START_TEST(per_type_max)
 	expect_avail(&bt, "gpu-small", "2\n");
 	expect_avail(&bt, "gpu-big", "1\n");
 	expect_avail(&bt, "gpu-none", "0\n");
-	create(&bt, "gpu-none", U1, ENOSPC);
-	create(&bt, "gpu-big", U1, 0);
+	bt_expect_create(&bt, T, "gpu-none", U1, ENOSPC);
+	bt_expect_create(&bt, T, "gpu-big", U1, 0);
 	expect_avail(&bt, "gpu-big", "0\n");
 	expect_avail(&bt, "gpu-small", "2\n");
-	create(&bt, "gpu-big", U2, ENOSPC);
-	create(&bt, "gpu-small", U2, 0);
-	create(&bt, "gpu-small", U3, 0);
+	bt_expect_create(&bt, T, "gpu-big", U2, ENOSPC);
+	bt_expect_create(&bt, T, "gpu-small", U2, 0);
+	bt_expect_create(&bt, T, "gpu-small", U3, 0);
 	expect_avail(&bt, "gpu-small", "0\n");
-	create(&bt, "gpu-small", U4, ENOSPC);
-	destroy(&bt, U1);
+	bt_expect_create(&bt, T, "gpu-small", U4, ENOSPC);
+	bt_remove(&bt, U1, "1");
 	expect_avail(&bt, "gpu-big", "1\n");
 	done(&bt);
 }
@@ -181,18 +163,18 @@ START_TEST(weighted_pool)
 	expect_avail(&bt, "gpu-s", "8\n");
 	expect_avail(&bt, "gpu-m", "2\n");
 	expect_avail(&bt, "gpu-l", "1\n");
-	create(&bt, "gpu-l", U1, 0);             /* 4 of 8 used */
+	bt_expect_create(&bt, T, "gpu-l", U1, 0); /* 4 of 8 used */
 	expect_avail(&bt, "gpu-s", "4\n");
 	expect_avail(&bt, "gpu-m", "1\n");
 	expect_avail(&bt, "gpu-l", "0\n");        /* its own max */
-	create(&bt, "gpu-m", U2, 0);             /* 7 used */
+	bt_expect_create(&bt, T, "gpu-m", U2, 0); /* 7 used */
 	expect_avail(&bt, "gpu-s", "1\n");
 	expect_avail(&bt, "gpu-m", "0\n");
-	create(&bt, "gpu-m", U3, ENOSPC);
-	create(&bt, "gpu-s", U3, 0);             /* 8 used */
+	bt_expect_create(&bt, T, "gpu-m", U3, ENOSPC);
+	bt_expect_create(&bt, T, "gpu-s", U3, 0); /* 8 used */
 	expect_avail(&bt, "gpu-s", "0\n");
-	create(&bt, "gpu-s", U4, ENOSPC);
-	destroy(&bt, U1);                        /* 4 used */
+	bt_expect_create(&bt, T, "gpu-s", U4, ENOSPC);
+	bt_remove(&bt, U1, "1");                  /* 4 used */
 	expect_avail(&bt, "gpu-s", "4\n");
 	expect_avail(&bt, "gpu-m", "1\n");
 	expect_avail(&bt, "gpu-l", "1\n");
@@ -206,21 +188,21 @@ START_TEST(homogeneous_with_errno)
 
 	load(&bt, GPU "homogeneous = true\nerrno = EINVAL\n"
 		  "[type card0 x]\nmax = 4\n[type card0 y]\nmax = 2\n");
-	create(&bt, "gpu-x", U1, 0);
+	bt_expect_create(&bt, T, "gpu-x", U1, 0);
 	expect_avail(&bt, "gpu-x", "3\n");
 	expect_avail(&bt, "gpu-y", "0\n");
-	create(&bt, "gpu-y", U2, EINVAL);
-	create(&bt, "gpu-x", U2, 0);
+	bt_expect_create(&bt, T, "gpu-y", U2, EINVAL);
+	bt_expect_create(&bt, T, "gpu-x", U2, 0);
 	expect_avail(&bt, "gpu-x", "2\n");
-	destroy(&bt, U1);
+	bt_remove(&bt, U1, "1");
 	expect_avail(&bt, "gpu-y", "0\n");
-	destroy(&bt, U2);
+	bt_remove(&bt, U2, "1");
 	expect_avail(&bt, "gpu-y", "2\n");
-	create(&bt, "gpu-y", U3, 0);
-	create(&bt, "gpu-y", U4, 0);
-	create(&bt, "gpu-y", U5, EINVAL);
+	bt_expect_create(&bt, T, "gpu-y", U3, 0);
+	bt_expect_create(&bt, T, "gpu-y", U4, 0);
+	bt_expect_create(&bt, T, "gpu-y", U5, EINVAL);
 	expect_avail(&bt, "gpu-x", "0\n");
-	create(&bt, "gpu-x", U5, EINVAL);
+	bt_expect_create(&bt, T, "gpu-x", U5, EINVAL);
 	done(&bt);
 }
 END_TEST
@@ -242,26 +224,22 @@ START_TEST(older_kernel_profile)
 
 		bt_load(&bt, spec);
 	}
-	bt_expect(&bt, T "gpu-a/name", "A\n");
-	bt_expect(&bt, T "gpu-a/description", "first\nsecond\n");
-	bt_expect(&bt, T "gpu-a/device_api", "vfio-pci\n");
-	ck_assert(!bt_exists(&bt, T "gpu-b/name"));
-	bt_expect(&bt, T "gpu-b/description", "");   /* a sibling has one */
+	bt_expect(&bt, T "/gpu-a/name", "A\n");
+	bt_expect(&bt, T "/gpu-a/description", "first\nsecond\n");
+	bt_expect(&bt, T "/gpu-a/device_api", "vfio-pci\n");
+	ck_assert(!bt_exists(&bt, T "/gpu-b/name"));
+	bt_expect(&bt, T "/gpu-b/description", "");   /* a sibling has one */
 	expect_avail(&bt, "gpu-b", "2\n");
-	create(&bt, "gpu-a", U1, 0);
-	create(&bt, "gpu-b", U2, 0);
+	bt_expect_create(&bt, T, "gpu-a", U1, 0);
+	bt_expect_create(&bt, T, "gpu-b", U2, 0);
 	expect_avail(&bt, "gpu-a", "0\n");
-	create(&bt, "gpu-a", U3, ENOMEM);
+	bt_expect_create(&bt, T, "gpu-a", U3, ENOMEM);
 	bt_expect(&bt, DEV U1 "/vendor/resolution", "640x480\n");
-	{
-		/* 5.15 binds the parent's own driver, older eras vfio_mdev. */
-		g_autofree char *drv = bt_readlink(&bt, DEV U1 "/driver");
-
-		ck_assert_str_eq(drv, strcmp(old_profiles[_i], "5.15") ?
-			"../../../../../bus/mdev/drivers/vfio_mdev" :
-			"../../../../../bus/mdev/drivers/gpu_mdev");
-	}
-	destroy(&bt, U1);
+	/* 5.15 binds the parent's own driver, older eras vfio_mdev. */
+	bt_expect_link(&bt, DEV U1 "/driver", strcmp(old_profiles[_i], "5.15") ?
+		       "../../../../../bus/mdev/drivers/vfio_mdev" :
+		       "../../../../../bus/mdev/drivers/gpu_mdev");
+	bt_remove(&bt, U1, "1");
 	expect_avail(&bt, "gpu-b", "1\n");
 	done(&bt);
 }
@@ -272,8 +250,8 @@ START_TEST(errno_by_number)
 	struct bt bt;
 
 	load(&bt, GPU "pool = 1\nerrno = 12\n[type card0 a]\n");
-	create(&bt, "gpu-a", U1, 0);
-	create(&bt, "gpu-a", U2, ENOMEM);
+	bt_expect_create(&bt, T, "gpu-a", U1, 0);
+	bt_expect_create(&bt, T, "gpu-a", U2, ENOMEM);
 	done(&bt);
 }
 END_TEST
@@ -295,14 +273,12 @@ END_TEST
 START_TEST(parent_attributes)
 {
 	struct bt bt;
-	g_autofree char *list = NULL;
 
 	load(&bt, ATTRS);
 	bt_expect(&bt, DEV "vendor", "0x10de\n");
 	ck_assert_uint_eq(bt_mode(&bt, DEV "vendor"), S_IFREG | 0444);
 	bt_expect_write(&bt, DEV "vendor", "0x8086", EACCES);
-	list = bt_list(&bt, DEV "config");
-	ck_assert_str_eq(list, "label locked");
+	bt_expect_list(&bt, DEV "config", "label locked");
 	ck_assert_uint_eq(bt_mode(&bt, DEV "config"), S_IFDIR | 0755);
 	bt_expect(&bt, DEV "config/label", "none\n");
 	bt_expect_write(&bt, DEV "config/label", "fancy\n", 0);
@@ -316,14 +292,11 @@ END_TEST
 START_TEST(mdev_attributes)
 {
 	struct bt bt;
-	g_autofree char *list = NULL;
-	int err = 0;
 
 	load(&bt, ATTRS);
-	create(&bt, "gpu-a", U1, 0);
-	create(&bt, "gpu-a", U2, 0);
-	list = bt_list(&bt, DEV U1 "/nvidia");
-	ck_assert_str_eq(list, "kick mode vgpu_params vm_name");
+	bt_expect_create(&bt, T, "gpu-a", U1, 0);
+	bt_expect_create(&bt, T, "gpu-a", U2, 0);
+	bt_expect_list(&bt, DEV U1 "/nvidia", "kick mode vgpu_params vm_name");
 	bt_expect(&bt, DEV U1 "/nvidia/vgpu_params", "\n");
 	bt_expect_write(&bt, DEV U1 "/nvidia/vgpu_params",
 			"frame_rate_limiter=0\n", 0);
@@ -336,11 +309,10 @@ START_TEST(mdev_attributes)
 	bt_expect(&bt, DEV U1 "/nvidia/mode", "auto\n");
 	bt_expect(&bt, DEV U1 "/notes", "line one\nline two\n");
 	bt_expect_write(&bt, DEV U1 "/nvidia/kick", "1", 0);
-	ck_assert(!bt_read(&bt, DEV U1 "/nvidia/kick", &err));
-	ck_assert_int_eq(err, EACCES);
+	bt_expect_read_error(&bt, DEV U1 "/nvidia/kick", EACCES);
 	/* A new device starts from the initial values. */
-	destroy(&bt, U1);
-	create(&bt, "gpu-a", U1, 0);
+	bt_remove(&bt, U1, "1");
+	bt_expect_create(&bt, T, "gpu-a", U1, 0);
 	bt_expect(&bt, DEV U1 "/nvidia/vgpu_params", "\n");
 	done(&bt);
 }
@@ -362,30 +334,20 @@ END_TEST
 	"[type 0000:3b:00.0 232]\nname = GRID T4-4Q\n"                      \
 	"description = two\\nlines\ndevice_api = vfio-pci\nmax = 4\n"
 
-static void expect_link(struct bt *bt, const char *path, const char *want)
-{
-	g_autofree char *got = bt_readlink(bt, path);
-
-	ck_assert_msg(got, "no link %s", path);
-	ck_assert_str_eq(got, want);
-}
-
 START_TEST(pci_parent_with_driver)
 {
 	struct bt bt;
-	g_autofree char *types = NULL;
 
 	load(&bt, T4);
-	types = bt_list(&bt, NV);
-	ck_assert_str_eq(types, "nvidia-231 nvidia-232");
-	expect_link(&bt, "class/mdev_bus/0000:3b:00.0",
-		    "../../devices/pci0000:00/0000:3b:00.0");
-	expect_link(&bt, PCI "/subsystem", "../../../bus/pci");
-	expect_link(&bt, PCI "/driver", "../../../bus/pci/drivers/nvidia");
-	expect_link(&bt, "bus/pci/devices/0000:3b:00.0",
-		    "../../../devices/pci0000:00/0000:3b:00.0");
-	expect_link(&bt, "bus/pci/drivers/nvidia/0000:3b:00.0",
-		    "../../../../devices/pci0000:00/0000:3b:00.0");
+	bt_expect_list(&bt, NV, "nvidia-231 nvidia-232");
+	bt_expect_link(&bt, "class/mdev_bus/0000:3b:00.0",
+		       "../../devices/pci0000:00/0000:3b:00.0");
+	bt_expect_link(&bt, PCI "/subsystem", "../../../bus/pci");
+	bt_expect_link(&bt, PCI "/driver", "../../../bus/pci/drivers/nvidia");
+	bt_expect_link(&bt, "bus/pci/devices/0000:3b:00.0",
+		       "../../../devices/pci0000:00/0000:3b:00.0");
+	bt_expect_link(&bt, "bus/pci/drivers/nvidia/0000:3b:00.0",
+		       "../../../../devices/pci0000:00/0000:3b:00.0");
 	bt_expect(&bt, PCI "/uevent",
 		  "DRIVER=nvidia\nPCI_CLASS=30200\nPCI_SLOT_NAME=0000:3b:00.0\n");
 	bt_expect(&bt, NV "nvidia-231/name", "GRID T4-2Q\n");
@@ -396,11 +358,11 @@ START_TEST(pci_parent_with_driver)
 	bt_expect(&bt, NV "nvidia-232/device_api", "vfio-pci\n");
 	bt_expect(&bt, NV "nvidia-231/available_instances", "8\n");
 	bt_expect_write(&bt, NV "nvidia-231/create", U1, 0);
-	expect_link(&bt, PCI "/" U1 "/mdev_type",
-		    "../mdev_supported_types/nvidia-231");
-	expect_link(&bt, PCI "/" U1 "/driver",
-		    "../../../../bus/mdev/drivers/nvidia");
-	expect_link(&bt, "bus/mdev/devices/" U1, "../../../" PCI "/" U1);
+	bt_expect_link(&bt, PCI "/" U1 "/mdev_type",
+		       "../mdev_supported_types/nvidia-231");
+	bt_expect_link(&bt, PCI "/" U1 "/driver",
+		       "../../../../bus/mdev/drivers/nvidia");
+	bt_expect_link(&bt, "bus/mdev/devices/" U1, "../../../" PCI "/" U1);
 	bt_expect(&bt, NV "nvidia-231/available_instances", "7\n");
 	bt_expect(&bt, NV "nvidia-232/available_instances", "0\n");
 	bt_expect_write(&bt, NV "nvidia-232/create", U2, ENOSPC);
@@ -417,15 +379,16 @@ START_TEST(class_parent_placement)
 		  "[parent box]\nclass = box\nparent_path = devices/platform/hub\n"
 		  "device_api = vfio-platform\nmax_instances = 1\n"
 		  "[type box x]\nname = X\n");
-	expect_link(&bt, "class/mdev_bus/card0", "../../devices/virtual/gpu/card0");
-	expect_link(&bt, "class/gpu/card0", "../../devices/virtual/gpu/card0");
-	expect_link(&bt, DEV "subsystem", "../../../../class/gpu");
+	bt_expect_link(&bt, "class/mdev_bus/card0", "../../devices/virtual/gpu/card0");
+	bt_expect_link(&bt, "class/gpu/card0", "../../devices/virtual/gpu/card0");
+	bt_expect_link(&bt, DEV "subsystem", "../../../../class/gpu");
 	ck_assert(!bt_exists(&bt, DEV "driver"));
 	bt_expect(&bt, DEV "uevent", "MAJOR=240\nMINOR=0\n");
-	create(&bt, "gpu-a", U1, 0);
-	expect_link(&bt, DEV U1 "/driver", "../../../../../bus/mdev/drivers/gpu_mdev");
-	expect_link(&bt, "class/mdev_bus/box", "../../devices/platform/hub/box");
-	expect_link(&bt, "devices/platform/hub/box/subsystem", "../../../../class/box");
+	bt_expect_create(&bt, T, "gpu-a", U1, 0);
+	bt_expect_link(&bt, DEV U1 "/driver", "../../../../../bus/mdev/drivers/gpu_mdev");
+	bt_expect_link(&bt, "class/mdev_bus/box", "../../devices/platform/hub/box");
+	bt_expect_link(&bt, "devices/platform/hub/box/subsystem",
+		       "../../../../class/box");
 	bt_expect(&bt, "devices/platform/hub/box/mdev_supported_types/box-x/device_api",
 		  "vfio-platform\n");
 	bt_expect(&bt, "devices/platform/hub/box/mdev_supported_types/box-x/name",
@@ -437,9 +400,6 @@ END_TEST
 START_TEST(several_parents)
 {
 	struct bt bt;
-	g_autofree char *parents = NULL;
-	g_autofree char *bound = NULL;
-	g_autofree char *drivers = NULL;
 
 	load(&bt, "[parent 0000:3b:00.0]\nbus = pci\ndriver = nvidia\n"
 		  "parent_path = devices/pci0000:00\nmdev_driver = nvidia-vgpu\n"
@@ -448,10 +408,8 @@ START_TEST(several_parents)
 		  "parent_path = devices/pci0000:00\nmdev_driver = nvidia-vgpu\n"
 		  "device_api = vfio-pci\n[type 0000:3c:00.0 1]\nmax = 1\n"
 		  GPU "max_instances = 1\n[type card0 a]\n");
-	parents = bt_list(&bt, "class/mdev_bus");
-	ck_assert_str_eq(parents, "0000:3b:00.0 0000:3c:00.0 card0");
-	bound = bt_list(&bt, "bus/pci/drivers/nvidia");
-	ck_assert_str_eq(bound, "0000:3b:00.0 0000:3c:00.0");
+	bt_expect_list(&bt, "class/mdev_bus", "0000:3b:00.0 0000:3c:00.0 card0");
+	bt_expect_list(&bt, "bus/pci/drivers/nvidia", "0000:3b:00.0 0000:3c:00.0");
 	bt_expect_write(&bt, "devices/pci0000:00/0000:3b:00.0/mdev_supported_types/nvidia-1/create",
 			U1, 0);
 	bt_expect(&bt, "devices/pci0000:00/0000:3b:00.0/mdev_supported_types/nvidia-1/available_instances",
@@ -460,10 +418,10 @@ START_TEST(several_parents)
 		  "1\n");
 	bt_expect_write(&bt, "devices/pci0000:00/0000:3c:00.0/mdev_supported_types/nvidia-1/create",
 			U2, 0);
-	drivers = bt_list(&bt, "bus/mdev/drivers/nvidia-vgpu");
-	ck_assert_str_eq(drivers, U1 " " U2 " bind uevent unbind");
-	create(&bt, "gpu-a", U3, 0);
-	create(&bt, "gpu-a", U4, EUSERS);
+	bt_expect_list(&bt, "bus/mdev/drivers/nvidia-vgpu",
+		       U1 " " U2 " bind uevent unbind");
+	bt_expect_create(&bt, T, "gpu-a", U3, 0);
+	bt_expect_create(&bt, T, "gpu-a", U4, EUSERS);
 	done(&bt);
 }
 END_TEST
@@ -471,11 +429,9 @@ END_TEST
 START_TEST(empty_file_is_an_empty_host)
 {
 	struct bt bt;
-	g_autofree char *parents = NULL;
 
 	load(&bt, "# nothing here yet\n\n");
-	parents = bt_list(&bt, "class/mdev_bus");
-	ck_assert_str_eq(parents, "");
+	bt_expect_list(&bt, "class/mdev_bus", "");
 	done(&bt);
 }
 END_TEST
@@ -694,7 +650,6 @@ START_TEST(taken_device_path)
 	g_autofree char *spec = NULL;
 	g_autofree char *out = NULL;
 	g_autofree char *want = NULL;
-	g_autofree char *parents = NULL;
 
 	write_conf(GPU "[type card0 a]\nmax = 1\n"
 		   "[parent mtty]\nclass = mtty\ndevice_api = vfio-pci\n"
@@ -706,8 +661,7 @@ START_TEST(taken_device_path)
 	want = g_strdup_printf("%s:6: [parent mtty]: cannot make the device: File exists\n",
 			       conf_path);
 	ck_assert_str_eq(out, want);
-	parents = bt_list(&bt, "class/mdev_bus");
-	ck_assert_str_eq(parents, "mtty");
+	bt_expect_list(&bt, "class/mdev_bus", "mtty");
 	done(&bt);
 }
 END_TEST

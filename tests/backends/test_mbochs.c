@@ -23,19 +23,6 @@ static const char *const type_ids[] = { "mbochs-small", "mbochs-medium",
 					"mbochs-large" };
 static const unsigned int type_mb[] = { 4, 16, 64 };
 
-static char *type_path(const char *type, const char *file)
-{
-	return g_strdup_printf(T "/%s/%s", type, file);
-}
-
-static void expect_type_file(struct bt *bt, const char *type, const char *file,
-			     const char *want)
-{
-	g_autofree char *path = type_path(type, file);
-
-	bt_expect(bt, path, want);
-}
-
 /* Every type's count follows from the free megabytes alone. */
 static void expect_free_mb(struct bt *bt, unsigned int free_mb)
 {
@@ -43,7 +30,7 @@ static void expect_free_mb(struct bt *bt, unsigned int free_mb)
 		g_autofree char *want = g_strdup_printf("%u\n",
 							free_mb / type_mb[i]);
 
-		expect_type_file(bt, type_ids[i], "available_instances", want);
+		bt_expectf(bt, want, T "/%s/available_instances", type_ids[i]);
 	}
 }
 
@@ -55,46 +42,17 @@ static void expect_avail(struct bt *bt, unsigned int small,
 	for (size_t i = 0; i < G_N_ELEMENTS(type_ids); i++) {
 		g_autofree char *text = g_strdup_printf("%u\n", want[i]);
 
-		expect_type_file(bt, type_ids[i], "available_instances", text);
+		bt_expectf(bt, text, T "/%s/available_instances", type_ids[i]);
 	}
 }
 
-static void create_in(struct bt *bt, const char *types, const char *type,
-		      const char *uuid, int err)
-{
-	g_autofree char *path = g_strdup_printf("%s/%s/create", types, type);
-
-	bt_expect_write(bt, path, uuid, err);
-}
-
-static void create(struct bt *bt, const char *type, const char *uuid, int err)
-{
-	create_in(bt, T, type, uuid, err);
-}
-
+/* bt_remove, and the device is gone before the pool is looked at. */
 static void remove_mdev(struct bt *bt, const char *uuid)
 {
-	g_autofree char *path = g_strdup_printf("bus/mdev/devices/%s/remove",
-						uuid);
 	g_autofree char *dev = g_strdup_printf("bus/mdev/devices/%s", uuid);
 
-	bt_expect_write(bt, path, "1\n", 0);
+	bt_remove(bt, uuid, "1\n");
 	ck_assert(!bt_exists(bt, dev));
-}
-
-static void expect_list(struct bt *bt, const char *path, const char *want)
-{
-	g_autofree char *got = bt_list(bt, path);
-
-	ck_assert_str_eq(got, want);
-}
-
-static void expect_link(struct bt *bt, const char *path, const char *want)
-{
-	g_autofree char *got = bt_readlink(bt, path);
-
-	ck_assert_msg(got, "no link %s", path);
-	ck_assert_str_eq(got, want);
 }
 
 START_TEST(mbochs_type_directories)
@@ -108,36 +66,18 @@ START_TEST(mbochs_type_directories)
 
 	bt_start(&bt, NULL);
 	bt_load(&bt, "mbochs");
-	expect_list(&bt, T, "mbochs-large mbochs-medium mbochs-small");
+	bt_expect_list(&bt, T, "mbochs-large mbochs-medium mbochs-small");
 	for (size_t i = 0; i < G_N_ELEMENTS(type_ids); i++) {
-		const char *id = type_ids[i];
-		g_autofree char *dir = g_strdup_printf(T "/%s", id);
-		g_autofree char *name = g_strdup_printf("%s\n", id);
-		g_autofree char *create_path = type_path(id, "create");
-		g_autofree char *name_path = type_path(id, "name");
-		g_autofree char *desc_path = type_path(id, "description");
-		g_autofree char *api_path = type_path(id, "device_api");
-		g_autofree char *avail_path = type_path(id, "available_instances");
-		g_autofree char *devs_path = type_path(id, "devices");
+		g_autofree char *dir = g_strdup_printf(T "/%s", type_ids[i]);
+		g_autofree char *name = g_strdup_printf("%s\n", type_ids[i]);
 
-		expect_list(&bt, dir, "available_instances create description "
-				      "device_api devices name");
-		expect_type_file(&bt, id, "name", name);
-		expect_type_file(&bt, id, "description", desc[i]);
-		expect_type_file(&bt, id, "device_api", "vfio-pci\n");
-		ck_assert_uint_eq(bt_mode(&bt, create_path), S_IFREG | 0200);
-		ck_assert_uint_eq(bt_mode(&bt, name_path), S_IFREG | 0444);
-		ck_assert_uint_eq(bt_mode(&bt, desc_path), S_IFREG | 0444);
-		ck_assert_uint_eq(bt_mode(&bt, api_path), S_IFREG | 0444);
-		ck_assert_uint_eq(bt_mode(&bt, avail_path), S_IFREG | 0444);
-		ck_assert_uint_eq(bt_mode(&bt, devs_path), S_IFDIR | 0755);
-		expect_list(&bt, devs_path, "");
+		bt_expect_type(&bt, dir, name, desc[i], "vfio-pci\n");
 	}
 	expect_avail(&bt, 64, 16, 4);
 	ck_assert(!bt_exists(&bt, P "/mbochs_dev"));
-	expect_link(&bt, "class/mdev_bus/mbochs",
-		    "../../devices/virtual/mbochs/mbochs");
-	expect_list(&bt, "bus/mdev/drivers", "mbochs");
+	bt_expect_link(&bt, "class/mdev_bus/mbochs",
+		       "../../devices/virtual/mbochs/mbochs");
+	bt_expect_list(&bt, "bus/mdev/drivers", "mbochs");
 	bt_stop(&bt);
 }
 END_TEST
@@ -148,19 +88,19 @@ START_TEST(mbochs_shared_pool)
 
 	bt_start(&bt, NULL);
 	bt_load(&bt, "mbochs");
-	create(&bt, "mbochs-medium", U1 "\n", 0);	/* 256 - 16 = 240 */
+	bt_expect_create(&bt, T, "mbochs-medium", U1 "\n", 0);	/* 256 - 16 = 240 */
 	expect_avail(&bt, 60, 15, 3);
-	create(&bt, "mbochs-large", U2, 0);		/* 240 - 64 = 176 */
+	bt_expect_create(&bt, T, "mbochs-large", U2, 0);	/* 240 - 64 = 176 */
 	expect_avail(&bt, 44, 11, 2);
-	create(&bt, "mbochs-small", U3, 0);		/* 176 - 4 = 172 */
+	bt_expect_create(&bt, T, "mbochs-small", U3, 0);	/* 176 - 4 = 172 */
 	expect_avail(&bt, 43, 10, 2);
-	remove_mdev(&bt, U1);				/* 172 + 16 = 188 */
+	remove_mdev(&bt, U1);					/* 172 + 16 = 188 */
 	expect_avail(&bt, 47, 11, 2);
-	remove_mdev(&bt, U3);				/* 188 + 4 = 192 */
+	remove_mdev(&bt, U3);					/* 188 + 4 = 192 */
 	expect_avail(&bt, 48, 12, 3);
-	remove_mdev(&bt, U2);				/* back to 256 */
+	remove_mdev(&bt, U2);					/* back to 256 */
 	expect_avail(&bt, 64, 16, 4);
-	expect_list(&bt, "bus/mdev/devices", "");
+	bt_expect_list(&bt, "bus/mdev/devices", "");
 	bt_stop(&bt);
 }
 END_TEST
@@ -173,24 +113,24 @@ START_TEST(mbochs_exhaustion)
 	bt_start(&bt, NULL);
 	bt_load(&bt, "mbochs");
 	for (size_t i = 0; i < G_N_ELEMENTS(large); i++) {
-		create(&bt, "mbochs-large", large[i], 0);
+		bt_expect_create(&bt, T, "mbochs-large", large[i], 0);
 		expect_free_mb(&bt, 256 - 64 * (unsigned int)(i + 1));
 	}
 	expect_avail(&bt, 0, 0, 0);
 	/* The driver's probe refuses; nothing of the device stays. */
 	for (size_t i = 0; i < G_N_ELEMENTS(type_ids); i++)
-		create(&bt, type_ids[i], U5, ENOSPC);
+		bt_expect_create(&bt, T, type_ids[i], U5, ENOSPC);
 	ck_assert(!bt_exists(&bt, "bus/mdev/devices/" U5));
 	ck_assert(!bt_exists(&bt, P "/" U5));
-	expect_list(&bt, "bus/mdev/devices", U1 " " U2 " " U3 " " U4);
+	bt_expect_list(&bt, "bus/mdev/devices", U1 " " U2 " " U3 " " U4);
 	expect_avail(&bt, 0, 0, 0);
 
 	remove_mdev(&bt, U3);
 	expect_avail(&bt, 16, 4, 1);
 	/* The refused UUID was never taken. */
-	create(&bt, "mbochs-medium", U5, 0);
+	bt_expect_create(&bt, T, "mbochs-medium", U5, 0);
 	expect_avail(&bt, 12, 3, 0);
-	create(&bt, "mbochs-large", U6, ENOSPC);
+	bt_expect_create(&bt, T, "mbochs-large", U6, ENOSPC);
 	/* Unloading with devices left must give all memory back cleanly. */
 	bt_stop(&bt);
 }
@@ -204,19 +144,19 @@ START_TEST(mbochs_count_argument)
 	bt_start(&bt, NULL);
 	bt_load(&bt, "mbochs:count=20");
 	expect_avail(&bt, 5, 1, 0);
-	create(&bt, "mbochs-large", U1, ENOSPC);
-	create(&bt, "mbochs-medium", U1, 0);		/* 4 MB left */
+	bt_expect_create(&bt, T, "mbochs-large", U1, ENOSPC);
+	bt_expect_create(&bt, T, "mbochs-medium", U1, 0);	/* 4 MB left */
 	expect_avail(&bt, 1, 0, 0);
-	create(&bt, "mbochs-medium", U2, ENOSPC);
-	create(&bt, "mbochs-small", U2, 0);
+	bt_expect_create(&bt, T, "mbochs-medium", U2, ENOSPC);
+	bt_expect_create(&bt, T, "mbochs-small", U2, 0);
 	expect_avail(&bt, 0, 0, 0);
-	create(&bt, "mbochs-small", U3, ENOSPC);
+	bt_expect_create(&bt, T, "mbochs-small", U3, ENOSPC);
 	bt_stop(&bt);
 
 	bt_start(&bt, NULL);
 	bt_load(&bt, "mbochs:count=3");
 	expect_avail(&bt, 0, 0, 0);
-	create(&bt, "mbochs-small", U1, ENOSPC);
+	bt_expect_create(&bt, T, "mbochs-small", U1, ENOSPC);
 	bt_stop(&bt);
 
 	bt_start(&bt, NULL);
@@ -276,21 +216,22 @@ START_TEST(mbochs_device_files)
 			"../mdev_supported_types/%s", type_ids[i]);
 		g_autofree char *mdev_type = g_strdup_printf("%s/mdev_type", dev);
 		g_autofree char *driver = g_strdup_printf("%s/driver", dev);
-		g_autofree char *devs = type_path(type_ids[i], "devices");
+		g_autofree char *devs = g_strdup_printf(T "/%s/devices",
+							type_ids[i]);
 		g_autofree char *dev_link = g_strdup_printf("%s/%s", devs,
 							    uuids[i]);
 		g_autofree char *dev_target = g_strdup_printf("../../../%s",
 							      uuids[i]);
 
-		create(&bt, type_ids[i], uuids[i], 0);
+		bt_expect_create(&bt, T, type_ids[i], uuids[i], 0);
 		bt_expect(&bt, mem_path, mem[i]);
 		bt_expect(&bt, bus_mem, mem[i]);
 		ck_assert_uint_eq(bt_mode(&bt, mem_path), S_IFREG | 0444);
-		expect_list(&bt, vendor, "memory");
-		expect_list(&bt, devs, uuids[i]);
-		expect_link(&bt, mdev_type, type_link);
-		expect_link(&bt, dev_link, dev_target);
-		expect_link(&bt, driver, "../../../../../bus/mdev/drivers/mbochs");
+		bt_expect_list(&bt, vendor, "memory");
+		bt_expect_list(&bt, devs, uuids[i]);
+		bt_expect_link(&bt, mdev_type, type_link);
+		bt_expect_link(&bt, dev_link, dev_target);
+		bt_expect_link(&bt, driver, "../../../../../bus/mdev/drivers/mbochs");
 	}
 	expect_avail(&bt, 43, 10, 2);	/* 256 - 84 = 172 */
 	bt_stop(&bt);
@@ -309,20 +250,20 @@ START_TEST(three_samples_together)
 	bt_load(&bt, "mtty");
 	bt_load(&bt, "mdpy");
 	bt_load(&bt, "mbochs");
-	expect_list(&bt, "class/mdev_bus", "mbochs mdpy mtty");
-	expect_list(&bt, "bus/mdev/drivers", "mbochs mdpy mtty");
-	expect_list(&bt, "devices/virtual", "mbochs mdpy mtty");
+	bt_expect_list(&bt, "class/mdev_bus", "mbochs mdpy mtty");
+	bt_expect_list(&bt, "bus/mdev/drivers", "mbochs mdpy mtty");
+	bt_expect_list(&bt, "devices/virtual", "mbochs mdpy mtty");
 
-	create_in(&bt, MTTY_T, "mtty-2", U1, 0);
-	create_in(&bt, MDPY_T, "mdpy-hd", U2, 0);
-	create(&bt, "mbochs-medium", U3, 0);
-	expect_list(&bt, "bus/mdev/devices", U1 " " U2 " " U3);
-	expect_link(&bt, "bus/mdev/devices/" U1 "/driver",
-		    "../../../../../bus/mdev/drivers/mtty");
-	expect_link(&bt, "bus/mdev/devices/" U2 "/driver",
-		    "../../../../../bus/mdev/drivers/mdpy");
-	expect_link(&bt, "bus/mdev/devices/" U3 "/driver",
-		    "../../../../../bus/mdev/drivers/mbochs");
+	bt_expect_create(&bt, MTTY_T, "mtty-2", U1, 0);
+	bt_expect_create(&bt, MDPY_T, "mdpy-hd", U2, 0);
+	bt_expect_create(&bt, T, "mbochs-medium", U3, 0);
+	bt_expect_list(&bt, "bus/mdev/devices", U1 " " U2 " " U3);
+	bt_expect_link(&bt, "bus/mdev/devices/" U1 "/driver",
+		       "../../../../../bus/mdev/drivers/mtty");
+	bt_expect_link(&bt, "bus/mdev/devices/" U2 "/driver",
+		       "../../../../../bus/mdev/drivers/mdpy");
+	bt_expect_link(&bt, "bus/mdev/devices/" U3 "/driver",
+		       "../../../../../bus/mdev/drivers/mbochs");
 	bt_expect(&bt, "bus/mdev/devices/" U1 "/vendor/sample_mdev_dev",
 		  "This is MDEV " U1 "\n");
 	bt_expect(&bt, "bus/mdev/devices/" U2 "/vendor/resolution",
@@ -335,16 +276,16 @@ START_TEST(three_samples_together)
 	expect_avail(&bt, 60, 15, 3);
 
 	/* A UUID taken on one parent is taken on all of them. */
-	create_in(&bt, MDPY_T, "mdpy-vga", U3, EEXIST);
-	create(&bt, "mbochs-small", U1, EEXIST);
-	create_in(&bt, MTTY_T, "mtty-1", U2, EEXIST);
+	bt_expect_create(&bt, MDPY_T, "mdpy-vga", U3, EEXIST);
+	bt_expect_create(&bt, T, "mbochs-small", U1, EEXIST);
+	bt_expect_create(&bt, MTTY_T, "mtty-1", U2, EEXIST);
 	bt_expect(&bt, MDPY_T "/mdpy-vga/available_instances", "3\n");
 	expect_avail(&bt, 60, 15, 3);
 
 	remove_mdev(&bt, U2);
 	bt_expect(&bt, MDPY_T "/mdpy-xga/available_instances", "4\n");
 	expect_avail(&bt, 60, 15, 3);
-	create(&bt, "mbochs-small", U2, 0);
+	bt_expect_create(&bt, T, "mbochs-small", U2, 0);
 	expect_avail(&bt, 59, 14, 3);
 	bt_stop(&bt);
 }

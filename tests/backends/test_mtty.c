@@ -17,7 +17,7 @@ START_TEST(mtty_pool_through_files)
 	bt_expect(&bt, "bus/mdev/devices/" U "/vendor/sample_mdev_dev",
 		  "This is MDEV " U "\n");
 	bt_expect_write(&bt, T "/mtty-1/create", U, EEXIST);
-	bt_expect_write(&bt, "bus/mdev/devices/" U "/remove", "1", 0);
+	bt_remove(&bt, U, "1");
 	ck_assert(!bt_exists(&bt, "bus/mdev/devices/" U));
 	bt_stop(&bt);
 }

@@ -29,11 +29,11 @@ struct dut {
 
 static struct mdev_device *create(struct bt *bt, int ports, const char *uuid)
 {
-	char path[128];
+	char type[16];
 	uuid_t u;
 
-	snprintf(path, sizeof(path), T "/mtty-%d/create", ports);
-	bt_expect_write(bt, path, uuid, 0);
+	snprintf(type, sizeof(type), "mtty-%d", ports);
+	bt_expect_create(bt, T, type, uuid, 0);
 	ck_assert_int_eq(uuid_parse(uuid, u), 0);
 	return mdev_host_find(bt->host, u);
 }

@@ -6,7 +6,6 @@
  * §2.1) and the mdev's nvidia/ group (§1.4).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -144,98 +143,41 @@ static const struct row a40_rows[] = {
 
 /* ---- helpers ---- */
 
-static char *vpathf(const char *fmt, va_list ap) G_GNUC_PRINTF(1, 0);
-
-static char *vpathf(const char *fmt, va_list ap)
-{
-	return g_strdup_vprintf(fmt, ap);
-}
-
-static void expectf(struct bt *bt, const char *want, const char *fmt, ...)
-	G_GNUC_PRINTF(3, 4);
-static void expectf(struct bt *bt, const char *want, const char *fmt, ...)
-{
-	va_list ap;
-	char *path;
-
-	va_start(ap, fmt);
-	path = vpathf(fmt, ap);
-	va_end(ap);
-	bt_expect(bt, path, want);
-	g_free(path);
-}
-
-static void expect_link(struct bt *bt, const char *path, const char *want)
-{
-	char *got = bt_readlink(bt, path);
-
-	ck_assert_msg(got, "readlink %s failed", path);
-	ck_assert_str_eq(got, want);
-	g_free(got);
-}
-
-static void expect_list(struct bt *bt, const char *path, const char *want)
-{
-	char *got = bt_list(bt, path);
-
-	ck_assert_msg(strcmp(got, want) == 0, "ls %s: got '%s', want '%s'",
-		      path, got, want);
-	g_free(got);
-}
-
 static void uuid_of(char *buf, size_t len, int n)
 {
 	snprintf(buf, len, "5e1c7a30-7d1b-4c5e-9a3f-%012x", n);
 }
 
-static char *type_path(const char *bdf, unsigned int id, const char *file)
-{
-	return g_strdup_printf(PCI "%s/mdev_supported_types/nvidia-%u/%s", bdf,
-			       id, file);
-}
-
-/* Write UUID n to a type's create; the errno (0 on success). */
-static int create(struct bt *bt, const char *bdf, unsigned int id, int n)
-{
-	char uuid[40];
-	char *path = type_path(bdf, id, "create");
-	int ret;
-
-	uuid_of(uuid, sizeof(uuid), n);
-	ret = bt_write(bt, path, uuid);
-	g_free(path);
-	return ret;
-}
-
+/* Write UUID n to a type's create; want is the errno (0: made). */
 static void expect_create(struct bt *bt, const char *bdf, unsigned int id,
 			  int n, int want)
 {
-	int got = create(bt, bdf, id, n);
+	char uuid[40];
+	char type[24];
+	char *types = g_strdup_printf(PCI "%s/mdev_supported_types", bdf);
 
-	ck_assert_msg(got == want, "create nvidia-%u on %s: got %s, want %s",
-		      id, bdf, g_strerror(got), g_strerror(want));
+	uuid_of(uuid, sizeof(uuid), n);
+	snprintf(type, sizeof(type), "nvidia-%u", id);
+	bt_expect_create(bt, types, type, uuid, want);
+	g_free(types);
 }
 
 static void destroy(struct bt *bt, int n)
 {
 	char uuid[40];
-	char *path;
 
 	uuid_of(uuid, sizeof(uuid), n);
-	path = g_strdup_printf("bus/mdev/devices/%s/remove", uuid);
-	bt_expect_write(bt, path, "1\n", 0);
-	g_free(path);
+	bt_remove(bt, uuid, "1\n");
 }
 
 static void expect_avail(struct bt *bt, const char *bdf, unsigned int id,
 			 unsigned int want)
 {
 	char text[16];
-	char *path = type_path(bdf, id, "available_instances");
 
 	snprintf(text, sizeof(text), "%u\n", want);
-	bt_expect(bt, path, text);
-	g_free(path);
+	bt_expectf(bt, text, PCI "%s/mdev_supported_types/nvidia-%u/"
+		   "available_instances", bdf, id);
 }
 
 /*
@@ -274,16 +216,16 @@ static void expect_types(struct bt *bt, const char *bdf, const struct row *rows,
 	g_ptr_array_add(ids, NULL);
 	want = g_strjoinv(" ", (char **)ids->pdata);
 	dir = g_strdup_printf(PCI "%s/mdev_supported_types", bdf);
-	expect_list(bt, dir, want);
+	bt_expect_list(bt, dir, want);
 	for (size_t i = 0; i < n; i++) {
 		char *name = g_strdup_printf("%s\n", rows[i].name);
 
-		expectf(bt, name, "%s/nvidia-%u/name", dir, rows[i].id);
-		expectf(bt, "vfio-pci\n", "%s/nvidia-%u/device_api", dir,
-			rows[i].id);
+		bt_expectf(bt, name, "%s/nvidia-%u/name", dir, rows[i].id);
+		bt_expectf(bt, "vfio-pci\n", "%s/nvidia-%u/device_api", dir,
+			   rows[i].id);
 		if (rows[i].desc)
-			expectf(bt, rows[i].desc, "%s/nvidia-%u/description",
-				dir, rows[i].id);
+			bt_expectf(bt, rows[i].desc, "%s/nvidia-%u/description",
+				   dir, rows[i].id);
 		g_free(name);
 	}
 	g_free(dir);
@@ -301,7 +243,7 @@ START_TEST(t4_types)
 	bt_load(&bt, "nvidia");
 	expect_types(&bt, T4, t4_rows, G_N_ELEMENTS(t4_rows));
 	expect_all_avail(&bt, T4, t4_rows, G_N_ELEMENTS(t4_rows), 0, 0);
-	expect_list(&bt, "class/mdev_bus", T4);
+	bt_expect_list(&bt, "class/mdev_bus", T4);
 	bt_stop(&bt);
 }
 END_TEST
@@ -322,10 +264,10 @@ START_TEST(t4_homogeneous)
 			     "5e1c7a30-7d1b-4c5e-9a3f-000000000002"));
 	expect_create(&bt, T4, 231, 2, 0);
 	expect_all_avail(&bt, T4, t4_rows, n, 231, 2);
-	expect_list(&bt, PCI T4 "/mdev_supported_types/nvidia-230/devices", "");
-	expect_list(&bt, PCI T4 "/mdev_supported_types/nvidia-231/devices",
-		    "5e1c7a30-7d1b-4c5e-9a3f-000000000001 "
-		    "5e1c7a30-7d1b-4c5e-9a3f-000000000002");
+	bt_expect_list(&bt, PCI T4 "/mdev_supported_types/nvidia-230/devices", "");
+	bt_expect_list(&bt, PCI T4 "/mdev_supported_types/nvidia-231/devices",
+		       "5e1c7a30-7d1b-4c5e-9a3f-000000000001 "
+		       "5e1c7a30-7d1b-4c5e-9a3f-000000000002");
 	destroy(&bt, 1);
 	expect_all_avail(&bt, T4, t4_rows, n, 231, 1);
 	expect_create(&bt, T4, 230, 3, EINVAL);
@@ -348,11 +290,11 @@ START_TEST(t4_fill_up)
 		expect_create(&bt, T4, 232, i, 0);
 	expect_all_avail(&bt, T4, t4_rows, G_N_ELEMENTS(t4_rows), 232, 4);
 	expect_create(&bt, T4, 232, 4, EINVAL);
-	expect_list(&bt, PCI T4 "/mdev_supported_types/nvidia-232/devices",
-		    "5e1c7a30-7d1b-4c5e-9a3f-000000000000 "
-		    "5e1c7a30-7d1b-4c5e-9a3f-000000000001 "
-		    "5e1c7a30-7d1b-4c5e-9a3f-000000000002 "
-		    "5e1c7a30-7d1b-4c5e-9a3f-000000000003");
+	bt_expect_list(&bt, PCI T4 "/mdev_supported_types/nvidia-232/devices",
+		       "5e1c7a30-7d1b-4c5e-9a3f-000000000000 "
+		       "5e1c7a30-7d1b-4c5e-9a3f-000000000001 "
+		       "5e1c7a30-7d1b-4c5e-9a3f-000000000002 "
+		       "5e1c7a30-7d1b-4c5e-9a3f-000000000003");
 	for (int i = 0; i < 4; i++)
 		destroy(&bt, i);
 	expect_all_avail(&bt, T4, t4_rows, G_N_ELEMENTS(t4_rows), 0, 0);
@@ -366,12 +308,12 @@ START_TEST(t4_pci_parent)
 
 	bt_start(&bt, NULL);
 	bt_load(&bt, "nvidia");
-	expect_link(&bt, PCI T4 "/subsystem", "../../../bus/pci");
-	expect_link(&bt, PCI T4 "/driver", "../../../bus/pci/drivers/nvidia");
-	expect_link(&bt, "class/mdev_bus/" T4, "../../devices/pci0000:00/" T4);
-	expect_link(&bt, "bus/pci/devices/" T4, "../../../devices/pci0000:00/" T4);
-	expect_link(&bt, "bus/pci/drivers/nvidia/" T4,
-		    "../../../../devices/pci0000:00/" T4);
+	bt_expect_link(&bt, PCI T4 "/subsystem", "../../../bus/pci");
+	bt_expect_link(&bt, PCI T4 "/driver", "../../../bus/pci/drivers/nvidia");
+	bt_expect_link(&bt, "class/mdev_bus/" T4, "../../devices/pci0000:00/" T4);
+	bt_expect_link(&bt, "bus/pci/devices/" T4, "../../../devices/pci0000:00/" T4);
+	bt_expect_link(&bt, "bus/pci/drivers/nvidia/" T4,
+		       "../../../../devices/pci0000:00/" T4);
 	bt_expect(&bt, PCI T4 "/vendor", "0x10de\n");
 	bt_expect(&bt, PCI T4 "/device", "0x1eb8\n");
 	bt_expect(&bt, PCI T4 "/class", "0x030200\n");
@@ -397,15 +339,15 @@ START_TEST(t4_mdev_links)
 	bt_start(&bt, NULL);
 	bt_load(&bt, "nvidia");
 	expect_create(&bt, T4, 231, 1, 0);
-	expect_link(&bt, "bus/mdev/devices/" U1,
-		    "../../../devices/pci0000:00/" T4 "/" U1);
-	expect_link(&bt, PCI T4 "/" U1 "/subsystem", "../../../../bus/mdev");
-	expect_link(&bt, PCI T4 "/" U1 "/driver",
-		    "../../../../bus/mdev/drivers/nvidia");
-	expect_link(&bt, PCI T4 "/" U1 "/mdev_type",
-		    "../mdev_supported_types/nvidia-231");
-	expect_link(&bt, PCI T4 "/mdev_supported_types/nvidia-231/devices/" U1,
-		    "../../../" U1);
+	bt_expect_link(&bt, "bus/mdev/devices/" U1,
+		       "../../../devices/pci0000:00/" T4 "/" U1);
+	bt_expect_link(&bt, PCI T4 "/" U1 "/subsystem", "../../../../bus/mdev");
+	bt_expect_link(&bt, PCI T4 "/" U1 "/driver",
+		       "../../../../bus/mdev/drivers/nvidia");
+	bt_expect_link(&bt, PCI T4 "/" U1 "/mdev_type",
+		       "../mdev_supported_types/nvidia-231");
+	bt_expect_link(&bt, PCI T4 "/mdev_supported_types/nvidia-231/devices/" U1,
+		       "../../../" U1);
 	bt_expect(&bt, "bus/mdev/devices/" U1 "/mdev_type/name",
 		  "GRID T4-2Q\n");
 	bt_expect(&bt, "class/mdev_bus/" T4 "/" U1 "/mdev_type/available_instances",
@@ -424,7 +366,7 @@ START_TEST(vgpu_params_and_vm_name)
 	bt_start(&bt, NULL);
 	bt_load(&bt, "nvidia");
 	expect_create(&bt, T4, 231, 1, 0);
-	expect_list(&bt, "bus/mdev/devices/" U1 "/nvidia", "vgpu_params vm_name");
+	bt_expect_list(&bt, "bus/mdev/devices/" U1 "/nvidia", "vgpu_params vm_name");
 	ck_assert_uint_eq(bt_mode(&bt, VP), S_IFREG | 0644);
 	ck_assert_uint_eq(bt_mode(&bt, VM), S_IFREG | 0444);
 	bt_expect(&bt, VP, "\n");
@@ -513,16 +455,16 @@ START_TEST(bdf_argument)
 
 	bt_start(&bt, NULL);
 	bt_load(&bt, "nvidia:board=p40,bdf=0000:AF:00.0");
-	expect_list(&bt, "class/mdev_bus", "0000:af:00.0");
-	expectf(&bt, "GRID P40-1Q\n",
-		PCI "%s/mdev_supported_types/nvidia-46/name", "0000:af:00.0");
+	bt_expect_list(&bt, "class/mdev_bus", "0000:af:00.0");
+	bt_expectf(&bt, "GRID P40-1Q\n",
+		   PCI "%s/mdev_supported_types/nvidia-46/name", "0000:af:00.0");
 	bt_expect(&bt, PCI "0000:af:00.0/uevent",
 		  "DRIVER=nvidia\nPCI_CLASS=30200\nPCI_ID=10DE:1B38\n"
 		  "PCI_SUBSYS_ID=10DE:11D9\nPCI_SLOT_NAME=0000:af:00.0\n"
 		  "MODALIAS=pci:v000010DEd00001B38sv000010DEsd000011D9bc03sc02i00\n");
 	/* A second T4 elsewhere in the same host. */
 	bt_load(&bt, "nvidia:bdf=0000:5e:00.0;board=t4");
-	expect_list(&bt, "class/mdev_bus", "0000:5e:00.0 0000:af:00.0");
+	bt_expect_list(&bt, "class/mdev_bus", "0000:5e:00.0 0000:af:00.0");
 	expect_create(&bt, "0000:5e:00.0", 231, 1, 0);
 	expect_avail(&bt, "0000:af:00.0", 47, 12);
 	bt_stop(&bt);
@@ -547,7 +489,7 @@ START_TEST(bad_arguments)
 		ck_assert_msg(msg, "%s loaded", bad[i]);
 		g_free(msg);
 	}
-	expect_list(&bt, "class/mdev_bus", "");
+	bt_expect_list(&bt, "class/mdev_bus", "");
 	/* The same BDF twice cannot be. */
 	bt_load(&bt, "nvidia");
 	{
@@ -556,7 +498,7 @@ START_TEST(bad_arguments)
 		ck_assert(msg);
 		g_free(msg);
 	}
-	expect_list(&bt, "class/mdev_bus", T4);
+	bt_expect_list(&bt, "class/mdev_bus", T4);
 	bt_stop(&bt);
 }
 END_TEST
@@ -574,12 +516,12 @@ START_TEST(m10_four_parents)
 
 	bt_start(&bt, NULL);
 	bt_load(&bt, "nvidia:board=m10");
-	expect_list(&bt, "class/mdev_bus",
-		    "0000:84:00.0 0000:85:00.0 0000:86:00.0 0000:87:00.0");
+	bt_expect_list(&bt, "class/mdev_bus",
+		       "0000:84:00.0 0000:85:00.0 0000:86:00.0 0000:87:00.0");
 	for (size_t i = 0; i < 4; i++) {
 		expect_types(&bt, m10_bdfs[i], m10_rows, n);
 		expect_all_avail(&bt, m10_bdfs[i], m10_rows, n, 0, 0);
-		expectf(&bt, "0x030000\n", PCI "%s/class", m10_bdfs[i]);
+		bt_expectf(&bt, "0x030000\n", PCI "%s/class", m10_bdfs[i]);
 	}
 	/* 0Q on the first GPU, 8Q on the second: each GPU its own lock. */
 	expect_create(&bt, m10_bdfs[0], 36, 1, 0);
@@ -623,7 +565,7 @@ START_TEST(a40_layout)
 	ck_assert(bt_exists(&bt, PCI A40_PF));
 	ck_assert(!bt_exists(&bt, PCI A40_PF "/mdev_supported_types"));
 	ck_assert(!bt_exists(&bt, "class/mdev_bus/" A40_PF));
-	expect_link(&bt, PCI A40_PF "/driver", "../../../bus/pci/drivers/nvidia");
+	bt_expect_link(&bt, PCI A40_PF "/driver", "../../../bus/pci/drivers/nvidia");
 	bt_expect(&bt, PCI A40_PF "/sriov_totalvfs", "32\n");
 	bt_expect(&bt, PCI A40_PF "/sriov_numvfs", "32\n");
 	bt_expect(&bt, PCI A40_PF "/sriov_offset", "4\n");
@@ -632,23 +574,23 @@ START_TEST(a40_layout)
 	bt_expect_write(&bt, PCI A40_PF "/sriov_numvfs", "32\n", 0);
 	bt_expect_write(&bt, PCI A40_PF "/sriov_numvfs", "0\n", EBUSY);
 	bt_expect_write(&bt, PCI A40_PF "/sriov_numvfs", "x\n", EINVAL);
-	expect_link(&bt, PCI A40_PF "/virtfn0", "../0000:41:00.4");
-	expect_link(&bt, PCI A40_PF "/virtfn3", "../0000:41:00.7");
-	expect_link(&bt, PCI A40_PF "/virtfn4", "../0000:41:01.0");
-	expect_link(&bt, PCI A40_PF "/virtfn31", "../0000:41:04.3");
+	bt_expect_link(&bt, PCI A40_PF "/virtfn0", "../0000:41:00.4");
+	bt_expect_link(&bt, PCI A40_PF "/virtfn3", "../0000:41:00.7");
+	bt_expect_link(&bt, PCI A40_PF "/virtfn4", "../0000:41:01.0");
+	bt_expect_link(&bt, PCI A40_PF "/virtfn31", "../0000:41:04.3");
 	ck_assert(!bt_exists(&bt, PCI A40_PF "/virtfn32"));
 	for (unsigned int i = 0; i < 32; i++) {
 		char *path = g_strdup_printf(PCI "%s/physfn", VF(i));
 
-		expect_link(&bt, path, "../" A40_PF);
+		bt_expect_link(&bt, path, "../" A40_PF);
 		g_free(path);
 		g_string_append_printf(want, "%s%s", i ? " " : "", VF(i));
 	}
 	/* The VFs are the parents, and only they. */
-	expect_list(&bt, "class/mdev_bus", want->str);
-	expect_link(&bt, "class/mdev_bus/0000:41:00.4",
-		    "../../devices/pci0000:00/0000:41:00.4");
-	expect_link(&bt, PCI "0000:41:00.4/subsystem", "../../../bus/pci");
+	bt_expect_list(&bt, "class/mdev_bus", want->str);
+	bt_expect_link(&bt, "class/mdev_bus/0000:41:00.4",
+		       "../../devices/pci0000:00/0000:41:00.4");
+	bt_expect_link(&bt, PCI "0000:41:00.4/subsystem", "../../../bus/pci");
 	bt_expect(&bt, PCI "0000:41:00.4/device", "0x2235\n");
 	ck_assert(!bt_exists(&bt, PCI "0000:41:00.4/sriov_totalvfs"));
 	expect_types(&bt, VF(0), a40_rows, G_N_ELEMENTS(a40_rows));
@@ -680,8 +622,8 @@ START_TEST(a40_one_vgpu_per_vf)
 
 	bt_start(&bt, NULL);
 	bt_load(&bt, "nvidia:board=a40,vfs=4");
-	expect_list(&bt, "class/mdev_bus",
-		    "0000:41:00.4 0000:41:00.5 0000:41:00.6 0000:41:00.7");
+	bt_expect_list(&bt, "class/mdev_bus",
+		       "0000:41:00.4 0000:41:00.5 0000:41:00.6 0000:41:00.7");
 	bt_expect(&bt, PCI A40_PF "/sriov_numvfs", "4\n");
 	for (unsigned int i = 0; i < 4; i++)
 		expect_vf(&bt, i, 0, 0);
@@ -710,9 +652,9 @@ START_TEST(a40_one_vgpu_per_vf)
 	expect_vf(&bt, 2, 565, 1);
 	expect_vf(&bt, 3, 565, 0);
 	expect_create(&bt, VF(0), 565, 5, 0);
-	expect_link(&bt, "bus/mdev/devices/5e1c7a30-7d1b-4c5e-9a3f-000000000005",
-		    "../../../devices/pci0000:00/0000:41:00.4/"
-		    "5e1c7a30-7d1b-4c5e-9a3f-000000000005");
+	bt_expect_link(&bt, "bus/mdev/devices/5e1c7a30-7d1b-4c5e-9a3f-000000000005",
+		       "../../../devices/pci0000:00/0000:41:00.4/"
+		       "5e1c7a30-7d1b-4c5e-9a3f-000000000005");
 	bt_expect(&bt, "bus/mdev/devices/5e1c7a30-7d1b-4c5e-9a3f-000000000005/"
 		  "nvidia/vgpu_params", "\n");
 	bt_stop(&bt);
@@ -765,9 +707,9 @@ START_TEST(with_gvtg_and_mtty)
 	bt_load(&bt, "mtty");
 	bt_load(&bt, "nvidia");
 	bt_load(&bt, "gvtg");
-	expect_list(&bt, "class/mdev_bus", "0000:00:02.0 " T4 " mtty");
-	expect_list(&bt, "bus/pci/drivers", "i915 nvidia");
-	expect_list(&bt, "bus/pci/devices", "0000:00:02.0 " T4);
+	bt_expect_list(&bt, "class/mdev_bus", "0000:00:02.0 " T4 " mtty");
+	bt_expect_list(&bt, "bus/pci/drivers", "i915 nvidia");
+	bt_expect_list(&bt, "bus/pci/devices", "0000:00:02.0 " T4);
 	expect_create(&bt, T4, 231, 1, 0);
 	bt_expect_write(&bt, "devices/virtual/mtty/mtty/mdev_supported_types/"
 			"mtty-1/create", U1, EEXIST);
@@ -798,8 +740,8 @@ START_TEST(unload_with_vgpus)
 	expect_create(&bt, VF(0), 558, 1, 0);
 	expect_create(&bt, VF(1), 558, 2, 0);
 	mdev_backends_unload(bt.host);
-	expect_list(&bt, "class/mdev_bus", "");
-	expect_list(&bt, "bus/mdev/devices", "");
+	bt_expect_list(&bt, "class/mdev_bus", "");
+	bt_expect_list(&bt, "bus/mdev/devices", "");
 	ck_assert(!bt_exists(&bt, PCI A40_PF));
 	ck_assert(!bt_exists(&bt, "bus/pci/drivers/nvidia"));
 	bt_stop(&bt);
@@ -815,16 +757,16 @@ START_TEST(older_kernels)
 	for (size_t i = 0; i < G_N_ELEMENTS(kernels); i++) {
 		bt_start(&bt, kernels[i]);
 		bt_load(&bt, "nvidia");
-		expect_list(&bt, PCI T4 "/mdev_supported_types/nvidia-231",
-			    "available_instances create description "
-			    "device_api devices name");
+		bt_expect_list(&bt, PCI T4 "/mdev_supported_types/nvidia-231",
+			       "available_instances create description "
+			       "device_api devices name");
 		expect_types(&bt, T4, t4_rows, G_N_ELEMENTS(t4_rows));
 		expect_all_avail(&bt, T4, t4_rows, G_N_ELEMENTS(t4_rows), 0, 0);
 		expect_create(&bt, T4, 231, 1, 0);
 		expect_all_avail(&bt, T4, t4_rows, G_N_ELEMENTS(t4_rows), 231, 1);
 		expect_create(&bt, T4, 230, 2, EINVAL);
-		expect_link(&bt, PCI T4 "/" U1 "/driver",
-			    "../../../../bus/mdev/drivers/vfio_mdev");
+		bt_expect_link(&bt, PCI T4 "/" U1 "/driver",
+			       "../../../../bus/mdev/drivers/vfio_mdev");
 		bt_expect_write(&bt, VP, "loglevel=5", 0);
 		bt_expect(&bt, VP, "loglevel=5\n");
 		destroy(&bt, 1);

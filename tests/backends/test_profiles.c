@@ -132,24 +132,6 @@ static void stop(void)
 	bt_stop(&bt);
 }
 
-static void expect_list(const char *path, const char *want)
-{
-	char *got = bt_list(&bt, path);
-
-	ck_assert_msg(strcmp(got, want) == 0, "%s lists [%s], want [%s]", path,
-		      got, want);
-	g_free(got);
-}
-
-static void expect_link(const char *path, const char *want)
-{
-	char *got = bt_readlink(&bt, path);
-
-	ck_assert_msg(got && strcmp(got, want) == 0, "%s -> %s, want %s", path,
-		      got ? got : "(none)", want);
-	g_free(got);
-}
-
 /* 1. Bound driver: vfio_mdev to 5.12, the parent's own from 5.13/6.1. */
 static void check_binding(const char *profile, bool own, const char *drv,
 			  const char *drivers)
@@ -159,8 +141,8 @@ static void check_binding(const char *profile, bool own, const char *drv,
 	snprintf(want, sizeof(want), "../../../../../bus/mdev/drivers/%s", drv);
 	start(profile, own);
 	bt_expect_write(&bt, T "/fake-a/create", U1, 0);
-	expect_link("bus/mdev/devices/" U1 "/driver", want);
-	expect_list("bus/mdev/drivers", drivers);
+	bt_expect_link(&bt, "bus/mdev/devices/" U1 "/driver", want);
+	bt_expect_list(&bt, "bus/mdev/drivers", drivers);
 	stop();
 }
 
@@ -179,12 +161,12 @@ END_TEST
 START_TEST(type_files_by_era)
 {
 	start("5.15", false);
-	expect_list(T "/fake-a",
-		    "available_instances create description device_api devices extra");
+	bt_expect_list(&bt, T "/fake-a",
+		       "available_instances create description device_api devices extra");
 	stop();
 	start("6.1", false);
-	expect_list(T "/fake-a",
-		    "available_instances create description device_api devices name");
+	bt_expect_list(&bt, T "/fake-a",
+		       "available_instances create description device_api devices name");
 	bt_expect(&bt, T "/fake-a/name", "a\n");
 	stop();
 }
@@ -300,7 +282,7 @@ static void check_group(const char *profile, const char *files)
 {
 	start(profile, false);
 	bt_expect_write(&bt, T "/fake-a/create", U1, 0);
-	expect_list("kernel/iommu_groups/0", files);
+	bt_expect_list(&bt, "kernel/iommu_groups/0", files);
 	stop();
 }
 
@@ -348,7 +330,7 @@ START_TEST(class_dir_by_era)
 		bt_stop(&bt);
 	}
 	start("6.1", false);
-	expect_link("class/mdev_bus/fake0", "../../devices/virtual/fake/fake0");
+	bt_expect_link(&bt, "class/mdev_bus/fake0", "../../devices/virtual/fake/fake0");
 	stop();
 }
 END_TEST
@@ -363,7 +345,7 @@ START_TEST(rebind_by_era)
 	ck_assert(!bt_exists(&bt, P "/" U1 "/driver"));
 	ck_assert(bt_exists(&bt, P "/" U1 "/vendor/v"));
 	bt_expect_write(&bt, "bus/mdev/drivers/vfio_mdev/bind", U1, 0);
-	expect_link(P "/" U1 "/driver", "../../../../../bus/mdev/drivers/vfio_mdev");
+	bt_expect_link(&bt, P "/" U1 "/driver", "../../../../../bus/mdev/drivers/vfio_mdev");
 	stop();
 	start("5.15", true);
 	bt_expect_write(&bt, T "/fake-a/create", U1, 0);
@@ -406,16 +388,16 @@ START_TEST(vfio_dev_by_era)
 	stop();
 	start("6.1", false);
 	bt_expect_write(&bt, T "/fake-a/create", U1, 0);
-	expect_list(P "/" U1 "/vfio-dev/vfio0",
-		    "dev device power subsystem uevent");
+	bt_expect_list(&bt, P "/" U1 "/vfio-dev/vfio0",
+		       "dev device power subsystem uevent");
 	bt_expect(&bt, P "/" U1 "/vfio-dev/vfio0/dev", "511:0\n");
 	bt_expect(&bt, P "/" U1 "/vfio-dev/vfio0/uevent",
 		  "MAJOR=511\nMINOR=0\nDEVNAME=vfio/devices/vfio0\n");
-	expect_link(P "/" U1 "/vfio-dev/vfio0/device", "../../../" U1);
-	expect_link(P "/" U1 "/vfio-dev/vfio0/subsystem",
-		    "../../../../../../../class/vfio-dev");
-	expect_link("class/vfio-dev/vfio0",
-		    "../../devices/virtual/fake/fake0/" U1 "/vfio-dev/vfio0");
+	bt_expect_link(&bt, P "/" U1 "/vfio-dev/vfio0/device", "../../../" U1);
+	bt_expect_link(&bt, P "/" U1 "/vfio-dev/vfio0/subsystem",
+		       "../../../../../../../class/vfio-dev");
+	bt_expect_link(&bt, "class/vfio-dev/vfio0",
+		       "../../devices/virtual/fake/fake0/" U1 "/vfio-dev/vfio0");
 	bt_expect_write(&bt, "bus/mdev/drivers/fake/unbind", U1, 0);
 	ck_assert(!bt_exists(&bt, P "/" U1 "/vfio-dev"));
 	ck_assert(!bt_exists(&bt, "class/vfio-dev/vfio0"));
@@ -625,7 +607,8 @@ START_TEST(samples_by_era)
 	bt_expect_write(&bt, "devices/virtual/mdpy/mdpy/mdev_supported_types/mdpy-vga/create", U1, 0);
 	bt_expect_write(&bt, "devices/virtual/mdpy/mdpy/mdev_supported_types/mdpy-hd/create", U2, ENOMEM);
 	bt_expect(&bt, "devices/virtual/mdpy/mdpy/mdev_supported_types/mdpy-hd/available_instances", "0\n");
-	expect_link("bus/mdev/devices/" U1 "/driver", "../../../../../bus/mdev/drivers/mdpy");
+	bt_expect_link(&bt, "bus/mdev/devices/" U1 "/driver",
+		       "../../../../../bus/mdev/drivers/mdpy");
 	bt_stop(&bt);
 	bt_start(&bt, "6.1");
 	bt_load(&bt, "mdpy:count=1");
@@ -654,8 +637,8 @@ START_TEST(samples_by_era)
 		bt_expect_write(&bt, "devices/virtual/mtty/mtty/mdev_supported_types/mtty-1/create", u, 0);
 	}
 	bt_expect_write(&bt, "devices/virtual/mtty/mtty/mdev_supported_types/mtty-1/create", U1, ENOSPC);
-	expect_link("bus/mdev/devices/11111111-2222-4333-8444-000000000000/driver",
-		    "../../../../../bus/mdev/drivers/mtty");
+	bt_expect_link(&bt, "bus/mdev/devices/11111111-2222-4333-8444-000000000000/driver",
+		       "../../../../../bus/mdev/drivers/mtty");
 	bt_stop(&bt);
 
 	/* mbochs full: ENOMEM up to 5.12, ENOSPC from 5.13; vfio_mdev before. */
@@ -663,7 +646,8 @@ START_TEST(samples_by_era)
 	bt_load(&bt, "mbochs:count=4");
 	bt_expect_write(&bt, "devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-small/create", U1, 0);
 	bt_expect_write(&bt, "devices/virtual/mbochs/mbochs/mdev_supported_types/mbochs-small/create", U2, ENOMEM);
-	expect_link("bus/mdev/devices/" U1 "/driver", "../../../../../bus/mdev/drivers/vfio_mdev");
+	bt_expect_link(&bt, "bus/mdev/devices/" U1 "/driver",
+		       "../../../../../bus/mdev/drivers/vfio_mdev");
 	bt_stop(&bt);
 	bt_start(&bt, "5.15");
 	bt_load(&bt, "mbochs:count=4");

@@ -12,32 +12,6 @@
 #define D1 "bus/mdev/devices/" U1 "/"
 #define D2 "bus/mdev/devices/" U2 "/"
 
-static void expect_link(struct bt *bt, const char *path, const char *want)
-{
-	char *got = bt_readlink(bt, path);
-
-	ck_assert_msg(got, "readlink %s failed", path);
-	ck_assert_str_eq(got, want);
-	g_free(got);
-}
-
-static void expect_list(struct bt *bt, const char *path, const char *want)
-{
-	char *got = bt_list(bt, path);
-
-	ck_assert_str_eq(got, want);
-	g_free(got);
-}
-
-static void expect_read_error(struct bt *bt, const char *path, int want)
-{
-	int err = 0;
-	char *got = bt_read(bt, path, &err);
-
-	ck_assert_msg(!got, "read %s gave '%s'", path, got);
-	ck_assert_int_eq(err, want);
-}
-
 /* A host with vfio_ap loaded (args may be NULL) and one mdev U1. */
 static void start(struct bt *bt, const char *args)
 {
@@ -94,13 +68,13 @@ START_TEST(ap_matrix_device_in_the_tree)
 	bt_load(&bt, "vfio_ap");
 	ck_assert(S_ISDIR(bt_mode(&bt, "devices/vfio_ap")));
 	ck_assert(S_ISDIR(bt_mode(&bt, M)));
-	expect_link(&bt, M "/subsystem", "../../../bus/matrix");
-	expect_link(&bt, M "/driver", "../../../bus/matrix/drivers/vfio_ap");
-	expect_link(&bt, "bus/matrix/devices/matrix",
-		    "../../../devices/vfio_ap/matrix");
-	expect_link(&bt, "bus/matrix/drivers/vfio_ap/matrix",
-		    "../../../../devices/vfio_ap/matrix");
-	expect_link(&bt, "class/mdev_bus/matrix", "../../devices/vfio_ap/matrix");
+	bt_expect_link(&bt, M "/subsystem", "../../../bus/matrix");
+	bt_expect_link(&bt, M "/driver", "../../../bus/matrix/drivers/vfio_ap");
+	bt_expect_link(&bt, "bus/matrix/devices/matrix",
+		       "../../../devices/vfio_ap/matrix");
+	bt_expect_link(&bt, "bus/matrix/drivers/vfio_ap/matrix",
+		       "../../../../devices/vfio_ap/matrix");
+	bt_expect_link(&bt, "class/mdev_bus/matrix", "../../devices/vfio_ap/matrix");
 	bt_expect(&bt, M "/uevent", "DRIVER=vfio_ap\n");
 	bt_expect(&bt, M "/features", "guest_matrix hotplug ap_config\n");
 	ck_assert_uint_eq(bt_mode(&bt, M "/features"), S_IFREG | 0444);
@@ -115,8 +89,8 @@ START_TEST(ap_type_files)
 
 	bt_start(&bt, NULL);
 	bt_load(&bt, "vfio_ap");
-	expect_list(&bt, M "/mdev_supported_types", "vfio_ap-passthrough");
-	expect_list(&bt, T, "available_instances create device_api devices name");
+	bt_expect_list(&bt, M "/mdev_supported_types", "vfio_ap-passthrough");
+	bt_expect_list(&bt, T, "available_instances create device_api devices name");
 	bt_expect(&bt, T "/name", "VFIO AP Passthrough Device\n");
 	bt_expect(&bt, T "/device_api", "vfio-ap\n");
 	bt_expect(&bt, T "/available_instances", "65536\n");
@@ -124,7 +98,7 @@ START_TEST(ap_type_files)
 	bt_expect(&bt, T "/available_instances", "65535\n");
 	bt_expect_write(&bt, T "/create", U2, 0);
 	bt_expect(&bt, T "/available_instances", "65534\n");
-	bt_expect_write(&bt, D1 "remove", "1", 0);
+	bt_remove(&bt, U1, "1");
 	bt_expect(&bt, T "/available_instances", "65535\n");
 	bt_stop(&bt);
 }
@@ -143,16 +117,16 @@ START_TEST(ap_mdev_files)
 	};
 
 	start(&bt, NULL);
-	expect_list(&bt, M "/" U1,
-		    "ap_config assign_adapter assign_control_domain assign_domain "
-		    "control_domains driver guest_matrix iommu_group matrix "
-		    "mdev_type power remove subsystem uevent unassign_adapter "
-		    "unassign_control_domain unassign_domain vfio-dev");
+	bt_expect_list(&bt, M "/" U1,
+		       "ap_config assign_adapter assign_control_domain assign_domain "
+		       "control_domains driver guest_matrix iommu_group matrix "
+		       "mdev_type power remove subsystem uevent unassign_adapter "
+		       "unassign_control_domain unassign_domain vfio-dev");
 	for (size_t i = 0; i < G_N_ELEMENTS(wo); i++) {
 		char *path = g_strdup_printf(D1 "%s", wo[i]);
 
 		ck_assert_uint_eq(bt_mode(&bt, path), S_IFREG | 0200);
-		expect_read_error(&bt, path, EACCES);
+		bt_expect_read_error(&bt, path, EACCES);
 		g_free(path);
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(ro); i++) {
@@ -165,10 +139,11 @@ START_TEST(ap_mdev_files)
 	}
 	ck_assert_uint_eq(bt_mode(&bt, D1 "ap_config"), S_IFREG | 0644);
 	expect_config(&bt, D1 "ap_config", "", "", "");
-	expect_link(&bt, M "/" U1 "/driver",
-		    "../../../../bus/mdev/drivers/vfio_ap_mdev");
-	expect_link(&bt, M "/" U1 "/subsystem", "../../../../bus/mdev");
-	expect_link(&bt, "bus/mdev/devices/" U1, "../../../devices/vfio_ap/matrix/" U1);
+	bt_expect_link(&bt, M "/" U1 "/driver",
+		       "../../../../bus/mdev/drivers/vfio_ap_mdev");
+	bt_expect_link(&bt, M "/" U1 "/subsystem", "../../../../bus/mdev");
+	bt_expect_link(&bt, "bus/mdev/devices/" U1,
+		       "../../../devices/vfio_ap/matrix/" U1);
 	bt_expect(&bt, D1 "uevent", "DRIVER=vfio_ap_mdev\n");
 	bt_stop(&bt);
 }
@@ -471,7 +446,7 @@ START_TEST(ap_apqns_are_exclusive)
 	bt_expect_write(&bt, D1 "assign_control_domain", "4", 0);
 	bt_expect_write(&bt, D2 "assign_control_domain", "4", 0);
 	/* Removing U1 frees its APQNs. */
-	bt_expect_write(&bt, D1 "remove", "1", 0);
+	bt_remove(&bt, U1, "1");
 	bt_expect_write(&bt, D2 "assign_domain", "4", 0);
 	bt_expect(&bt, D2 "matrix", "05.0004\n05.0006\n07.0004\n07.0006\n");
 	bt_stop(&bt);
@@ -691,13 +666,13 @@ START_TEST(ap_release_6_1)
 
 	start_release(&bt, "6.1");
 	ck_assert(!bt_exists(&bt, M "/features"));
-	expect_list(&bt, M "/" U1,
-		    "assign_adapter assign_control_domain assign_domain "
-		    "control_domains driver guest_matrix iommu_group matrix "
-		    "mdev_type power remove subsystem uevent unassign_adapter "
-		    "unassign_control_domain unassign_domain vfio-dev");
-	expect_link(&bt, M "/" U1 "/driver",
-		    "../../../../bus/mdev/drivers/vfio_ap_mdev");
+	bt_expect_list(&bt, M "/" U1,
+		       "assign_adapter assign_control_domain assign_domain "
+		       "control_domains driver guest_matrix iommu_group matrix "
+		       "mdev_type power remove subsystem uevent unassign_adapter "
+		       "unassign_control_domain unassign_domain vfio-dev");
+	bt_expect_link(&bt, M "/" U1 "/driver",
+		       "../../../../bus/mdev/drivers/vfio_ap_mdev");
 	bt_expect_write(&bt, D1 "assign_adapter", "5", 0);
 	bt_expect_write(&bt, D1 "assign_domain", "4", 0);
 	bt_expect(&bt, D1 "guest_matrix", "05.0004\n");
@@ -711,16 +686,16 @@ START_TEST(ap_release_5_15)
 	struct bt bt;
 
 	start_release(&bt, "5.15");
-	expect_list(&bt, T, "available_instances create device_api devices name");
+	bt_expect_list(&bt, T, "available_instances create device_api devices name");
 	bt_expect(&bt, T "/name", "VFIO AP Passthrough Device\n");
 	bt_expect(&bt, T "/available_instances", "65535\n");
-	expect_list(&bt, M "/" U1,
-		    "assign_adapter assign_control_domain assign_domain "
-		    "control_domains driver iommu_group matrix "
-		    "mdev_type power remove subsystem uevent unassign_adapter "
-		    "unassign_control_domain unassign_domain");
-	expect_link(&bt, M "/" U1 "/driver",
-		    "../../../../bus/mdev/drivers/vfio_mdev");
+	bt_expect_list(&bt, M "/" U1,
+		       "assign_adapter assign_control_domain assign_domain "
+		       "control_domains driver iommu_group matrix "
+		       "mdev_type power remove subsystem uevent unassign_adapter "
+		       "unassign_control_domain unassign_domain");
+	bt_expect_link(&bt, M "/" U1 "/driver",
+		       "../../../../bus/mdev/drivers/vfio_mdev");
 	ck_assert(!bt_exists(&bt, "bus/mdev/drivers/vfio_ap_mdev"));
 	bt_expect_write(&bt, D1 "assign_adapter", "5", 0);
 	bt_expect_write(&bt, D1 "assign_domain", "4", 0);

@@ -11,23 +11,6 @@
 #define U1 "7e0c1a34-5f0e-4c5b-8d8e-2c1f3a9b0001"
 #define U2 "7e0c1a34-5f0e-4c5b-8d8e-2c1f3a9b0002"
 
-static void expect_link(struct bt *bt, const char *path, const char *want)
-{
-	char *got = bt_readlink(bt, path);
-
-	ck_assert_msg(got, "readlink %s failed", path);
-	ck_assert_str_eq(got, want);
-	g_free(got);
-}
-
-static void expect_list(struct bt *bt, const char *path, const char *want)
-{
-	char *got = bt_list(bt, path);
-
-	ck_assert_str_eq(got, want);
-	g_free(got);
-}
-
 START_TEST(ccw_subchannel_in_the_tree)
 {
 	struct bt bt;
@@ -36,17 +19,17 @@ START_TEST(ccw_subchannel_in_the_tree)
 	bt_load(&bt, "vfio_ccw");
 	ck_assert(S_ISDIR(bt_mode(&bt, "devices/css0")));
 	ck_assert(S_ISDIR(bt_mode(&bt, SCH)));
-	expect_link(&bt, SCH "/subsystem", "../../../bus/css");
-	expect_link(&bt, SCH "/driver", "../../../bus/css/drivers/vfio_ccw");
-	expect_link(&bt, "bus/css/devices/0.0.0313",
-		    "../../../devices/css0/0.0.0313");
-	expect_link(&bt, "bus/css/drivers/vfio_ccw/0.0.0313",
-		    "../../../../devices/css0/0.0.0313");
-	expect_link(&bt, "class/mdev_bus/0.0.0313",
-		    "../../devices/css0/0.0.0313");
+	bt_expect_link(&bt, SCH "/subsystem", "../../../bus/css");
+	bt_expect_link(&bt, SCH "/driver", "../../../bus/css/drivers/vfio_ccw");
+	bt_expect_link(&bt, "bus/css/devices/0.0.0313",
+		       "../../../devices/css0/0.0.0313");
+	bt_expect_link(&bt, "bus/css/drivers/vfio_ccw/0.0.0313",
+		       "../../../../devices/css0/0.0.0313");
+	bt_expect_link(&bt, "class/mdev_bus/0.0.0313",
+		       "../../devices/css0/0.0.0313");
 	bt_expect(&bt, SCH "/uevent", "DRIVER=vfio_ccw\nST=0\nMODALIAS=css:t0\n");
-	expect_list(&bt, "bus/css/devices", "0.0.0313");
-	expect_list(&bt, "class/mdev_bus", "0.0.0313");
+	bt_expect_list(&bt, "bus/css/devices", "0.0.0313");
+	bt_expect_list(&bt, "class/mdev_bus", "0.0.0313");
 	/* The mdev driver is there before any mdev. */
 	ck_assert(S_ISDIR(bt_mode(&bt, "bus/mdev/drivers/vfio_ccw_mdev")));
 	bt_stop(&bt);
@@ -59,15 +42,15 @@ START_TEST(ccw_type_files)
 
 	bt_start(&bt, NULL);
 	bt_load(&bt, "vfio_ccw");
-	expect_list(&bt, SCH "/mdev_supported_types", "vfio_ccw-io");
-	expect_list(&bt, T, "available_instances create device_api devices name");
+	bt_expect_list(&bt, SCH "/mdev_supported_types", "vfio_ccw-io");
+	bt_expect_list(&bt, T, "available_instances create device_api devices name");
 	bt_expect(&bt, T "/name", "I/O subchannel (Non-QDIO)\n");
 	bt_expect(&bt, T "/device_api", "vfio-ccw\n");
 	bt_expect(&bt, T "/available_instances", "1\n");
 	ck_assert(!bt_exists(&bt, T "/description"));
 	ck_assert_uint_eq(bt_mode(&bt, T "/create"), S_IFREG | 0200);
 	ck_assert_uint_eq(bt_mode(&bt, T "/name"), S_IFREG | 0444);
-	expect_list(&bt, T "/devices", "");
+	bt_expect_list(&bt, T "/devices", "");
 	bt_stop(&bt);
 }
 END_TEST
@@ -86,11 +69,11 @@ START_TEST(ccw_one_mdev_per_subchannel)
 	/* The same UUID again is a duplicate before it is a capacity issue. */
 	bt_expect_write(&bt, T "/create", U1, EEXIST);
 
-	bt_expect_write(&bt, "bus/mdev/devices/" U1 "/remove", "1", 0);
+	bt_remove(&bt, U1, "1");
 	bt_expect(&bt, T "/available_instances", "1\n");
 	bt_expect_write(&bt, T "/create", U2, 0);
 	bt_expect(&bt, T "/available_instances", "0\n");
-	expect_list(&bt, T "/devices", U2);
+	bt_expect_list(&bt, T "/devices", U2);
 	bt_stop(&bt);
 }
 END_TEST
@@ -102,21 +85,21 @@ START_TEST(ccw_mdev_in_the_tree)
 	bt_start(&bt, NULL);
 	bt_load(&bt, "vfio_ccw");
 	bt_expect_write(&bt, T "/create", U1, 0);
-	expect_link(&bt, SCH "/" U1 "/driver",
-		    "../../../../bus/mdev/drivers/vfio_ccw_mdev");
-	expect_link(&bt, SCH "/" U1 "/subsystem", "../../../../bus/mdev");
-	expect_link(&bt, SCH "/" U1 "/mdev_type",
-		    "../mdev_supported_types/vfio_ccw-io");
-	expect_link(&bt, T "/devices/" U1, "../../../" U1);
-	expect_link(&bt, "bus/mdev/devices/" U1,
-		    "../../../devices/css0/0.0.0313/" U1);
-	expect_link(&bt, "bus/mdev/drivers/vfio_ccw_mdev/" U1,
-		    "../../../../devices/css0/0.0.0313/" U1);
+	bt_expect_link(&bt, SCH "/" U1 "/driver",
+		       "../../../../bus/mdev/drivers/vfio_ccw_mdev");
+	bt_expect_link(&bt, SCH "/" U1 "/subsystem", "../../../../bus/mdev");
+	bt_expect_link(&bt, SCH "/" U1 "/mdev_type",
+		       "../mdev_supported_types/vfio_ccw-io");
+	bt_expect_link(&bt, T "/devices/" U1, "../../../" U1);
+	bt_expect_link(&bt, "bus/mdev/devices/" U1,
+		       "../../../devices/css0/0.0.0313/" U1);
+	bt_expect_link(&bt, "bus/mdev/drivers/vfio_ccw_mdev/" U1,
+		       "../../../../devices/css0/0.0.0313/" U1);
 	/* No vendor attributes: only what the core gives every mdev (and,
 	 * from 6.1, the VFIO char device). */
-	expect_list(&bt, SCH "/" U1,
-		    "driver iommu_group mdev_type power remove subsystem uevent "
-		    "vfio-dev");
+	bt_expect_list(&bt, SCH "/" U1,
+		       "driver iommu_group mdev_type power remove subsystem uevent "
+		       "vfio-dev");
 	bt_expect(&bt, "bus/mdev/devices/" U1 "/uevent",
 		  "DRIVER=vfio_ccw_mdev\n");
 	bt_stop(&bt);
@@ -129,10 +112,10 @@ START_TEST(ccw_several_subchannels)
 
 	bt_start(&bt, NULL);
 	bt_load(&bt, "vfio_ccw:subchannels=0.0.0313,0.0.0314,0.1.ABCD,fe.3.ffff");
-	expect_list(&bt, "bus/css/devices", "0.0.0313 0.0.0314 0.1.abcd fe.3.ffff");
-	expect_list(&bt, "devices/css0", "0.0.0313 0.0.0314 0.1.abcd fe.3.ffff");
-	expect_list(&bt, "class/mdev_bus", "0.0.0313 0.0.0314 0.1.abcd fe.3.ffff");
-	expect_link(&bt, "class/mdev_bus/0.1.abcd", "../../devices/css0/0.1.abcd");
+	bt_expect_list(&bt, "bus/css/devices", "0.0.0313 0.0.0314 0.1.abcd fe.3.ffff");
+	bt_expect_list(&bt, "devices/css0", "0.0.0313 0.0.0314 0.1.abcd fe.3.ffff");
+	bt_expect_list(&bt, "class/mdev_bus", "0.0.0313 0.0.0314 0.1.abcd fe.3.ffff");
+	bt_expect_link(&bt, "class/mdev_bus/0.1.abcd", "../../devices/css0/0.1.abcd");
 	/* Each subchannel counts on its own. */
 	bt_expect_write(&bt, T "/create", U1, 0);
 	bt_expect(&bt, T "/available_instances", "0\n");
@@ -140,8 +123,8 @@ START_TEST(ccw_several_subchannels)
 		  "available_instances", "1\n");
 	bt_expect_write(&bt, "devices/css0/0.0.0314/mdev_supported_types/"
 			"vfio_ccw-io/create", U2, 0);
-	expect_link(&bt, "bus/mdev/devices/" U2,
-		    "../../../devices/css0/0.0.0314/" U2);
+	bt_expect_link(&bt, "bus/mdev/devices/" U2,
+		       "../../../devices/css0/0.0.0314/" U2);
 	bt_stop(&bt);
 }
 END_TEST
@@ -175,7 +158,8 @@ START_TEST(ccw_older_releases)
 	for (size_t i = 0; i < G_N_ELEMENTS(profiles); i++) {
 		bt_start(&bt, profiles[i]);
 		bt_load(&bt, "vfio_ccw");
-		expect_list(&bt, T, "available_instances create device_api devices name");
+		bt_expect_list(&bt, T, "available_instances create device_api "
+			       "devices name");
 		bt_expect(&bt, T "/name", "I/O subchannel (Non-QDIO)\n");
 		bt_expect(&bt, T "/device_api", "vfio-ccw\n");
 		bt_expect(&bt, T "/available_instances", "1\n");
@@ -184,10 +168,10 @@ START_TEST(ccw_older_releases)
 		bt_expect_write(&bt, T "/create", U2, EPERM);
 		ck_assert(!bt_exists(&bt, SCH "/" U2));
 		bt_expect(&bt, T "/available_instances", "0\n");
-		expect_link(&bt, SCH "/" U1 "/driver",
-			    "../../../../bus/mdev/drivers/vfio_mdev");
+		bt_expect_link(&bt, SCH "/" U1 "/driver",
+			       "../../../../bus/mdev/drivers/vfio_mdev");
 		ck_assert(!bt_exists(&bt, "bus/mdev/drivers/vfio_ccw_mdev"));
-		bt_expect_write(&bt, "bus/mdev/devices/" U1 "/remove", "1", 0);
+		bt_remove(&bt, U1, "1");
 		bt_expect(&bt, T "/available_instances", "1\n");
 		bt_expect_write(&bt, T "/create", U2, 0);
 		bt_stop(&bt);
@@ -203,8 +187,8 @@ START_TEST(ccw_release_6_1)
 	bt_load(&bt, "vfio_ccw");
 	bt_expect_write(&bt, T "/create", U1, 0);
 	bt_expect_write(&bt, T "/create", U2, EUSERS);
-	expect_link(&bt, SCH "/" U1 "/driver",
-		    "../../../../bus/mdev/drivers/vfio_ccw_mdev");
+	bt_expect_link(&bt, SCH "/" U1 "/driver",
+		       "../../../../bus/mdev/drivers/vfio_ccw_mdev");
 	bt_stop(&bt);
 }
 END_TEST
