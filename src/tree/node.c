@@ -247,16 +247,26 @@ struct node *node_link(struct node_tree *tree, struct node *dir,
 					  tree->next_ino++));
 }
 
-/* It was there all along: nothing to tell the kernel. */
+/* A set entry's node.  It was there all along: nothing to tell the
+ * kernel; and it goes again once the kernel forgets it. */
+static struct node *set_made(struct node *dir, struct node *node)
+{
+	node->lazy = true;
+	node->in_set = true;
+	node_dir_add(dir, node);
+	return node;
+}
+
 struct node *node_link_made(struct node_tree *tree, struct node *dir,
 			    const char *name, const char *target, uint64_t ino)
 {
-	struct node *node = new_link(tree, dir, name, target, ino);
+	return set_made(dir, new_link(tree, dir, name, target, ino));
+}
 
-	node_dir_add(dir, node);
-	node->lazy = true;    /* dropped again once the kernel forgets it */
-	node->in_set = true;
-	return node;
+struct node *node_dir_made(struct node_tree *tree, struct node *dir,
+			   const char *name, uint64_t ino)
+{
+	return set_made(dir, node_new_ino(tree, NODE_DIR, name, 0755, ino));
 }
 
 /* Wait until no show/store runs on node (but the caller's own store). */
@@ -341,7 +351,8 @@ void node_fill_stat(struct node_tree *tree, struct node *node,
 	switch (node->type) {
 	case NODE_DIR:
 		st->st_mode = S_IFDIR | node->mode;
-		st->st_nlink = 2 + node_lazy_nsubdirs(tree, node);
+		st->st_nlink = 2 + node_lazy_nsubdirs(tree, node) +
+			       node_set_subdirs(node);
 		break;
 	case NODE_FILE:
 		st->st_mode = S_IFREG | node->mode;

@@ -108,7 +108,10 @@ struct node {
  */
 struct node_source {
 	void (*fill)(void *obj);
-	void (*release)(void *obj);  /* when the directory node is freed */
+	/* obj is shared by the directory's set entry and its node while
+	 * both exist: each holds it, and releases it when it goes. */
+	void (*hold)(void *obj);
+	void (*release)(void *obj);
 };
 
 struct tree_observer {
@@ -165,9 +168,21 @@ void node_remove(struct node_tree *tree, struct node *node);
 /* Remove dir's child name, made or not (NULL dir: nothing to do). */
 void node_remove_child(struct node_tree *tree, struct node *dir,
 		       const char *name);
-/* Make dir lazy: its contents come from src's fill(obj) (node.h). */
+/* Make dir lazy: its contents come from src's fill(obj) (node.h); the
+ * node releases obj when it is freed. */
 void node_set_source(struct node *dir, const struct node_source *src,
 		     void *obj);
+/*
+ * A lazy subdirectory name of dir, built by src's fill(obj), kept as an
+ * entry of dir's set (node_set.c) until the kernel looks it up.  name is
+ * borrowed until node_remove_child(); the entry holds obj.  Nothing is
+ * made during a replay.
+ */
+void node_lazy_subdir(struct node_tree *tree, struct node *dir,
+		      const char *name, const struct node_source *src,
+		      void *obj);
+/* The source object of dir's child name, made or an entry; or NULL. */
+void *node_source_at(struct node *dir, const char *name);
 /* Whether node is a lazy directory or lies inside one. */
 bool node_is_lazy(const struct node *node);
 /* Whether dir has no children, made or not. */

@@ -60,7 +60,8 @@ void node_dir_add(struct node *dir, struct node *child)
 		dir->first = child;
 	dir->last = child;
 	dir->count++;
-	if (child->type == NODE_DIR)
+	/* A set's directories are counted by the set. */
+	if (child->type == NODE_DIR && !child->in_set)
 		dir->nsubdirs++;
 	if (dir->index)
 		index_add(dir->index, child);
@@ -83,7 +84,7 @@ void node_dir_del(struct node *dir, struct node *child)
 	child->prev = child->next = NULL;
 	child->parent = NULL;
 	dir->count--;
-	if (child->type == NODE_DIR)
+	if (child->type == NODE_DIR && !child->in_set)
 		dir->nsubdirs--;
 	if (dir->index)
 		g_hash_table_remove(dir->index->by_name, child->name);

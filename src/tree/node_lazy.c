@@ -63,6 +63,9 @@ bool node_admit(struct node_tree *tree, struct node *dir, const char *name,
 {
 	struct node_replay *want = tree->replay;
 
+	/* A set entry's node is made only by a lookup of it. */
+	if (node_set_has(dir, name))
+		return false;
 	if (want) {
 		if (want->dir != dir)
 			return false;
@@ -147,7 +150,9 @@ static bool droppable(const struct node *node)
 	if (!node->lazy || node->removed || !dir || dir->full ||
 	    node->nlookup || node->handles)
 		return false;
-	return node->type != NODE_DIR || (!node->first && !node->source);
+	/* A directory with a source goes only if its set entry stays. */
+	return node->type != NODE_DIR ||
+	       (!node->first && (!node->source || node->in_set));
 }
 
 static void drop(struct node_tree *tree, struct node *node)

@@ -110,11 +110,16 @@ bool node_set_remove(struct node_tree *tree, struct node *dir,
 struct node *node_set_child(struct node_tree *tree, struct node *dir,
 			    const char *name);
 guint node_set_size(const struct node *dir);
+bool node_set_has(struct node *dir, const char *name);
+/* The subdirectories a set of directories adds to dir's link count. */
+guint node_set_subdirs(const struct node *dir);
 /* Fill entries from position from on; false when fill is full. */
 bool node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
 		      void *ctx);
 /* Make the node of a set entry (node.c). */
 struct node *node_link_made(struct node_tree *tree, struct node *dir,
 			    const char *name, const char *target, uint64_t ino);
+struct node *node_dir_made(struct node_tree *tree, struct node *dir,
+			   const char *name, uint64_t ino);
 
 #endif

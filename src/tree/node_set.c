@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * Link sets: the links a big directory holds to devices (bus/mdev/devices,
- * a type's devices/, a driver's directory) kept as entries rather than
- * nodes.  With 100,000 mdevs each such directory has 100,000 links; an
- * entry borrows the device's name and path and costs a few dozen bytes,
- * where a node with its own copies cost some four hundred.  A node is
- * made for an entry when the kernel looks it up, with the inode number
- * the entry was given (and a listing showed), and dropped when the
- * kernel forgets it.  With the tree lock held.
+ * Sets: what a big directory holds once per device, kept as entries rather
+ * than nodes.  With 100,000 mdevs, bus/mdev/devices, a type's devices/
+ * and a driver's directory each hold 100,000 links, the parent 100,000
+ * device directories and kernel/iommu_groups as many group directories.
+ * An entry borrows its name (and a link's target) from its device and
+ * costs a few dozen bytes, where a node with its own copies cost some
+ * four hundred.  A node is made for an entry when the kernel looks it up,
+ * with the inode number the entry was given (and a listing showed), and
+ * dropped when the kernel forgets it.  A directory entry's node is a lazy
+ * directory built from the entry's source (node_lazy.c).  A set holds
+ * links or directories, not both.  With the tree lock held.
  */
 #include "node_priv.h"
 
@@ -15,7 +18,10 @@
 
 struct set_entry {
 	const char *name;      /* borrowed from the device; NULL: a hole */
-	const char *target;    /* the device's path below the root */
+	union {
+		const char *target;    /* a link: the device's path */
+		void *obj;             /* a directory: what builds it */
+	};
 	uint64_t ino;
 };
 
@@ -23,19 +29,41 @@ struct node_link_set {
 	GArray *entries;       /* struct set_entry, in the order added */
 	GHashTable *by_name;   /* name -> index + 1 */
 	guint holes;
+	/* A set of directories: their source; NULL for links. */
+	const struct node_source *dirs;
 };
 
 /* Fewer holes than this stay (squeezing them out moves the positions
  * a listing in progress resumes from). */
 #define SET_HOLES_MIN 64
 
-static struct node_link_set *set_new(void)
+static struct node_link_set *set_of(struct node *dir,
+				    const struct node_source *dirs)
 {
-	struct node_link_set *set = g_new0(struct node_link_set, 1);
+	struct node_link_set *set = dir->links;
 
-	set->entries = g_array_new(FALSE, FALSE, sizeof(struct set_entry));
-	set->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+	if (!set) {
+		set = g_new0(struct node_link_set, 1);
+		set->entries = g_array_new(FALSE, FALSE, sizeof(struct set_entry));
+		set->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+		set->dirs = dirs;
+		dir->links = set;
+	}
+	g_assert(set->dirs == dirs);
 	return set;
+}
+
+static struct set_entry *entry_at(struct node_link_set *set, guint i)
+{
+	return &g_array_index(set->entries, struct set_entry, i);
+}
+
+static void entry_clear(struct node_link_set *set, struct set_entry *e)
+{
+	if (set->dirs && e->name)
+		set->dirs->release(e->obj);
+	e->name = NULL;
+	e->obj = NULL;
 }
 
 void node_set_free(struct node *dir)
@@ -44,15 +72,12 @@ void node_set_free(struct node *dir)
 
 	if (!set)
 		return;
+	for (guint i = 0; i < set->entries->len; i++)
+		entry_clear(set, entry_at(set, i));
 	g_array_free(set->entries, TRUE);
 	g_hash_table_destroy(set->by_name);
 	g_free(set);
 	dir->links = NULL;
-}
-
-static struct set_entry *entry_at(struct node_link_set *set, guint i)
-{
-	return &g_array_index(set->entries, struct set_entry, i);
 }
 
 static struct set_entry *find(struct node_link_set *set, const char *name)
@@ -62,26 +87,53 @@ static struct set_entry *find(struct node_link_set *set, const char *name)
 	return i ? entry_at(set, i - 1) : NULL;
 }
 
+/* Add an entry unless dir has name already; false then. */
+static bool add(struct node_tree *tree, struct node *dir,
+		struct node_link_set *set, struct set_entry entry)
+{
+	if (node_child(dir, entry.name) || find(set, entry.name))
+		return false;
+	entry.ino = tree->next_ino++;
+	g_array_append_val(set->entries, entry);
+	g_hash_table_insert(set->by_name, (gpointer)entry.name,
+			    GUINT_TO_POINTER(set->entries->len));
+	node_name_unmade(tree, dir, entry.name, set->dirs != NULL);
+	return true;
+}
+
 struct node *node_device_link(struct node_tree *tree, struct node *dir,
 			      const char *name, const char *target)
 {
-	struct set_entry entry = { name, target, 0 };
-
 	if (!dir || dir->lazy)
 		return node_link(tree, dir, name, target);
 	/* A lazy directory's replay makes nothing outside it. */
-	if (tree->replay)
-		return NULL;
-	if (!dir->links)
-		dir->links = set_new();
-	if (node_child(dir, name) || find(dir->links, name))
-		return NULL;
-	entry.ino = tree->next_ino++;
-	g_array_append_val(dir->links->entries, entry);
-	g_hash_table_insert(dir->links->by_name, (gpointer)name,
-			    GUINT_TO_POINTER(dir->links->entries->len));
-	node_name_unmade(tree, dir, name, false);
+	if (!tree->replay)
+		add(tree, dir, set_of(dir, NULL),
+		    (struct set_entry){ .name = name, .target = target });
 	return NULL;
+}
+
+void node_lazy_subdir(struct node_tree *tree, struct node *dir,
+		      const char *name, const struct node_source *src,
+		      void *obj)
+{
+	if (!dir || tree->replay)
+		return;
+	if (add(tree, dir, set_of(dir, src),
+		(struct set_entry){ .name = name, .obj = obj }))
+		src->hold(obj);
+}
+
+void *node_source_at(struct node *dir, const char *name)
+{
+	struct node *child = node_child(dir, name);
+	struct set_entry *e;
+
+	if (child)
+		return child->type == NODE_DIR ? child->source_obj : NULL;
+	e = dir && dir->links && dir->links->dirs ? find(dir->links, name)
+						   : NULL;
+	return e ? e->obj : NULL;
 }
 
 /* Renumber once holes are the most of it. */
@@ -115,15 +167,26 @@ bool node_set_remove(struct node_tree *tree, struct node *dir,
 	if (!e)
 		return false;
 	g_hash_table_remove(set->by_name, name);
-	e->name = e->target = NULL;
-	set->holes++;
 	made = node_child(dir, name);
 	if (made)
 		node_remove(tree, made);
 	else
-		node_name_unmade(tree, dir, name, false);
+		node_name_unmade(tree, dir, name, set->dirs != NULL);
+	entry_clear(set, e);
+	set->holes++;
 	squeeze(set);
 	return true;
+}
+
+static struct node *make_dir(struct node_tree *tree, struct node *dir,
+			     struct set_entry *e)
+{
+	const struct node_source *src = dir->links->dirs;
+	struct node *made = node_dir_made(tree, dir, e->name, e->ino);
+
+	node_set_source(made, src, e->obj);
+	src->hold(e->obj);
+	return made;
 }
 
 struct node *node_set_child(struct node_tree *tree, struct node *dir,
@@ -131,7 +194,16 @@ struct node *node_set_child(struct node_tree *tree, struct node *dir,
 {
 	struct set_entry *e = dir->links ? find(dir->links, name) : NULL;
 
-	return e ? node_link_made(tree, dir, e->name, e->target, e->ino) : NULL;
+	if (!e)
+		return NULL;
+	if (dir->links->dirs)
+		return make_dir(tree, dir, e);
+	return node_link_made(tree, dir, e->name, e->target, e->ino);
+}
+
+bool node_set_has(struct node *dir, const char *name)
+{
+	return dir->links && find(dir->links, name);
 }
 
 guint node_set_size(const struct node *dir)
@@ -139,15 +211,21 @@ guint node_set_size(const struct node *dir)
 	return dir->links ? dir->links->entries->len - dir->links->holes : 0;
 }
 
+guint node_set_subdirs(const struct node *dir)
+{
+	return dir->links && dir->links->dirs ? node_set_size(dir) : 0;
+}
+
 bool node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
 		      void *ctx)
 {
 	struct node_link_set *set = dir->links;
+	mode_t type = set && set->dirs ? S_IFDIR : S_IFLNK;
 
 	for (guint i = from; set && i < set->entries->len; i++) {
 		struct set_entry *e = entry_at(set, i);
 
-		if (e->name && !fill(ctx, e->name, e->ino, S_IFLNK,
+		if (e->name && !fill(ctx, e->name, e->ino, type,
 				     NODE_SET_OFF + (off_t)i + 1))
 			return false;
 	}

@@ -3,12 +3,14 @@
 
 #include <string.h>
 
-/* Exactly as long as its steps: there is one per device, and a log
- * changes only when the device does. */
+/* Shared by a directory's set entry and its node (when made): both hold
+ * a reference.  The steps are exactly as many as there are: one log per
+ * device, and it changes only when the device does. */
 struct build_log {
 	struct sysfs_tree *tree;
-	guint len;
-	struct build_step steps[];  /* in the order announced */
+	guint refs, len;
+	struct build_step *steps;   /* in the order announced */
+	char *name;
 };
 
 static void log_fill(void *obj)
@@ -25,44 +27,60 @@ static void step_clear(struct build_step *step)
 		g_free((char *)step->name);
 }
 
-static void log_release(void *obj)
+static void log_hold(void *obj)
 {
-	struct build_log *log = obj;
+	((struct build_log *)obj)->refs++;
+}
 
+void build_log_unref(struct build_log *log)
+{
+	if (--log->refs > 0)
+		return;
 	for (guint i = 0; i < log->len; i++)
 		step_clear(&log->steps[i]);
+	g_free(log->steps);
+	g_free(log->name);
 	g_free(log);
 }
 
-static const struct node_source log_source = {
+static void log_release(void *obj)
+{
+	build_log_unref(obj);
+}
+
+const struct node_source build_log_source = {
 	.fill = log_fill,
+	.hold = log_hold,
 	.release = log_release,
 };
 
-static struct build_log *log_resize(struct build_log *log, guint len)
+struct build_log *build_log_new(struct sysfs_tree *tree, const char *name)
 {
-	log = g_realloc(log, sizeof(*log) + len * sizeof(log->steps[0]));
-	log->len = len;
+	struct build_log *log = g_new0(struct build_log, 1);
+
+	log->tree = tree;
+	log->refs = 1;
+	log->name = g_strdup(name);
 	return log;
 }
 
-void build_log_attach(struct sysfs_tree *tree, struct node *dir)
+const char *build_log_name(const struct build_log *log)
 {
-	struct build_log *log = log_resize(NULL, 0);
-
-	log->tree = tree;
-	node_set_source(dir, &log_source, log);
+	return log->name;
 }
 
-void build_log_add(struct node *dir, const struct build_step *step)
+static void log_resize(struct build_log *log, guint len)
 {
-	struct build_log *log = dir->source_obj;
+	log->steps = g_renew(struct build_step, log->steps, len);
+	log->len = len;
+}
 
-	log = log_resize(log, log->len + 1);
+void build_log_add(struct build_log *log, const struct build_step *step)
+{
+	log_resize(log, log->len + 1);
 	log->steps[log->len - 1] = *step;
 	if (step->type == MDEV_EVENT_LINK_ADD)
 		log->steps[log->len - 1].name = g_strdup(step->name);
-	dir->source_obj = log;
 }
 
 static bool matches(const struct build_step *have, const struct build_step *like)
@@ -77,9 +95,8 @@ static bool matches(const struct build_step *have, const struct build_step *like
 	       strcmp(have->name, like->name) == 0;
 }
 
-void build_log_drop(struct node *dir, const struct build_step *step)
+void build_log_drop(struct build_log *log, const struct build_step *step)
 {
-	struct build_log *log = dir->source_obj;
 	guint kept = 0;
 
 	for (guint i = 0; i < log->len; i++) {
@@ -88,5 +105,5 @@ void build_log_drop(struct node *dir, const struct build_step *step)
 		else
 			log->steps[kept++] = log->steps[i];
 	}
-	dir->source_obj = log_resize(log, kept);
+	log_resize(log, kept);
 }

@@ -27,13 +27,21 @@ struct build_step {
  * the replay asks for. */
 void sysfs_tree_build(struct sysfs_tree *tree, const struct build_step *step);
 
-/* Make dir lazy, built from a new, empty log. */
-void build_log_attach(struct sysfs_tree *tree, struct node *dir);
-/* Append step to the log of dir (a lazy directory with a source). */
-void build_log_add(struct node *dir, const struct build_step *step);
+struct build_log;
+
+/* How a lazy directory is built from its log (node.h). */
+extern const struct node_source build_log_source;
+
+/* A new, empty log with one reference; name, if given, is kept in the
+ * log (for a directory whose name no core object holds as a string). */
+struct build_log *build_log_new(struct sysfs_tree *tree, const char *name);
+/* The name given to build_log_new(). */
+const char *build_log_name(const struct build_log *log);
+void build_log_unref(struct build_log *log);
+void build_log_add(struct build_log *log, const struct build_step *step);
 /* Forget the steps like step: same type, device, arg and name (a NULL
  * arg or name matches any).  Every step of the device if type is
  * MDEV_EVENT_DEVICE_ADD. */
-void build_log_drop(struct node *dir, const struct build_step *step);
+void build_log_drop(struct build_log *log, const struct build_step *step);
 
 #endif

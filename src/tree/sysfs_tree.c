@@ -16,31 +16,34 @@ static struct node *dir_of(struct sysfs_tree *tree, const void *obj)
 	return g_hash_table_lookup(tree->dirs, obj);
 }
 
-/* The node at path as far as it is made, and the lazy directory with a
- * source nearest to it on the way (the one whose build log has path's
- * contents). */
+/* The node at path if it is made, and the build log of the lazy
+ * directory nearest to it on the way (the one with path's contents),
+ * made or not. */
 static struct node *walk(struct sysfs_tree *tree, const char *path,
-			 struct node **source)
+			 struct build_log **log)
 {
 	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
 	struct node *node = tree->nodes.root;
 
-	*source = NULL;
+	*log = NULL;
 	for (char **p = parts; *p && node; p++) {
+		void *obj = node_source_at(node, *p);
+
+		if (obj)
+			*log = obj;
 		node = node_child(node, *p);
-		if (node && node->type == NODE_DIR && node->source)
-			*source = node;
 	}
 	return node;
 }
 
-/* A device's directory, if it is made (those inside a lazy directory
+/* A device's directory, if it is made (mdevs' and those inside them
  * come and go, and are found by their path). */
 static struct node *dev_dir(struct sysfs_tree *tree, struct device *dev)
 {
-	struct node *dir = dir_of(tree, dev), *source;
+	struct node *dir = dir_of(tree, dev);
+	struct build_log *log;
 
-	return dir ? dir : walk(tree, dev->devpath, &source);
+	return dir ? dir : walk(tree, dev->devpath, &log);
 }
 
 static void add_groups(struct sysfs_tree *tree, struct node *dir,
@@ -81,7 +84,8 @@ static void remove_groups(struct sysfs_tree *tree, struct node *dir,
 /* Drop a directory the driver core made on demand once it is empty. */
 static void remove_if_empty(struct sysfs_tree *tree, const char *path)
 {
-	struct node *source, *dir = walk(tree, path, &source);
+	struct build_log *log;
+	struct node *dir = walk(tree, path, &log);
 	g_autofree char *up = NULL, *name = NULL;
 
 	if (dir) {
@@ -92,7 +96,7 @@ static void remove_if_empty(struct sysfs_tree *tree, const char *path)
 	/* Not made: if it went, only the link count above it can tell. */
 	up = g_path_get_dirname(path);
 	name = g_path_get_basename(path);
-	dir = walk(tree, up, &source);
+	dir = walk(tree, up, &log);
 	if (dir && dir->lazy)
 		node_remove_child(&tree->nodes, dir, name);
 }
@@ -124,18 +128,34 @@ static bool replaying(const struct sysfs_tree *tree)
 	return tree->nodes.replay != NULL;
 }
 
+/*
+ * An mdev's directory is made on demand, when the kernel looks it up:
+ * there may be 100,000 of them, of some thirty nodes each.  Until then it
+ * is an entry of its parent's set, with the log that builds it.
+ */
+static struct node *mdev_dir(struct sysfs_tree *tree, struct device *dev)
+{
+	g_autofree char *up = g_path_get_dirname(dev->devpath);
+	struct node *parent = node_dir_path(&tree->nodes, up);
+
+	if (parent && !replaying(tree)) {
+		struct build_log *log = build_log_new(tree, NULL);
+
+		node_lazy_subdir(&tree->nodes, parent, dev->name,
+				 &build_log_source, log);
+		build_log_unref(log);
+	}
+	return node_child(parent, dev->name);
+}
+
 static void device_added(struct sysfs_tree *tree, struct device *dev)
 {
-	struct node *dir = node_dir_path(&tree->nodes, dev->devpath);
+	struct node *dir = dev->kind == DEVICE_MDEV ?
+		mdev_dir(tree, dev) : node_dir_path(&tree->nodes, dev->devpath);
 	g_autofree char *list = subsystem_list(dev);
 
-	if (dir && !replaying(tree) && !node_is_lazy(dir)) {
+	if (dir && !replaying(tree) && !node_is_lazy(dir))
 		g_hash_table_insert(tree->dirs, dev, dir);
-		/* An mdev's directory is made on demand: there may be
-		 * 100,000 of them, of some thirty nodes each. */
-		if (dev->kind == DEVICE_MDEV)
-			build_log_attach(tree, dir);
-	}
 	add_groups(tree, dir, device_core_groups, ATTR_OF_DEVICE, dev);
 	node_link(&tree->nodes, dir, "subsystem", dev->subsystem);
 	node_device_link(&tree->nodes, node_dir_path(&tree->nodes, list),
@@ -154,6 +174,7 @@ static void device_deleted(struct sysfs_tree *tree, struct device *dev)
 {
 	g_autofree char *list = subsystem_list(dev);
 	g_autofree char *parent_dir = g_path_get_dirname(dev->devpath);
+	struct build_log *log;
 
 	if (dev->kind == DEVICE_PLAIN && dev->driver) {
 		g_autofree char *drv = driver_path(dev);
@@ -162,7 +183,10 @@ static void device_deleted(struct sysfs_tree *tree, struct device *dev)
 		remove_if_empty(tree, drv);
 	}
 	remove_child(tree, node_dir_path(&tree->nodes, list), dev->name);
-	node_remove(&tree->nodes, dev_dir(tree, dev));
+	if (dir_of(tree, dev))
+		node_remove(&tree->nodes, dir_of(tree, dev));
+	else   /* made on demand, or an entry */
+		remove_child(tree, walk(tree, parent_dir, &log), dev->name);
 	g_hash_table_remove(tree->dirs, dev);
 	if (dev->kind == DEVICE_PLAIN) {
 		/* Directories the driver core made on demand go when empty. */
@@ -174,9 +198,9 @@ static void device_deleted(struct sysfs_tree *tree, struct device *dev)
 /* Whether dev has a directory in the tree, made or to be made. */
 static bool shown(struct sysfs_tree *tree, struct device *dev)
 {
-	struct node *source;
+	struct build_log *log;
 
-	return walk(tree, dev->devpath, &source) || source;
+	return walk(tree, dev->devpath, &log) || log;
 }
 
 static void link_added(struct sysfs_tree *tree, struct device *dev,
@@ -277,6 +301,23 @@ static char *group_path(const struct iommu_group *group)
 	return g_strdup_printf("kernel/iommu_groups/%d", group->id);
 }
 
+/* The group's directory is made on demand too. */
+static struct node *group_dir(struct sysfs_tree *tree,
+			      const struct iommu_group *group)
+{
+	struct node *groups = node_dir_path(&tree->nodes, "kernel/iommu_groups");
+	g_autofree char *name = g_strdup_printf("%d", group->id);
+
+	if (groups && !replaying(tree)) {
+		struct build_log *log = build_log_new(tree, name);
+
+		node_lazy_subdir(&tree->nodes, groups, build_log_name(log),
+				 &build_log_source, log);
+		build_log_unref(log);
+	}
+	return node_child(groups, name);
+}
+
 static void bound(struct sysfs_tree *tree, struct mdev_device *mdev,
 		  const struct mdev_driver *drv, struct iommu_group *group)
 {
@@ -284,11 +325,8 @@ static void bound(struct sysfs_tree *tree, struct mdev_device *mdev,
 	g_autofree char *drv_path = g_strdup_printf("bus/mdev/drivers/%s",
 						    drv->name);
 	g_autofree char *gpath = group_path(group);
-	struct node *gdir = node_dir_path(&tree->nodes, gpath);
+	struct node *gdir = group_dir(tree, group);
 
-	/* The group's directory is made on demand too. */
-	if (gdir && !replaying(tree) && !node_is_lazy(gdir))
-		build_log_attach(tree, gdir);
 	add_groups(tree, gdir, iommu_group_groups(tree->host),
 		   ATTR_OF_IOMMU_GROUP, group);
 	node_link(&tree->nodes, node_dir(&tree->nodes, gdir, "devices"),
@@ -371,29 +409,29 @@ void sysfs_tree_build(struct sysfs_tree *tree, const struct build_step *step)
  * the IOMMU group's. */
 static void add(struct sysfs_tree *tree, const struct build_step *step)
 {
-	struct node *source;
+	struct build_log *log;
 
 	sysfs_tree_build(tree, step);
-	walk(tree, step->dev->devpath, &source);
-	if (source)
-		build_log_add(source, step);
+	walk(tree, step->dev->devpath, &log);
+	if (log)
+		build_log_add(log, step);
 	if (step->type == MDEV_EVENT_BIND) {
 		g_autofree char *gpath = group_path(step->arg2);
 
-		walk(tree, gpath, &source);
-		if (source)
-			build_log_add(source, step);
+		walk(tree, gpath, &log);
+		if (log)
+			build_log_add(log, step);
 	}
 }
 
 /* Before removing: a replay must no longer make what goes. */
 static void unlog(struct sysfs_tree *tree, const struct build_step *step)
 {
-	struct node *source;
+	struct build_log *log;
 
-	walk(tree, step->dev->devpath, &source);
-	if (source)
-		build_log_drop(source, step);
+	walk(tree, step->dev->devpath, &log);
+	if (log)
+		build_log_drop(log, step);
 }
 
 static void on_event(void *data, const struct mdev_event *ev)

@@ -1044,9 +1044,10 @@ START_TEST(lazy_listing)
 		g_array_free(again, TRUE);
 	}
 	g_array_free(all, TRUE);
-	/* Once the kernel forgets the directory, its contents go. */
+	/* Once the kernel forgets the directory, it goes with its contents
+	 * (it was made by the walk above). */
 	node_forget(nt, dir, 4);
-	ck_assert_uint_eq(nodes_made(), before);
+	ck_assert_uint_eq(nodes_made(), before - 1);
 }
 END_TEST
 
@@ -1195,6 +1196,47 @@ START_TEST(set_tells_what_the_kernel_holds)
 }
 END_TEST
 
+
+/* The parent's mdevs and kernel/iommu_groups are sets of directories:
+ * listed once each, counted in the link count, made on lookup with the
+ * number the listing showed, dropped when forgotten. */
+START_TEST(set_of_directories)
+{
+	uint64_t parent = ino_of(MTTY), u1;
+	GArray *all;
+	guint before, n = 0;
+
+	assert_nlink(MTTY, 4);   /* power/, mdev_supported_types/ */
+	create_u(TYPE2, U1);
+	create_u(TYPE2, U2);
+	before = nodes_made();
+	all = list_dir(parent, 0, 0);
+	for (guint i = 0; i < all->len; i++)
+		if (strcmp(entry_at(all, i)->name, U1) == 0 ||
+		    strcmp(entry_at(all, i)->name, U2) == 0) {
+			ck_assert_int_eq(entry_at(all, i)->type, S_IFDIR);
+			n++;
+		}
+	ck_assert_uint_eq(n, 2);     /* once each */
+	ck_assert_uint_eq(nodes_made(), before);
+	assert_nlink(MTTY, 6);
+	u1 = ino_of(MTTY "/" U1);
+	for (guint i = 0; i < all->len; i++)
+		if (strcmp(entry_at(all, i)->name, U1) == 0)
+			ck_assert_int_eq(entry_at(all, i)->ino, u1);
+	node_forget(nt, u1, 2);
+	ck_assert_uint_eq(nodes_made(), before);
+	ck_assert_uint_eq(ino_of(MTTY "/" U1), u1);
+	assert_dir("kernel/iommu_groups/0");
+	assert_reads("kernel/iommu_groups/1/name", "vfio-noiommu\n");
+	remove_u(U1);
+	assert_nlink(MTTY, 5);
+	assert_absent(MTTY "/" U1);
+	assert_absent("kernel/iommu_groups/0");
+	g_array_free(all, TRUE);
+}
+END_TEST
+
 static Suite *tree_suite(void)
 {
 	Suite *s = suite_create("tree");
@@ -1252,6 +1294,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, lazy_listing);
 	tcase_add_test(tc, set_lists_and_makes_on_lookup);
 	tcase_add_test(tc, set_survives_many_removes);
+	tcase_add_test(tc, set_of_directories);
 	return s;
 }
 
