@@ -22,6 +22,13 @@ enum device_kind {
 	DEVICE_MDEV,   /* a mediated device under its parent */
 };
 
+/* A char device's number (the kernel's devt), and the directory below
+ * /dev of its node: its uevent shows MAJOR, MINOR and DEVNAME. */
+struct device_chr {
+	unsigned int major, minor;
+	const char *devnode_dir;   /* interned, e.g. vfio/devices */
+};
+
 /* Internal view of `struct device` (opaque to plugins). */
 struct device {
 	struct mdevfs_host *host;
@@ -36,7 +43,7 @@ struct device {
 	const char *driver;      /* bound driver of a DEVICE_PLAIN, or NULL */
 	char **uevent_vars;   /* extra uevent variables, NULL-terminated */
 	const struct attribute_group *const *groups;
-	unsigned int minor;   /* of a char device the core made (vfio-dev) */
+	struct device_chr chr;  /* a char device's number (major 0: none) */
 	struct mdevfs_pci_desc *pci;  /* the ids of a PCI function, or NULL */
 	/* groups when the core added its own to the backend's (PCI). */
 	const struct attribute_group **owned_groups;
@@ -50,19 +57,23 @@ struct device {
 	const struct mdev_parent_ops *ops;
 };
 
-/* mdevfs_device_create() for a char device with the given minor. */
-struct device *mdevfs_device_create_minor(struct mdevfs_host *host,
-					  const struct mdevfs_device_desc *desc,
-					  unsigned int minor);
+/* mdevfs_device_create() for a char device. */
+struct device *mdevfs_device_create_chr(struct mdevfs_host *host,
+					const struct mdevfs_device_desc *desc,
+					const struct device_chr *chr);
 
-/* The general form: a char device minor, PCI ids to keep, and a groups
- * array the device owns from now on (freed with it, or by the caller
- * if this fails). */
+/* The general form: a char device number (or NULL), PCI ids to keep,
+ * and a groups array the device owns from now on (freed with it, or by
+ * the caller if this fails). */
 struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 					 const struct mdevfs_device_desc *desc,
-					 unsigned int minor,
+					 const struct device_chr *chr,
 					 const struct mdevfs_pci_desc *pci,
 					 const struct attribute_group **owned);
+
+/* A device's uevent variables: those of its number (MAJOR, MINOR,
+ * DEVNAME), then its own; g_strfreev() them. */
+char **device_uevent_vars(const struct device *dev);
 
 /* The kernel's dev_driver_string(): driver, else bus, else class. */
 const char *dev_driver_string(const struct device *dev);

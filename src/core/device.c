@@ -127,14 +127,14 @@ static bool valid_desc(const struct mdevfs_device_desc *desc)
 struct device *mdevfs_device_create(struct mdevfs_host *host,
 				    const struct mdevfs_device_desc *desc)
 {
-	return mdevfs_device_create_with(host, desc, 0, NULL, NULL);
+	return mdevfs_device_create_with(host, desc, NULL, NULL, NULL);
 }
 
-struct device *mdevfs_device_create_minor(struct mdevfs_host *host,
-					  const struct mdevfs_device_desc *desc,
-					  unsigned int minor)
+struct device *mdevfs_device_create_chr(struct mdevfs_host *host,
+					const struct mdevfs_device_desc *desc,
+					const struct device_chr *chr)
 {
-	return mdevfs_device_create_with(host, desc, minor, NULL, NULL);
+	return mdevfs_device_create_with(host, desc, chr, NULL, NULL);
 }
 
 static const char *intern_subsystem(const struct mdevfs_device_desc *desc)
@@ -148,7 +148,7 @@ static const char *intern_subsystem(const struct mdevfs_device_desc *desc)
 
 struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 					 const struct mdevfs_device_desc *desc,
-					 unsigned int minor,
+					 const struct device_chr *chr,
 					 const struct mdevfs_pci_desc *pci,
 					 const struct attribute_group **owned)
 {
@@ -167,7 +167,10 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 	dev->driver = g_intern_string(desc->driver);
 	dev->uevent_vars = g_strdupv((char **)desc->uevent_vars);
 	dev->groups = desc->groups;
-	dev->minor = minor;
+	if (chr) {
+		dev->chr = *chr;
+		dev->chr.devnode_dir = g_intern_string(chr->devnode_dir);
+	}
 	if (pci) {
 		dev->pci = g_memdup2(pci, sizeof(*pci));
 		dev->pci->bdf = g_strdup(pci->bdf);
@@ -293,6 +296,7 @@ void dev_sysfs_notify(struct device *dev, const char *group, const char *attr)
 static ssize_t uevent_show(struct device *dev,
 			   const struct device_attribute *attr, char *buf)
 {
+	g_auto(GStrv) vars = device_uevent_vars(dev);
 	GString *text = g_string_new(NULL);
 	const char *driver = dev->driver;
 	ssize_t len;
@@ -308,11 +312,28 @@ static ssize_t uevent_show(struct device *dev,
 	}
 	if (driver)
 		g_string_append_printf(text, "DRIVER=%s\n", driver);
-	for (char **v = dev->uevent_vars; v && *v; v++)
+	for (char **v = vars; *v; v++)
 		g_string_append_printf(text, "%s\n", *v);
 	len = sysfs_emit(buf, "%s", text->str);
 	g_string_free(text, TRUE);
 	return len;
+}
+
+char **device_uevent_vars(const struct device *dev)
+{
+	GPtrArray *vars = g_ptr_array_new();
+
+	if (dev->chr.major) {
+		g_ptr_array_add(vars, g_strdup_printf("MAJOR=%u", dev->chr.major));
+		g_ptr_array_add(vars, g_strdup_printf("MINOR=%u", dev->chr.minor));
+		g_ptr_array_add(vars, g_strdup_printf("DEVNAME=%s/%s",
+						      dev->chr.devnode_dir,
+						      dev->name));
+	}
+	for (char **v = dev->uevent_vars; v && *v; v++)
+		g_ptr_array_add(vars, g_strdup(*v));
+	g_ptr_array_add(vars, NULL);
+	return (char **)g_ptr_array_free(vars, FALSE);
 }
 
 /* Writing an action name to a uevent file asks for a synthetic event. */

@@ -122,7 +122,7 @@ struct device *mdevfs_pci_device_create(struct mdevfs_host *host,
 	desc.driver = pci->driver;
 	desc.uevent_vars = (const char *const *)vars;
 	desc.groups = groups;
-	dev = mdevfs_device_create_with(host, &desc, 0, pci, groups);
+	dev = mdevfs_device_create_with(host, &desc, NULL, pci, groups);
 	if (!dev)
 		g_free(groups);
 	return dev;

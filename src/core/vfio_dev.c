@@ -17,7 +17,7 @@ static ssize_t dev_show(struct device *dev, const struct device_attribute *attr,
 			char *buf)
 {
 	(void)attr;
-	return sysfs_emit(buf, "%u:%u\n", VFIO_DEV_MAJOR, dev->minor);
+	return sysfs_emit(buf, "%u:%u\n", dev->chr.major, dev->chr.minor);
 }
 
 static const struct device_attribute dev_attr_dev =
@@ -80,17 +80,15 @@ struct device *vfio_dev_add(struct mdev_device *mdev)
 	unsigned int minor = minor_alloc(host);
 	g_autofree char *name = g_strdup_printf("vfio%u", minor);
 	g_autofree char *where = g_strdup_printf("%s/vfio-dev", mdev->dev.devpath);
-	g_autofree char *major = g_strdup_printf("MAJOR=%u", VFIO_DEV_MAJOR);
-	g_autofree char *minor_var = g_strdup_printf("MINOR=%u", minor);
-	g_autofree char *devname = g_strdup_printf("DEVNAME=vfio/devices/%s", name);
-	const char *const vars[] = { major, minor_var, devname, NULL };
 	const struct mdevfs_device_desc desc = {
 		.name = name, .parent_path = where, .class_name = "vfio-dev",
-		.uevent_vars = vars, .groups = vfio_dev_groups,
+		.groups = vfio_dev_groups,
 	};
+	/* The node the kernel's vfio_device_devnode() names. */
+	const struct device_chr chr = { VFIO_DEV_MAJOR, minor, "vfio/devices" };
 	struct device *vdev;
 
-	vdev = mdevfs_device_create_minor(host, &desc, minor);
+	vdev = mdevfs_device_create_chr(host, &desc, &chr);
 	if (!vdev) {
 		minor_free(host, minor);
 		return NULL;
@@ -107,7 +105,7 @@ void vfio_dev_del(struct device *vdev)
 	if (!vdev)
 		return;
 	host = vdev->host;
-	minor = vdev->minor;
+	minor = vdev->chr.minor;
 	mdevfs_device_destroy(vdev);
 	minor_free(host, minor);
 }

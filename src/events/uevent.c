@@ -85,6 +85,7 @@ GByteArray *uevent_properties(const char *action, const struct device *dev,
 			      const char *const *extra, unsigned long long seqnum)
 {
 	GByteArray *props = g_byte_array_new();
+	g_auto(GStrv) vars = device_uevent_vars(dev);
 	g_autofree char *devpath = g_strdup_printf("/%s", dev->devpath);
 	g_autofree char *seq = g_strdup_printf("%llu", seqnum);
 	g_autofree char *usec = g_strdup_printf("%lld", (long long)
@@ -94,7 +95,7 @@ GByteArray *uevent_properties(const char *action, const struct device *dev,
 	add_property(props, "DEVPATH", devpath);
 	add_property(props, "SUBSYSTEM", subsystem_name(dev));
 	/* What dev_uevent() adds: MAJOR/MINOR/DEVNAME, bus variables. */
-	for (char **v = dev->uevent_vars; v && *v; v++) {
+	for (char **v = vars; *v; v++) {
 		const char *eq = strchr(*v, '=');
 		g_autofree char *key = eq ? g_strndup(*v, (gsize)(eq - *v)) : NULL;
 
