@@ -159,15 +159,31 @@ struct node *node_dir(struct node_tree *tree, struct node *dir, const char *name
 	return attach(tree, dir, node_new(tree, NODE_DIR, name, 0755));
 }
 
+int node_path_next(const char **path, char *name)
+{
+	const char *p = *path;
+	size_t len;
+
+	while (*p == '/')
+		p++;
+	len = strcspn(p, "/");
+	if (len >= NODE_NAME_SIZE)
+		return -1;
+	memcpy(name, p, len);
+	name[len] = '\0';
+	*path = p + len;
+	return len > 0;
+}
+
 struct node *node_dir_path(struct node_tree *tree, const char *path)
 {
-	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+	char name[NODE_NAME_SIZE];
 	struct node *dir = tree->root;
+	int more = 0;
 
-	for (char **p = parts; *p && dir; p++)
-		if (**p)
-			dir = node_dir(tree, dir, *p);
-	return dir;
+	while (dir && (more = node_path_next(&path, name)) > 0)
+		dir = node_dir(tree, dir, name);
+	return more < 0 ? NULL : dir;
 }
 
 struct node *node_file(struct node_tree *tree, struct node *dir,

@@ -74,6 +74,10 @@ struct node {
 			GHashTable *negative;   /* names it may cache as absent */
 			uint64_t next_seq;
 			unsigned int count, nsubdirs;
+			/* A lazy directory's subdirectories, made or not, as
+			 * last counted (valid while subdirs_known). */
+			unsigned int subdirs_total;
+			bool subdirs_known;
 			bool listed;            /* read since the kernel dropped it */
 			/* A lazy directory's builder: set on the topmost. */
 			const struct node_source *source;
@@ -147,6 +151,11 @@ void node_tree_unlock(struct node_tree *tree);
 struct node *node_child(struct node *dir, const char *name);
 /* The child directory name of dir, made if missing. */
 struct node *node_dir(struct node_tree *tree, struct node *dir, const char *name);
+/* Path walks without copies: the next non-empty component of *path into
+ * name (NODE_NAME_SIZE bytes), *path moved past it.  1, or 0 at the end,
+ * or -1 for a component longer than a name can be (NAME_MAX). */
+#define NODE_NAME_SIZE 256
+int node_path_next(const char **path, char *name);
 /* The directory at a slash-separated path below the root, made if missing. */
 struct node *node_dir_path(struct node_tree *tree, const char *path);
 struct node *node_file(struct node_tree *tree, struct node *dir,

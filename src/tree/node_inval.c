@@ -52,6 +52,8 @@ void node_queue_inode(uint64_t ino)
 static void name_changed(struct node_tree *tree, struct node *dir,
 			 const char *name, bool known, bool is_dir)
 {
+	if (is_dir)
+		dir->subdirs_known = false;
 	if (dir->negative && g_hash_table_remove(dir->negative, name))
 		known = true;
 	if (!tree->observer.inval_entry || !kernel_knows(tree, dir))

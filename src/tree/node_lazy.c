@@ -108,17 +108,21 @@ void node_lazy_fill(struct node_tree *tree, struct node *dir)
 unsigned int node_lazy_nsubdirs(struct node_tree *tree, struct node *dir)
 {
 	struct node_replay want = { 0 };
-	unsigned int n;
 
 	if (!dir->lazy || dir->full || dir->removed)
 		return dir->nsubdirs;
+	/* Kept until a subdirectory comes or goes (node_inval.c): a stat of
+	 * a directory should not cost a replay each time. */
+	if (dir->subdirs_known)
+		return dir->subdirs_total;
 	want.subdirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					     NULL);
 	replay(tree, dir, &want);
 	/* The replay counts only subdirectories not made yet. */
-	n = dir->nsubdirs + g_hash_table_size(want.subdirs);
+	dir->subdirs_total = dir->nsubdirs + g_hash_table_size(want.subdirs);
+	dir->subdirs_known = true;
 	g_hash_table_destroy(want.subdirs);
-	return n;
+	return dir->subdirs_total;
 }
 
 bool node_dir_empty(struct node_tree *tree, struct node *dir)

@@ -22,18 +22,19 @@ static struct node *dir_of(struct sysfs_tree *tree, const void *obj)
 static struct node *walk(struct sysfs_tree *tree, const char *path,
 			 struct build_log **log)
 {
-	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+	char name[NODE_NAME_SIZE];
 	struct node *node = tree->nodes.root;
+	int more = 0;
 
 	*log = NULL;
-	for (char **p = parts; *p && node; p++) {
-		void *obj = node_source_at(node, *p);
+	while (node && (more = node_path_next(&path, name)) > 0) {
+		void *obj = node_source_at(node, name);
 
 		if (obj)
 			*log = obj;
-		node = node_child(node, *p);
+		node = node_child(node, name);
 	}
-	return node;
+	return more < 0 ? NULL : node;
 }
 
 /* A device's directory, if it is made (mdevs' and those inside them
