@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What a device's directory holds, and its links elsewhere: the steps the
+ * core announces (device added, groups, the remove file, type links,
+ * binding, links) carried out on the node tree.  The same code builds a
+ * lazy directory again when the kernel asks for part of it (node.h):
+ * then it makes only that part, and nothing outside the directory.
+ */
+#include "sysfs_priv.h"
+
+#include <string.h>
+
+#include "attrs.h"
+#include "driver.h"
+
+/* ------------------------------------------------------------------ */
+/* Devices                                                             */
+
+static char *driver_path(const struct device *dev)
+{
+	return g_strdup_printf("bus/%s/drivers/%s", dev->bus, dev->driver);
+}
+
+/* Where the subsystem lists the device: bus/<bus>/devices or class/<c>. */
+static char *subsystem_list(const struct device *dev)
+{
+	return dev->bus ? g_strdup_printf("bus/%s/devices", dev->bus)
+			: g_strdup(dev->subsystem);
+}
+
+/*
+ * An mdev's directory is made on demand, when the kernel looks it up:
+ * there may be 100,000 of them, of some thirty nodes each.  Until then it
+ * is an entry of its parent's set, with the log that builds it.
+ */
+static struct node *mdev_dir(struct sysfs_tree *tree, struct device *dev)
+{
+	g_autofree char *up = g_path_get_dirname(dev->devpath);
+	struct node *parent = node_dir_path(&tree->nodes, up);
+
+	if (parent && !sysfs_replaying(tree)) {
+		struct build_log *log = build_log_new(tree, NULL);
+
+		node_lazy_subdir(&tree->nodes, parent, dev->name,
+				 &build_log_source, log);
+		build_log_unref(log);
+	}
+	return node_child(parent, dev->name);
+}
+
+static void device_added(struct sysfs_tree *tree, struct device *dev)
+{
+	struct node *dir = dev->kind == DEVICE_MDEV ?
+		mdev_dir(tree, dev) : node_dir_path(&tree->nodes, dev->devpath);
+	g_autofree char *list = subsystem_list(dev);
+
+	if (dir && !sysfs_replaying(tree) && !node_is_lazy(dir))
+		g_hash_table_insert(tree->dirs, dev, dir);
+	sysfs_add_groups(tree, dir, device_core_groups, ATTR_OF_DEVICE, dev);
+	node_link(&tree->nodes, dir, "subsystem", dev->subsystem);
+	node_device_link(&tree->nodes, node_dir_path(&tree->nodes, list),
+			 dev->name, dev->devpath);
+	if (dev->kind == DEVICE_PLAIN && dev->driver) {
+		g_autofree char *drv = driver_path(dev);
+
+		node_link(&tree->nodes, dir, "driver", drv);
+		node_device_link(&tree->nodes, node_dir_path(&tree->nodes, drv),
+				 dev->name, dev->devpath);
+	}
+	sysfs_add_groups(tree, dir, dev->groups, ATTR_OF_DEVICE, dev);
+}
+
+void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev)
+{
+	g_autofree char *list = subsystem_list(dev);
+	g_autofree char *parent_dir = g_path_get_dirname(dev->devpath);
+	struct build_log *log;
+
+	if (dev->kind == DEVICE_PLAIN && dev->driver) {
+		g_autofree char *drv = driver_path(dev);
+
+		sysfs_remove_child(tree, node_dir_path(&tree->nodes, drv),
+				   dev->name);
+		sysfs_remove_if_empty(tree, drv);
+	}
+	sysfs_remove_child(tree, node_dir_path(&tree->nodes, list), dev->name);
+	if (sysfs_dir_of(tree, dev))
+		node_remove(&tree->nodes, sysfs_dir_of(tree, dev));
+	else   /* made on demand, or an entry */
+		sysfs_remove_child(tree, sysfs_walk(tree, parent_dir, &log),
+				   dev->name);
+	g_hash_table_remove(tree->dirs, dev);
+	if (dev->kind == DEVICE_PLAIN) {
+		/* Directories the driver core made on demand go when empty. */
+		sysfs_remove_if_empty(tree, parent_dir);
+		sysfs_remove_if_empty(tree, dev->subsystem);
+	}
+}
+
+/* Whether dev has a directory in the tree, made or to be made. */
+static bool shown(struct sysfs_tree *tree, struct device *dev)
+{
+	struct build_log *log;
+
+	return sysfs_walk(tree, dev->devpath, &log) || log;
+}
+
+static void link_added(struct sysfs_tree *tree, struct device *dev,
+		       const char *name, struct device *target)
+{
+	if (shown(tree, target))
+		node_link(&tree->nodes, sysfs_dev_dir(tree, dev), name,
+			  target->devpath);
+}
+
+/* ------------------------------------------------------------------ */
+/* mdevs: type links, driver binding, IOMMU groups                     */
+
+static void mdev_linked(struct sysfs_tree *tree, struct mdev_device *mdev)
+{
+	struct node *tdir = sysfs_dir_of(tree, mdev->type);
+	g_autofree char *type_path = node_path(tdir);
+
+	node_device_link(&tree->nodes, node_child(tdir, "devices"),
+			 mdev->dev.name, mdev->dev.devpath);
+	node_link(&tree->nodes, sysfs_dev_dir(tree, &mdev->dev), "mdev_type",
+		  type_path);
+}
+
+void sysfs_mdev_unlinked(struct sysfs_tree *tree, struct mdev_device *mdev)
+{
+	struct node *tdir = sysfs_dir_of(tree, mdev->type);
+
+	sysfs_remove_child(tree, sysfs_dev_dir(tree, &mdev->dev), "mdev_type");
+	if (tdir)
+		sysfs_remove_child(tree, node_child(tdir, "devices"),
+				   mdev->dev.name);
+}
+
+/* An mdev's uevent names its driver (DRIVER=) while it is bound. */
+static void uevent_changed(struct sysfs_tree *tree, struct node *dir)
+{
+	struct node *file = node_child(dir, "uevent");
+
+	if (file)
+		node_changed(&tree->nodes, file);
+}
+
+char *sysfs_group_path(const struct iommu_group *group)
+{
+	return g_strdup_printf("kernel/iommu_groups/%d", group->id);
+}
+
+/* The group's directory is made on demand too. */
+static struct node *group_dir(struct sysfs_tree *tree,
+			      const struct iommu_group *group)
+{
+	struct node *groups = node_dir_path(&tree->nodes, "kernel/iommu_groups");
+	g_autofree char *name = g_strdup_printf("%d", group->id);
+
+	if (groups && !sysfs_replaying(tree)) {
+		struct build_log *log = build_log_new(tree, name);
+
+		node_lazy_subdir(&tree->nodes, groups, build_log_name(log),
+				 &build_log_source, log);
+		build_log_unref(log);
+	}
+	return node_child(groups, name);
+}
+
+static void bound(struct sysfs_tree *tree, struct mdev_device *mdev,
+		  const struct mdev_driver *drv, struct iommu_group *group)
+{
+	struct node *dir = sysfs_dev_dir(tree, &mdev->dev);
+	g_autofree char *drv_path = g_strdup_printf("bus/mdev/drivers/%s",
+						    drv->name);
+	g_autofree char *gpath = sysfs_group_path(group);
+	struct node *gdir = group_dir(tree, group);
+
+	sysfs_add_groups(tree, gdir, iommu_group_groups(tree->host),
+			 ATTR_OF_IOMMU_GROUP, group);
+	node_link(&tree->nodes, node_dir(&tree->nodes, gdir, "devices"),
+		  mdev->dev.name, mdev->dev.devpath);
+	node_link(&tree->nodes, dir, "iommu_group", gpath);
+	node_link(&tree->nodes, dir, "driver", drv_path);
+	node_device_link(&tree->nodes, node_dir_path(&tree->nodes, drv_path),
+			 mdev->dev.name, mdev->dev.devpath);
+	if (!sysfs_replaying(tree))
+		uevent_changed(tree, dir);
+}
+
+void sysfs_unbound(struct sysfs_tree *tree, struct mdev_device *mdev)
+{
+	struct node *dir = sysfs_dev_dir(tree, &mdev->dev);
+	g_autofree char *drv_path = g_strdup_printf("bus/mdev/drivers/%s",
+						    mdev->driver->name);
+	g_autofree char *gpath = sysfs_group_path(mdev->group);
+
+	sysfs_remove_child(tree, node_dir_path(&tree->nodes, drv_path),
+			   mdev->dev.name);
+	sysfs_remove_child(tree, dir, "driver");
+	sysfs_remove_child(tree, dir, "iommu_group");
+	sysfs_remove_child(tree,
+			   node_dir_path(&tree->nodes, "kernel/iommu_groups"),
+			   gpath + strlen("kernel/iommu_groups/"));
+	uevent_changed(tree, dir);
+}
+
+void sysfs_tree_build(struct sysfs_tree *tree, const struct build_step *step)
+{
+	switch (step->type) {
+	case MDEV_EVENT_DEVICE_ADD:
+		device_added(tree, step->dev);
+		break;
+	case MDEV_EVENT_GROUPS_ADD:
+		sysfs_add_groups(tree, sysfs_dev_dir(tree, step->dev),
+				 step->arg, ATTR_OF_DEVICE, step->dev);
+		break;
+	case MDEV_EVENT_REMOVE_FILE_ADD:
+		sysfs_add_groups(tree, sysfs_dev_dir(tree, step->dev),
+				 mdev_remove_groups, ATTR_OF_DEVICE, step->dev);
+		break;
+	case MDEV_EVENT_MDEV_LINK:
+		mdev_linked(tree, mdev_from_dev(step->dev));
+		break;
+	case MDEV_EVENT_BIND:
+		bound(tree, mdev_from_dev(step->dev), step->arg,
+		      (struct iommu_group *)step->arg2);
+		break;
+	case MDEV_EVENT_LINK_ADD:
+		link_added(tree, step->dev, step->name,
+			   (struct device *)step->arg);
+		break;
+	default:
+		break;
+	}
+}
+
