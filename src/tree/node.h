@@ -11,13 +11,15 @@
  * dropped, still in that thread, so a write returns only once the kernel
  * has forgotten everything it changed.
  *
- * The tree does not keep a node for everything it shows.  A device's
- * directory is lazy: its contents are made when the kernel looks them up
- * or lists them, and dropped once it forgets them (node_set_source()).
- * A directory of links to devices (bus/mdev/devices and the like) keeps
- * them as entries of a link set, and makes a node for one only while
- * the kernel holds it (node_device_link()).  At 100,000 devices that is
- * the difference between gigabytes and a few hundred megabytes.
+ * The tree does not keep a node for everything it shows.  A directory
+ * that holds one child per device (bus/mdev/devices, a parent's mdev
+ * directories, kernel/iommu_groups and the like) keeps them as entries of
+ * a set, and makes a node for one only while the kernel holds it
+ * (node_device_link(), node_lazy_subdir()).  A device's directory is lazy:
+ * its contents are made when the kernel looks them up or lists them, by
+ * replaying how they were built, and dropped once it forgets them.  At
+ * 100,000 devices that is the difference between a gigabyte and a
+ * quarter of one.
  *
  * Files are served in one of two ways.  With open handles (node_open())
  * each open file keeps the value its first read produced, as kernfs does.
