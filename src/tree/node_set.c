@@ -37,6 +37,8 @@ struct node_link_set {
  * a listing in progress resumes from). */
 #define SET_HOLES_MIN 64
 
+/* dir's set, made if it has none; NULL if it holds the other kind (a
+ * backend can place devices so: they then get plain nodes). */
 static struct node_link_set *set_of(struct node *dir,
 				    const struct node_source *dirs)
 {
@@ -49,8 +51,7 @@ static struct node_link_set *set_of(struct node *dir,
 		set->dirs = dirs;
 		dir->links = set;
 	}
-	g_assert(set->dirs == dirs);
-	return set;
+	return set->dirs == dirs ? set : NULL;
 }
 
 static struct set_entry *entry_at(struct node_link_set *set, guint i)
@@ -104,12 +105,17 @@ static bool add(struct node_tree *tree, struct node *dir,
 struct node *node_device_link(struct node_tree *tree, struct node *dir,
 			      const char *name, const char *target)
 {
+	struct node_link_set *set;
+
 	if (!dir || dir->lazy)
 		return node_link(tree, dir, name, target);
 	/* A lazy directory's replay makes nothing outside it. */
-	if (!tree->replay)
-		add(tree, dir, set_of(dir, NULL),
-		    (struct set_entry){ .name = name, .target = target });
+	if (tree->replay)
+		return NULL;
+	set = set_of(dir, NULL);
+	if (!set)
+		return node_link(tree, dir, name, target);
+	add(tree, dir, set, (struct set_entry){ .name = name, .target = target });
 	return NULL;
 }
 
@@ -117,11 +123,24 @@ void node_lazy_subdir(struct node_tree *tree, struct node *dir,
 		      const char *name, const struct node_source *src,
 		      void *obj)
 {
+	struct node_link_set *set;
+	struct node *made;
+
 	if (!dir || tree->replay)
 		return;
-	if (add(tree, dir, set_of(dir, src),
-		(struct set_entry){ .name = name, .obj = obj }))
+	set = set_of(dir, src);
+	if (set) {
+		if (add(tree, dir, set,
+			(struct set_entry){ .name = name, .obj = obj }))
+			src->hold(obj);
+		return;
+	}
+	/* A plain lazy directory, kept like any other node. */
+	made = node_dir(tree, dir, name);
+	if (made && !made->lazy) {
+		node_set_source(made, src, obj);
 		src->hold(obj);
+	}
 }
 
 void *node_source_at(struct node *dir, const char *name)

@@ -1237,6 +1237,57 @@ START_TEST(set_of_directories)
 }
 END_TEST
 
+
+/* A backend may place a parent where the tree keeps links to devices
+ * (here class/fake, which lists the class device fake0): its mdevs then
+ * get plain directory nodes, and everything still shows. */
+static int plain_create(struct mdev_device *mdev)
+{
+	(void)mdev;
+	return 0;
+}
+
+static int plain_remove(struct mdev_device *mdev)
+{
+	(void)mdev;
+	return 0;
+}
+
+static const struct attribute *const no_attrs[] = { NULL };
+static const struct attribute_group plain_type = { .name = "t",
+						   .attrs = no_attrs };
+static const struct attribute_group *const plain_types[] = { &plain_type,
+							     NULL };
+static const struct mdev_parent_ops plain_ops = {
+	.device_api = "vfio-pci", .supported_type_groups = plain_types,
+	.max_instances = 2, .create = plain_create, .remove = plain_remove,
+};
+
+START_TEST(set_mixed_kinds)
+{
+	const struct mdevfs_device_desc at_class = {
+		.name = "fake", .class_name = "fakeparent", .parent_path = "class",
+	};
+	struct device *dev0 = mdevfs_class_device_create(h, "fake", "fake0");
+	struct device *parent = mdevfs_device_create(h, &at_class);
+
+	ck_assert_ptr_nonnull(dev0);
+	ck_assert_ptr_nonnull(parent);
+	ck_assert_int_eq(mdev_register_device(parent, &plain_ops), 0);
+	create_u("class/fake/mdev_supported_types/fakeparent-t", U1);
+	assert_link("class/fake/fake0", "../../devices/virtual/fake/fake0");
+	assert_dir("class/fake/" U1);
+	assert_link("class/fake/" U1 "/mdev_type",
+		    "../mdev_supported_types/fakeparent-t");
+	assert_link("bus/mdev/devices/" U1, "../../../class/fake/" U1);
+	ck_assert_int_eq(write_str("class/fake/" U1 "/remove", "1"), 1);
+	assert_absent("class/fake/" U1);
+	mdev_unregister_device(parent);
+	mdevfs_device_destroy(parent);
+	mdevfs_device_destroy(dev0);
+}
+END_TEST
+
 static Suite *tree_suite(void)
 {
 	Suite *s = suite_create("tree");
@@ -1295,6 +1346,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, set_lists_and_makes_on_lookup);
 	tcase_add_test(tc, set_survives_many_removes);
 	tcase_add_test(tc, set_of_directories);
+	tcase_add_test(tc, set_mixed_kinds);
 	return s;
 }
 
