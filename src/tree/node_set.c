@@ -185,15 +185,19 @@ bool node_set_remove(struct node_tree *tree, struct node *dir,
 
 	if (!e)
 		return false;
+	/* The entry goes first: removing its node may wait for a show or
+	 * store with the tree lock dropped, and other entries may come and
+	 * go meanwhile (e would point into a moved array).  A made node
+	 * holds the entry's object itself. */
 	g_hash_table_remove(set->by_name, name);
+	entry_clear(set, e);
+	set->holes++;
+	squeeze(set);
 	made = node_child(dir, name);
 	if (made)
 		node_remove(tree, made);
 	else
 		node_name_unmade(tree, dir, name, set->dirs != NULL);
-	entry_clear(set, e);
-	set->holes++;
-	squeeze(set);
 	return true;
 }
 

@@ -5,6 +5,7 @@
  * 2.9), create/remove writes (3.1, 3.2, 3.5) and readdir offsets.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -1288,6 +1289,104 @@ START_TEST(set_mixed_kinds)
 }
 END_TEST
 
+
+/* A set of lazy directories built by hand in the node tree, each with
+ * one file whose show may wait at a gate. */
+static struct gate *show_gate;
+
+static ssize_t slow_show(struct device *dev,
+			 const struct device_attribute *attr, char *buf)
+{
+	(void)dev;
+	(void)attr;
+	if (show_gate)
+		gate_pass(show_gate);
+	return sysfs_emit(buf, "slow\n");
+}
+static DEVICE_ATTR_RO(slow);
+
+static struct device *slow_dev;
+static struct node *slow_set;
+
+/* obj is the entry's name: its one file goes in its directory. */
+static void slow_fill(void *obj)
+{
+	node_file(nt, node_child(slow_set, obj), &dev_attr_slow.attr,
+		  ATTR_OF_DEVICE, slow_dev);
+}
+
+static void slow_hold(void *obj)
+{
+	(void)obj;
+}
+
+static const struct node_source slow_source = {
+	.fill = slow_fill, .hold = slow_hold, .release = slow_hold,
+};
+
+static void *read_slow(void *path)
+{
+	ssize_t ret;
+
+	g_free(read_path(path, &ret));
+	return NULL;
+}
+
+static void *remove_entry(void *set)
+{
+	node_tree_lock(nt);
+	node_remove_child(nt, set, "a");
+	node_tree_unlock(nt);
+	return NULL;
+}
+
+static const char *const names[] = {
+	"b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9",
+	"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9",
+	"d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9",
+};
+
+/*
+ * Removing a set entry's node waits for a show running in it, with the
+ * tree lock dropped, while other entries may be added and the set's
+ * array move.  The removal must still take its own entry: it once kept a
+ * pointer into the array across the wait (found by a long stress run
+ * under ASan, as a set entry outliving its device).
+ */
+START_TEST(set_remove_waits_for_show)
+{
+	struct node *set;
+	struct gate gate;
+	pthread_t reader, remover;
+
+	slow_dev = mdevfs_class_device_create(h, "slow", "slow0");
+	node_tree_lock(nt);
+	set = slow_set = node_dir(nt, nt->root, "slowset");
+	node_lazy_subdir(nt, set, "a", &slow_source, "a");
+	node_tree_unlock(nt);
+	gate_init(&gate);
+	show_gate = &gate;
+	pthread_create(&reader, NULL, read_slow, "slowset/a/slow");
+	gate_wait_entered(&gate);
+	pthread_create(&remover, NULL, remove_entry, set);
+	g_usleep(100 * 1000);   /* the remover waits for the show */
+	node_tree_lock(nt);
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+		node_lazy_subdir(nt, set, names[i], &slow_source,
+				 (void *)names[i]);
+	node_tree_unlock(nt);
+	gate_open(&gate);
+	pthread_join(reader, NULL);
+	pthread_join(remover, NULL);
+	show_gate = NULL;
+	assert_absent("slowset/a");
+	assert_dir("slowset/b0");
+	assert_dir("slowset/d9");
+	gate_clear(&gate);
+	mdevfs_device_destroy(slow_dev);
+}
+END_TEST
+
 static Suite *tree_suite(void)
 {
 	Suite *s = suite_create("tree");
@@ -1347,6 +1446,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, set_survives_many_removes);
 	tcase_add_test(tc, set_of_directories);
 	tcase_add_test(tc, set_mixed_kinds);
+	tcase_add_test(tc, set_remove_waits_for_show);
 	return s;
 }
 
