@@ -165,18 +165,14 @@ static void drop(struct node_tree *tree, struct node *node)
 	node_free(tree, node);
 }
 
-bool node_lazy_drop(struct node_tree *tree, struct node *node)
+void node_lazy_drop(struct node_tree *tree, struct node *node)
 {
-	bool dropped = false;
-
 	while (node && droppable(node)) {
 		struct node *dir = node->parent;
 
 		drop(tree, node);
-		dropped = true;
 		node = dir;
 	}
-	return dropped;
 }
 
 /* The kernel forgot dir: keep of its contents only what it still holds. */

@@ -94,7 +94,7 @@ void node_lazy_fill(struct node_tree *tree, struct node *dir);
 /* The subdirectories dir has, made or not. */
 unsigned int node_lazy_nsubdirs(struct node_tree *tree, struct node *dir);
 /* Free node, and the directories above it, while nobody holds them. */
-bool node_lazy_drop(struct node_tree *tree, struct node *node);
+void node_lazy_drop(struct node_tree *tree, struct node *node);
 /* The kernel holds node no more: a lazy directory keeps only what the
  * kernel still holds inside it. */
 void node_lazy_forgotten(struct node_tree *tree, struct node *node);
@@ -113,8 +113,8 @@ guint node_set_size(const struct node *dir);
 bool node_set_has(struct node *dir, const char *name);
 /* The subdirectories a set of directories adds to dir's link count. */
 guint node_set_subdirs(const struct node *dir);
-/* Fill entries from position from on; false when fill is full. */
-bool node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
+/* Fill entries from position from on, until fill is full. */
+void node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
 		      void *ctx);
 /* Make the node of a set entry (node.c). */
 struct node *node_link_made(struct node_tree *tree, struct node *dir,

@@ -88,6 +88,12 @@ static struct set_entry *find(struct node_link_set *set, const char *name)
 	return i ? entry_at(set, i - 1) : NULL;
 }
 
+/* dir's entry name, if dir has a set and it has one. */
+static struct set_entry *entry_of(const struct node *dir, const char *name)
+{
+	return dir && dir->links ? find(dir->links, name) : NULL;
+}
+
 /* Add an entry unless dir has name already; false then. */
 static bool add(struct node_tree *tree, struct node *dir,
 		struct node_link_set *set, struct set_entry entry)
@@ -150,9 +156,8 @@ void *node_source_at(struct node *dir, const char *name)
 
 	if (child)
 		return child->type == NODE_DIR ? child->source_obj : NULL;
-	e = dir && dir->links && dir->links->dirs ? find(dir->links, name)
-						   : NULL;
-	return e ? e->obj : NULL;
+	e = entry_of(dir, name);
+	return e && dir->links->dirs ? e->obj : NULL;
 }
 
 /* Renumber once holes are the most of it. */
@@ -180,7 +185,7 @@ bool node_set_remove(struct node_tree *tree, struct node *dir,
 		     const char *name)
 {
 	struct node_link_set *set = dir->links;
-	struct set_entry *e = set ? find(set, name) : NULL;
+	struct set_entry *e = entry_of(dir, name);
 	struct node *made;
 
 	if (!e)
@@ -215,7 +220,7 @@ static struct node *make_dir(struct node_tree *tree, struct node *dir,
 struct node *node_set_child(struct node_tree *tree, struct node *dir,
 			    const char *name)
 {
-	struct set_entry *e = dir->links ? find(dir->links, name) : NULL;
+	struct set_entry *e = entry_of(dir, name);
 
 	if (!e)
 		return NULL;
@@ -226,7 +231,7 @@ struct node *node_set_child(struct node_tree *tree, struct node *dir,
 
 bool node_set_has(struct node *dir, const char *name)
 {
-	return dir->links && find(dir->links, name);
+	return entry_of(dir, name) != NULL;
 }
 
 guint node_set_size(const struct node *dir)
@@ -239,7 +244,7 @@ guint node_set_subdirs(const struct node *dir)
 	return dir->links && dir->links->dirs ? node_set_size(dir) : 0;
 }
 
-bool node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
+void node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
 		      void *ctx)
 {
 	struct node_link_set *set = dir->links;
@@ -250,7 +255,6 @@ bool node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
 
 		if (e->name && !fill(ctx, e->name, e->ino, type,
 				     NODE_SET_OFF + (off_t)i + 1))
-			return false;
+			return;
 	}
-	return true;
 }

@@ -29,23 +29,34 @@ static char *subsystem_list(const struct device *dev)
 }
 
 /*
- * An mdev's directory is made on demand, when the kernel looks it up:
- * there may be 100,000 of them, of some thirty nodes each.  Until then it
- * is an entry of its parent's set, with the log that builds it.
+ * Directory name of parent, made on demand when the kernel looks it up:
+ * until then an entry of parent's set with a new log that builds it.
+ * keep_name: the log keeps a copy of name (no core object holds it as a
+ * string).  The node if it is made (inside a replay).
  */
-static struct node *mdev_dir(struct sysfs_tree *tree, struct device *dev)
+static struct node *lazy_dir(struct sysfs_tree *tree, struct node *parent,
+			     const char *name, bool keep_name)
 {
-	g_autofree char *up = g_path_get_dirname(dev->devpath);
-	struct node *parent = node_dir_path(&tree->nodes, up);
-
 	if (parent && !sysfs_replaying(tree)) {
-		struct build_log *log = build_log_new(tree, NULL);
+		struct build_log *log = build_log_new(tree,
+						      keep_name ? name : NULL);
 
-		node_lazy_subdir(&tree->nodes, parent, dev->name,
+		node_lazy_subdir(&tree->nodes, parent,
+				 keep_name ? build_log_name(log) : name,
 				 &build_log_source, log);
 		build_log_unref(log);
 	}
-	return node_child(parent, dev->name);
+	return node_child(parent, name);
+}
+
+/* An mdev's directory: there may be 100,000 of them, of some thirty
+ * nodes each. */
+static struct node *mdev_dir(struct sysfs_tree *tree, struct device *dev)
+{
+	g_autofree char *up = g_path_get_dirname(dev->devpath);
+
+	return lazy_dir(tree, node_dir_path(&tree->nodes, up), dev->name,
+			false);
 }
 
 static void device_added(struct sysfs_tree *tree, struct device *dev)
@@ -84,11 +95,8 @@ void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev)
 		sysfs_remove_if_empty(tree, drv);
 	}
 	sysfs_remove_child(tree, node_dir_path(&tree->nodes, list), dev->name);
-	if (sysfs_dir_of(tree, dev))
-		node_remove(&tree->nodes, sysfs_dir_of(tree, dev));
-	else   /* made on demand, or an entry */
-		sysfs_remove_child(tree, sysfs_walk(tree, parent_dir, &log),
-				   dev->name);
+	/* A node, made or not, or an entry of its parent's set. */
+	sysfs_remove_child(tree, sysfs_walk(tree, parent_dir, &log), dev->name);
 	g_hash_table_remove(tree->dirs, dev);
 	if (dev->kind == DEVICE_PLAIN) {
 		/* Directories the driver core made on demand go when empty. */
@@ -155,17 +163,10 @@ char *sysfs_group_path(const struct iommu_group *group)
 static struct node *group_dir(struct sysfs_tree *tree,
 			      const struct iommu_group *group)
 {
-	struct node *groups = node_dir_path(&tree->nodes, "kernel/iommu_groups");
 	g_autofree char *name = g_strdup_printf("%d", group->id);
 
-	if (groups && !sysfs_replaying(tree)) {
-		struct build_log *log = build_log_new(tree, name);
-
-		node_lazy_subdir(&tree->nodes, groups, build_log_name(log),
-				 &build_log_source, log);
-		build_log_unref(log);
-	}
-	return node_child(groups, name);
+	return lazy_dir(tree, node_dir_path(&tree->nodes, "kernel/iommu_groups"),
+			name, true);
 }
 
 static void bound(struct sysfs_tree *tree, struct mdev_device *mdev,

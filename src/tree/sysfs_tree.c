@@ -193,8 +193,6 @@ static void driver_deleted(struct sysfs_tree *tree, struct driver_entry *entry)
 }
 
 /* ------------------------------------------------------------------ */
-
-/* ------------------------------------------------------------------ */
 /* Events                                                              */
 
 /* Build, then keep the step in the logs of the lazy directories it
