@@ -304,6 +304,9 @@ static void remove_subtree(struct node_tree *tree, struct node *node)
 			node_dir_del(node, child);
 			remove_subtree(tree, child);
 		}
+		/* Its set's entries go too (they borrow their names from
+		 * devices that may go before the node does). */
+		node_set_free(node);
 	}
 	if (node->type == NODE_FILE) {
 		drain(tree, node);

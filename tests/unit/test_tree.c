@@ -1387,6 +1387,35 @@ START_TEST(set_remove_waits_for_show)
 }
 END_TEST
 
+
+/* A removed directory the kernel still holds lists nothing, as kernfs
+ * shows it: its set goes with its nodes (the entries borrow names from
+ * devices that may be gone by the next READDIR). */
+START_TEST(set_goes_with_its_directory)
+{
+	struct node *dir;
+	uint64_t ino;
+	GArray *all;
+
+	node_tree_lock(nt);
+	dir = node_dir(nt, nt->root, "links");
+	node_device_link(nt, dir, "one", "devices/virtual/one");
+	node_device_link(nt, dir, "two", "devices/virtual/two");
+	node_tree_unlock(nt);
+	ino = ino_of("links");
+	all = list_dir(ino, 0, 0);
+	ck_assert_uint_eq(all->len, 4);
+	g_array_free(all, TRUE);
+	node_tree_lock(nt);
+	node_remove(nt, dir);
+	node_tree_unlock(nt);
+	all = list_dir(ino, 0, 0);
+	ck_assert_uint_eq(all->len, 2);   /* . and .. */
+	g_array_free(all, TRUE);
+	node_forget(nt, ino, 1);
+}
+END_TEST
+
 static Suite *tree_suite(void)
 {
 	Suite *s = suite_create("tree");
@@ -1447,6 +1476,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, set_of_directories);
 	tcase_add_test(tc, set_mixed_kinds);
 	tcase_add_test(tc, set_remove_waits_for_show);
+	tcase_add_test(tc, set_goes_with_its_directory);
 	return s;
 }
 
