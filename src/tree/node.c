@@ -22,16 +22,19 @@ void node_set_storing(struct node *node)
 	storing = node;
 }
 
+/* borrow: the name is the caller's for as long as the node is not
+ * removed (a file's always is: its attribute's). */
 static struct node *node_new_ino(struct node_tree *tree, enum node_type type,
 				 const char *name, unsigned short mode,
-				 uint64_t ino)
+				 uint64_t ino, bool borrow)
 {
 	struct node *node = g_new0(struct node, 1);
 
 	node->ino = ino;
 	node->type = type;
 	node->mode = mode;
-	node->name = type == NODE_FILE ? name : g_strdup(name);
+	node->borrowed = borrow;
+	node->name = type == NODE_FILE || borrow ? name : g_strdup(name);
 	clock_gettime(CLOCK_REALTIME, &node->time);
 	g_hash_table_add(tree->inodes, &node->ino);
 	return node;
@@ -40,7 +43,7 @@ static struct node *node_new_ino(struct node_tree *tree, enum node_type type,
 static struct node *node_new(struct node_tree *tree, enum node_type type,
 			     const char *name, unsigned short mode)
 {
-	return node_new_ino(tree, type, name, mode, tree->next_ino++);
+	return node_new_ino(tree, type, name, mode, tree->next_ino++, false);
 }
 
 /* What a node owns, and the node itself. */
@@ -52,11 +55,14 @@ static void node_release_parts(struct node *node)
 			node->source->release(node->source_obj);
 		node_set_free(node);
 		node_dir_free(node);
-		g_free((char *)node->name);
+		if (!node->borrowed)
+			g_free((char *)node->name);
 		break;
 	case NODE_LINK:
-		g_free(node->target);
-		g_free((char *)node->name);
+		if (!node->borrowed) {
+			g_free(node->target);
+			g_free((char *)node->name);
+		}
 		break;
 	case NODE_FILE:
 		node_value_free(node);  /* the name is the attribute's */
@@ -244,14 +250,33 @@ static char *relative_target(const char *from_dir, const char *target)
 	return g_realloc(g_string_free(text, FALSE), len + 1);
 }
 
+static char *link_text(const struct node *dir, const char *target)
+{
+	g_autofree char *dir_path = node_path(dir);
+
+	return relative_target(dir_path, target);
+}
+
 static struct node *new_link(struct node_tree *tree, struct node *dir,
 			     const char *name, const char *target, uint64_t ino)
 {
-	g_autofree char *dir_path = node_path(dir);
-	struct node *node = node_new_ino(tree, NODE_LINK, name, 0777, ino);
+	struct node *node = node_new_ino(tree, NODE_LINK, name, 0777, ino,
+					 false);
 
-	node->target = relative_target(dir_path, target);
+	node->target = link_text(dir, target);
 	return node;
+}
+
+/* A removed node outlives its set entry, and what it borrowed from it:
+ * it takes copies (while it still has its parent). */
+static void own_strings(struct node *node)
+{
+	if (!node->borrowed)
+		return;
+	if (node->type == NODE_LINK)
+		node->target = link_text(node->parent, node->target);
+	node->name = g_strdup(node->name);
+	node->borrowed = false;
 }
 
 struct node *node_link(struct node_tree *tree, struct node *dir,
@@ -273,16 +298,22 @@ static struct node *set_made(struct node *dir, struct node *node)
 	return node;
 }
 
+/* The link text is worked out when asked for: the kernel keeps it. */
 struct node *node_link_made(struct node_tree *tree, struct node *dir,
 			    const char *name, const char *target, uint64_t ino)
 {
-	return set_made(dir, new_link(tree, dir, name, target, ino));
+	struct node *node = node_new_ino(tree, NODE_LINK, name, 0777, ino,
+					 true);
+
+	node->target = (char *)target;
+	return set_made(dir, node);
 }
 
 struct node *node_dir_made(struct node_tree *tree, struct node *dir,
 			   const char *name, uint64_t ino)
 {
-	return set_made(dir, node_new_ino(tree, NODE_DIR, name, 0755, ino));
+	return set_made(dir, node_new_ino(tree, NODE_DIR, name, 0755, ino,
+					  true));
 }
 
 /* Wait until no show/store runs on node (but the caller's own store). */
@@ -301,6 +332,7 @@ static void remove_subtree(struct node_tree *tree, struct node *node)
 		while (node->first) {
 			struct node *child = node->first;
 
+			own_strings(child);
 			node_dir_del(node, child);
 			remove_subtree(tree, child);
 		}
@@ -332,6 +364,7 @@ void node_remove(struct node_tree *tree, struct node *node)
 		return;
 	dir = node->parent;
 	if (dir) {
+		own_strings(node);
 		node_dir_del(dir, node);
 		node_name_changed(tree, dir, node);
 	}
@@ -491,6 +524,8 @@ int node_readlink(struct node_tree *tree, uint64_t ino, char **target)
 		ret = -ENOENT;
 	else if (node->type != NODE_LINK)
 		ret = -EINVAL;
+	else if (node->borrowed)
+		*target = link_text(node->parent, node->target);
 	else
 		*target = g_strdup(node->target);
 	g_mutex_unlock(&tree->lock);

@@ -61,12 +61,15 @@ struct node {
 	struct timespec time;
 	uint64_t nlookup;          /* kernel references */
 	unsigned int handles;      /* open files and calls in progress */
-	unsigned char type;        /* enum node_type */
-	bool removed;
+	unsigned char type : 2;    /* enum node_type */
+	bool removed : 1;
 	/* A directory made on demand, see node_set_source(); so is all
 	 * below it.  A full one has every child it would have made. */
 	bool lazy : 1, full : 1;
 	bool in_set : 1;           /* made for an entry of its dir's link set */
+	/* Made for a set entry: the name (and a link's target path below
+	 * the root) are the entry's, until the node is removed. */
+	bool borrowed : 1;
 	unsigned short mode;       /* permission bits */
 
 	union {
@@ -87,7 +90,9 @@ struct node {
 			/* Links to devices, as entries (node_set.c). */
 			struct node_link_set *links;
 		};
-		char *target;      /* NODE_LINK: the relative target text */
+		/* NODE_LINK: the relative target text; if borrowed, the
+		 * target's path below the root. */
+		char *target;
 		struct {           /* NODE_FILE */
 			const struct attribute *attr;
 			void *obj;

@@ -1139,6 +1139,37 @@ START_TEST(set_lists_and_makes_on_lookup)
 }
 END_TEST
 
+/* A set entry's node borrows its name and target from the device; when
+ * the device goes while the kernel still holds the node, the node keeps
+ * copies (the device's strings are freed: ASan checks this one). */
+START_TEST(set_node_outlives_its_device)
+{
+	uint64_t link, dir;
+	struct stat st;
+	char *text = NULL;
+
+	create_u(TYPE2, U1);
+	link = ino_of(BUS_DEVICES "/" U1);
+	dir = ino_of(MTTY "/" U1);
+	assert_link(BUS_DEVICES "/" U1, "../../../devices/virtual/mtty/mtty/" U1);
+	remove_u(U1);
+	assert_absent(BUS_DEVICES "/" U1);
+	ck_assert_int_eq(node_readlink(nt, link, &text), 0);
+	ck_assert_str_eq(text, "../../../devices/virtual/mtty/mtty/" U1);
+	g_free(text);
+	ck_assert_int_eq(node_getattr(nt, dir, &st, NULL), 0);
+	ck_assert_int_eq(st.st_mode & S_IFMT, S_IFDIR);
+	/* The same UUID again: new entries, the old nodes stay apart. */
+	create_u(TYPE1, U1);
+	assert_link(BUS_DEVICES "/" U1, "../../../devices/virtual/mtty/mtty/" U1);
+	ck_assert_uint_ne(ino_of(BUS_DEVICES "/" U1), link);
+	node_forget(nt, link, 5);
+	node_forget(nt, dir, 2);   /* ino_of() and remove_u() */
+	ck_assert_int_eq(node_getattr(nt, link, &st, NULL), -ENOENT);
+	ck_assert_int_eq(node_getattr(nt, dir, &st, NULL), -ENOENT);
+}
+END_TEST
+
 /* Entries removed leave holes, squeezed out once they are the most of
  * the set; listings show exactly the links there are, in any paging. */
 START_TEST(set_survives_many_removes)
@@ -1472,6 +1503,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, lazy_makes_what_is_looked_up);
 	tcase_add_test(tc, lazy_listing);
 	tcase_add_test(tc, set_lists_and_makes_on_lookup);
+	tcase_add_test(tc, set_node_outlives_its_device);
 	tcase_add_test(tc, set_survives_many_removes);
 	tcase_add_test(tc, set_of_directories);
 	tcase_add_test(tc, set_mixed_kinds);
