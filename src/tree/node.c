@@ -28,7 +28,10 @@ static struct node *node_new_ino(struct node_tree *tree, enum node_type type,
 				 const char *name, unsigned short mode,
 				 uint64_t ino, bool borrow)
 {
-	struct node *node = g_new0(struct node, 1);
+	static const size_t size[] = { [NODE_DIR] = sizeof(struct dir_node),
+				       [NODE_FILE] = sizeof(struct file_node),
+				       [NODE_LINK] = sizeof(struct link_node) };
+	struct node *node = g_malloc0(size[type]);
 
 	node->ino = ino;
 	node->type = type;
@@ -51,8 +54,8 @@ static void node_release_parts(struct node *node)
 {
 	switch (node->type) {
 	case NODE_DIR:
-		if (node->source && node->source->release)
-			node->source->release(node->source_obj);
+		if (as_dir(node)->source && as_dir(node)->source->release)
+			as_dir(node)->source->release(as_dir(node)->source_obj);
 		node_set_free(node);
 		node_dir_free(node);
 		if (!node->borrowed)
@@ -60,7 +63,7 @@ static void node_release_parts(struct node *node)
 		break;
 	case NODE_LINK:
 		if (!node->borrowed) {
-			g_free(node->target);
+			g_free(as_link(node)->target);
 			g_free((char *)node->name);
 		}
 		break;
@@ -202,10 +205,10 @@ struct node *node_file(struct node_tree *tree, struct node *dir,
 	    !node_admit(tree, dir, attr->name, NODE_FILE))
 		return NULL;
 	node = node_new(tree, NODE_FILE, attr->name, attr->mode & 07777);
-	node->owner = owner;
-	node->obj = obj;
-	node->attr = attr;
-	node->cache = node_is_constant(node)		 ? NODE_CACHE_CONSTANT
+	as_file(node)->owner = owner;
+	as_file(node)->obj = obj;
+	as_file(node)->attr = attr;
+	as_file(node)->cache = node_is_constant(node)		 ? NODE_CACHE_CONSTANT
 		      : sysfs_attr_is_core(owner, attr) ? NODE_CACHE_TRACKED
 							 : NODE_CACHE_VOLATILE;
 	return attach(tree, dir, node);
@@ -263,7 +266,7 @@ static struct node *new_link(struct node_tree *tree, struct node *dir,
 	struct node *node = node_new_ino(tree, NODE_LINK, name, 0777, ino,
 					 false);
 
-	node->target = link_text(dir, target);
+	as_link(node)->target = link_text(dir, target);
 	return node;
 }
 
@@ -274,7 +277,7 @@ static void own_strings(struct node *node)
 	if (!node->borrowed)
 		return;
 	if (node->type == NODE_LINK)
-		node->target = link_text(node->parent, node->target);
+		as_link(node)->target = link_text(node->parent, as_link(node)->target);
 	node->name = g_strdup(node->name);
 	node->borrowed = false;
 }
@@ -305,7 +308,7 @@ struct node *node_link_made(struct node_tree *tree, struct node *dir,
 	struct node *node = node_new_ino(tree, NODE_LINK, name, 0777, ino,
 					 true);
 
-	node->target = (char *)target;
+	as_link(node)->target = (char *)target;
 	return set_made(dir, node);
 }
 
@@ -321,7 +324,7 @@ static void drain(struct node_tree *tree, struct node *node)
 {
 	int own = storing == node ? 1 : 0;
 
-	while (node->active > own)
+	while (as_file(node)->active > own)
 		g_cond_wait(&tree->drained, &tree->lock);
 }
 
@@ -329,8 +332,8 @@ static void remove_subtree(struct node_tree *tree, struct node *node)
 {
 	node->removed = true;
 	if (node->type == NODE_DIR) {
-		while (node->first) {
-			struct node *child = node->first;
+		while (as_dir(node)->first) {
+			struct node *child = as_dir(node)->first;
 
 			own_strings(child);
 			node_dir_del(node, child);
@@ -347,7 +350,7 @@ static void remove_subtree(struct node_tree *tree, struct node *node)
 		if ((node->mode & 0444) && node->nlookup > 0 &&
 		    tree->observer.inval_inode) {
 			/* Only constant files have pages with open handles. */
-			if (!tree->by_inode && node->cache == NODE_CACHE_CONSTANT)
+			if (!tree->by_inode && as_file(node)->cache == NODE_CACHE_CONSTANT)
 				node_queue_inode(node->ino);
 			else if (tree->by_inode && node != storing)
 				node_queue_views(tree, node);
@@ -425,9 +428,9 @@ void node_fill_stat(struct node_tree *tree, struct node *node,
  */
 static void settle_cache(struct node *node)
 {
-	if (node->type == NODE_FILE && node->cache == NODE_CACHE_VOLATILE &&
-	    !node->removed && sysfs_attr_announced(node->owner, node->obj))
-		node->cache = NODE_CACHE_TRACKED;
+	if (node->type == NODE_FILE && as_file(node)->cache == NODE_CACHE_VOLATILE &&
+	    !node->removed && sysfs_attr_announced(as_file(node)->owner, as_file(node)->obj))
+		as_file(node)->cache = NODE_CACHE_TRACKED;
 }
 
 /* Inode mode: a readable file's length is that of the value it shows. */
@@ -441,7 +444,7 @@ static void finish_stat(struct node_tree *tree, struct node *node,
 {
 	if (recheck)
 		*recheck = shows_value(tree, node) &&
-			   node->cache == NODE_CACHE_VOLATILE;
+			   as_file(node)->cache == NODE_CACHE_VOLATILE;
 	if (shows_value(tree, node))
 		node_value_stat(tree, node, ino, st);
 }
@@ -525,9 +528,9 @@ int node_readlink(struct node_tree *tree, uint64_t ino, char **target)
 	else if (node->type != NODE_LINK)
 		ret = -EINVAL;
 	else if (node->borrowed)
-		*target = link_text(node->parent, node->target);
+		*target = link_text(node->parent, as_link(node)->target);
 	else
-		*target = g_strdup(node->target);
+		*target = g_strdup(as_link(node)->target);
 	g_mutex_unlock(&tree->lock);
 	return ret;
 }
@@ -565,7 +568,7 @@ int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
 		return dir ? -ENOTDIR : -ENOENT;
 	}
 	node_lazy_fill(tree, dir);
-	dir->listed = true;   /* the kernel may cache what it gets */
+	as_dir(dir)->listed = true;   /* the kernel may cache what it gets */
 	if (off < 1 && !fill(ctx, ".", dir->ino, S_IFDIR, 1))
 		goto out;
 	if (off < 2 && !fill(ctx, "..", dir->parent ? dir->parent->ino : dir->ino,

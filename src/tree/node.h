@@ -71,41 +71,64 @@ struct node {
 	 * the root) are the entry's, until the node is removed. */
 	bool borrowed : 1;
 	unsigned short mode;       /* permission bits */
-
-	union {
-		struct {           /* NODE_DIR (node_dir.c) */
-			struct node *first, *last;
-			struct node_dir_index *index;  /* once it is big */
-			GHashTable *negative;   /* names it may cache as absent */
-			uint64_t next_seq;
-			unsigned int count, nsubdirs;
-			/* A lazy directory's subdirectories, made or not, as
-			 * last counted (valid while subdirs_known). */
-			unsigned int subdirs_total;
-			bool subdirs_known;
-			bool listed;            /* read since the kernel dropped it */
-			/* A lazy directory's builder: set on the topmost. */
-			const struct node_source *source;
-			void *source_obj;
-			/* Links to devices, as entries (node_set.c). */
-			struct node_link_set *links;
-		};
-		/* NODE_LINK: the relative target text; if borrowed, the
-		 * target's path below the root. */
-		char *target;
-		struct {           /* NODE_FILE */
-			const struct attribute *attr;
-			void *obj;
-			unsigned char owner;    /* enum attr_owner */
-			unsigned char cache;    /* enum node_cache */
-			int active;             /* show/store calls in progress */
-			gint event;             /* bumped by node_notify(), poll */
-			guint version;          /* bumped by node_changed() */
-			/* Inode mode: the value last shown and its views. */
-			struct node_value *value;
-		};
-	};
 };
+
+/* What each type adds, in one allocation with its struct node: a link,
+ * the node the kernel holds most of, takes half a directory's room. */
+struct dir_node {            /* NODE_DIR (node_dir.c) */
+	struct node node;
+	struct node *first, *last;
+	struct node_dir_index *index;  /* once it is big */
+	GHashTable *negative;   /* names it may cache as absent */
+	uint64_t next_seq;
+	unsigned int count, nsubdirs;
+	/* A lazy directory's subdirectories, made or not, as last counted
+	 * (valid while subdirs_known). */
+	unsigned int subdirs_total;
+	bool subdirs_known;
+	bool listed;            /* read since the kernel dropped it */
+	/* A lazy directory's builder: set on the topmost. */
+	const struct node_source *source;
+	void *source_obj;
+	/* Links to devices, as entries (node_set.c). */
+	struct node_link_set *links;
+};
+
+struct file_node {           /* NODE_FILE */
+	struct node node;
+	const struct attribute *attr;
+	void *obj;
+	unsigned char owner;    /* enum attr_owner */
+	unsigned char cache;    /* enum node_cache */
+	int active;             /* show/store calls in progress */
+	gint event;             /* bumped by node_notify(), poll */
+	guint version;          /* bumped by node_changed() */
+	/* Inode mode: the value last shown and its views. */
+	struct node_value *value;
+};
+
+struct link_node {           /* NODE_LINK */
+	struct node node;
+	/* The relative target text; if borrowed, the target's path below
+	 * the root. */
+	char *target;
+};
+
+/* A node as the type it is (the caller has checked node->type). */
+static inline struct dir_node *as_dir(const struct node *node)
+{
+	return (struct dir_node *)node;
+}
+
+static inline struct file_node *as_file(const struct node *node)
+{
+	return (struct file_node *)node;
+}
+
+static inline struct link_node *as_link(const struct node *node)
+{
+	return (struct link_node *)node;
+}
 
 /*
  * Lazy directories.  The tree keeps every node while it is needed, which

@@ -31,18 +31,18 @@ static void build_index(struct node *dir)
 
 	index->by_name = g_hash_table_new(g_str_hash, g_str_equal);
 	index->cursor = NULL;
-	for (struct node *c = dir->first; c; c = c->next)
+	for (struct node *c = as_dir(dir)->first; c; c = c->next)
 		index_add(index, c);
-	dir->index = index;
+	as_dir(dir)->index = index;
 }
 
 struct node *node_child(struct node *dir, const char *name)
 {
 	if (!dir || dir->type != NODE_DIR)
 		return NULL;
-	if (dir->index)
-		return g_hash_table_lookup(dir->index->by_name, name);
-	for (struct node *c = dir->first; c; c = c->next)
+	if (as_dir(dir)->index)
+		return g_hash_table_lookup(as_dir(dir)->index->by_name, name);
+	for (struct node *c = as_dir(dir)->first; c; c = c->next)
 		if (strcmp(c->name, name) == 0)
 			return c;
 	return NULL;
@@ -51,67 +51,67 @@ struct node *node_child(struct node *dir, const char *name)
 void node_dir_add(struct node *dir, struct node *child)
 {
 	child->parent = dir;
-	child->seq = dir->next_seq++;
-	child->prev = dir->last;
+	child->seq = as_dir(dir)->next_seq++;
+	child->prev = as_dir(dir)->last;
 	child->next = NULL;
-	if (dir->last)
-		dir->last->next = child;
+	if (as_dir(dir)->last)
+		as_dir(dir)->last->next = child;
 	else
-		dir->first = child;
-	dir->last = child;
-	dir->count++;
+		as_dir(dir)->first = child;
+	as_dir(dir)->last = child;
+	as_dir(dir)->count++;
 	/* A set's directories are counted by the set. */
 	if (child->type == NODE_DIR && !child->in_set)
-		dir->nsubdirs++;
-	if (dir->index)
-		index_add(dir->index, child);
-	else if (dir->count > DIR_INDEX_MIN)
+		as_dir(dir)->nsubdirs++;
+	if (as_dir(dir)->index)
+		index_add(as_dir(dir)->index, child);
+	else if (as_dir(dir)->count > DIR_INDEX_MIN)
 		build_index(dir);
 }
 
 void node_dir_del(struct node *dir, struct node *child)
 {
-	if (dir->index && dir->index->cursor == child)
-		dir->index->cursor = child->next;
+	if (as_dir(dir)->index && as_dir(dir)->index->cursor == child)
+		as_dir(dir)->index->cursor = child->next;
 	if (child->prev)
 		child->prev->next = child->next;
 	else
-		dir->first = child->next;
+		as_dir(dir)->first = child->next;
 	if (child->next)
 		child->next->prev = child->prev;
 	else
-		dir->last = child->prev;
+		as_dir(dir)->last = child->prev;
 	child->prev = child->next = NULL;
 	child->parent = NULL;
-	dir->count--;
+	as_dir(dir)->count--;
 	if (child->type == NODE_DIR && !child->in_set)
-		dir->nsubdirs--;
-	if (dir->index)
-		g_hash_table_remove(dir->index->by_name, child->name);
+		as_dir(dir)->nsubdirs--;
+	if (as_dir(dir)->index)
+		g_hash_table_remove(as_dir(dir)->index->by_name, child->name);
 }
 
 struct node *node_dir_from(struct node *dir, uint64_t seq)
 {
-	struct node *c = dir->first;
+	struct node *c = as_dir(dir)->first;
 
-	if (dir->index && dir->index->cursor && dir->index->cursor->seq <= seq)
-		c = dir->index->cursor;
+	if (as_dir(dir)->index && as_dir(dir)->index->cursor && as_dir(dir)->index->cursor->seq <= seq)
+		c = as_dir(dir)->index->cursor;
 	for (; c && c->seq < seq; c = c->next)
 		;
-	if (dir->index)
-		dir->index->cursor = c;
+	if (as_dir(dir)->index)
+		as_dir(dir)->index->cursor = c;
 	return c;
 }
 
 void node_dir_free(struct node *dir)
 {
-	if (dir->index) {
-		g_hash_table_destroy(dir->index->by_name);
-		g_free(dir->index);
-		dir->index = NULL;
+	if (as_dir(dir)->index) {
+		g_hash_table_destroy(as_dir(dir)->index->by_name);
+		g_free(as_dir(dir)->index);
+		as_dir(dir)->index = NULL;
 	}
-	if (dir->negative) {
-		g_hash_table_destroy(dir->negative);
-		dir->negative = NULL;
+	if (as_dir(dir)->negative) {
+		g_hash_table_destroy(as_dir(dir)->negative);
+		as_dir(dir)->negative = NULL;
 	}
 }

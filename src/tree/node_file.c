@@ -17,7 +17,7 @@ bool node_active_get(struct node_tree *tree, struct node *node)
 	g_mutex_lock(&tree->lock);
 	ok = !node->removed;
 	if (ok)
-		node->active++;
+		as_file(node)->active++;
 	g_mutex_unlock(&tree->lock);
 	return ok;
 }
@@ -25,7 +25,7 @@ bool node_active_get(struct node_tree *tree, struct node *node)
 void node_active_put(struct node_tree *tree, struct node *node)
 {
 	g_mutex_lock(&tree->lock);
-	if (--node->active == 0 && node->removed)
+	if (--as_file(node)->active == 0 && node->removed)
 		g_cond_broadcast(&tree->drained);
 	g_mutex_unlock(&tree->lock);
 }
@@ -49,7 +49,7 @@ ssize_t node_show_page(struct node_tree *tree, struct node *node, char **out)
 	if (!node_active_get(tree, node))
 		return -ENODEV;
 	buf = g_malloc0(ATTR_SIZE);
-	len = sysfs_attr_show(node->owner, node->obj, node->attr, buf);
+	len = sysfs_attr_show(as_file(node)->owner, as_file(node)->obj, as_file(node)->attr, buf);
 	node_active_put(tree, node);
 	if (len < 0)
 		g_free(buf);
@@ -72,7 +72,7 @@ ssize_t node_store_page(struct node_tree *tree, struct node *node,
 		return -ENODEV;
 	node_batch_begin();
 	node_set_storing(node);
-	ret = sysfs_attr_store(node->owner, node->obj, node->attr, text, size);
+	ret = sysfs_attr_store(as_file(node)->owner, as_file(node)->obj, as_file(node)->attr, text, size);
 	node_set_storing(NULL);
 	node_active_put(tree, node);
 	node_batch_end(tree);
@@ -118,7 +118,7 @@ int node_open(struct node_tree *tree, uint64_t ino, int flags,
 		struct node_file *file = g_new0(struct node_file, 1);
 
 		file->node = node;
-		file->event = g_atomic_int_get(&node->event);
+		file->event = g_atomic_int_get(&as_file(node)->event);
 		g_mutex_init(&file->lock);
 		node->handles++;
 		g_hash_table_add(tree->files, file);
@@ -135,7 +135,7 @@ static ssize_t show(struct node_tree *tree, struct node_file *file)
 	ssize_t len;
 
 	/* Like kernfs: a read catches up with the notifications so far. */
-	file->event = g_atomic_int_get(&file->node->event);
+	file->event = g_atomic_int_get(&as_file(file->node)->event);
 	len = node_show_page(tree, file->node, &buf);
 	if (len < 0)
 		return len;
@@ -183,7 +183,7 @@ ssize_t node_write(struct node_tree *tree, struct node_file *file,
 
 bool node_is_constant(const struct node *node)
 {
-	switch (node->owner) {
+	switch (as_file(node)->owner) {
 	case ATTR_OF_MDEV_TYPE:
 		/* Counts move; extra vendor type files of old eras may too. */
 		return strcmp(node->name, "name") == 0 ||
@@ -202,7 +202,7 @@ bool node_poll_changed(struct node_tree *tree, struct node_file *file)
 
 	g_mutex_lock(&tree->lock);
 	changed = file->node->removed ||
-		  file->event != g_atomic_int_get(&file->node->event);
+		  file->event != g_atomic_int_get(&as_file(file->node)->event);
 	g_mutex_unlock(&tree->lock);
 	return changed;
 }

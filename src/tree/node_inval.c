@@ -53,16 +53,16 @@ static void name_changed(struct node_tree *tree, struct node *dir,
 			 const char *name, bool known, bool is_dir)
 {
 	if (is_dir)
-		dir->subdirs_known = false;
-	if (dir->negative && g_hash_table_remove(dir->negative, name))
+		as_dir(dir)->subdirs_known = false;
+	if (as_dir(dir)->negative && g_hash_table_remove(as_dir(dir)->negative, name))
 		known = true;
 	if (!tree->observer.inval_entry || !kernel_knows(tree, dir))
 		return;
 	if (known)
 		queue(dir->ino, 0, name);
-	if (dir->listed || is_dir)
+	if (as_dir(dir)->listed || is_dir)
 		queue(0, dir->ino, NULL);
-	dir->listed = false;
+	as_dir(dir)->listed = false;
 }
 
 void node_name_changed(struct node_tree *tree, struct node *dir,
@@ -84,14 +84,14 @@ void node_name_unmade(struct node_tree *tree, struct node *dir,
 
 bool node_remember_negative(struct node *dir, const char *name)
 {
-	if (!dir->negative)
-		dir->negative = g_hash_table_new_full(g_str_hash, g_str_equal,
+	if (!as_dir(dir)->negative)
+		as_dir(dir)->negative = g_hash_table_new_full(g_str_hash, g_str_equal,
 						      g_free, NULL);
-	if (g_hash_table_contains(dir->negative, name))
+	if (g_hash_table_contains(as_dir(dir)->negative, name))
 		return true;
-	if (g_hash_table_size(dir->negative) >= NEGATIVE_MAX)
+	if (g_hash_table_size(as_dir(dir)->negative) >= NEGATIVE_MAX)
 		return false;
-	g_hash_table_add(dir->negative, g_strdup(name));
+	g_hash_table_add(as_dir(dir)->negative, g_strdup(name));
 	return true;
 }
 
@@ -118,7 +118,7 @@ void node_touch(struct node *node)
  */
 void node_changed(struct node_tree *tree, struct node *node)
 {
-	g_atomic_int_inc(&node->version);
+	g_atomic_int_inc(&as_file(node)->version);
 	/* With open handles a changing file is read with direct_io: the
 	 * kernel has no pages of it, and sysfs keeps its mtime. */
 	if (!tree->by_inode)
@@ -139,7 +139,7 @@ void node_changed(struct node_tree *tree, struct node *node)
 
 void node_notify(struct node_tree *tree, struct node *node)
 {
-	g_atomic_int_inc(&node->event);
+	g_atomic_int_inc(&as_file(node)->event);
 	node_changed(tree, node);
 	/* Only open files can be polled; in inode mode we cannot tell which
 	 * files are open, only which ones the kernel knows. */

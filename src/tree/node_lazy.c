@@ -24,8 +24,8 @@ void node_set_source(struct node *dir, const struct node_source *src,
 		     void *obj)
 {
 	dir->lazy = true;
-	dir->source = src;
-	dir->source_obj = obj;
+	as_dir(dir)->source = src;
+	as_dir(dir)->source_obj = obj;
 }
 
 bool node_is_lazy(const struct node *node)
@@ -36,7 +36,7 @@ bool node_is_lazy(const struct node *node)
 /* The directory whose source builds dir's contents. */
 static struct node *source_of(struct node *dir)
 {
-	while (dir && dir->lazy && !dir->source)
+	while (dir && dir->lazy && !as_dir(dir)->source)
 		dir = dir->parent;
 	return dir && dir->lazy ? dir : NULL;
 }
@@ -50,7 +50,7 @@ static void replay(struct node_tree *tree, struct node *dir,
 		return;
 	want->dir = dir;
 	tree->replay = want;
-	top->source->fill(top->source_obj);
+	as_dir(top)->source->fill(as_dir(top)->source_obj);
 	tree->replay = NULL;
 }
 
@@ -88,7 +88,7 @@ struct node *node_lazy_child(struct node_tree *tree, struct node *dir,
 {
 	struct node *child = node_child(dir, name);
 
-	if (!child && dir->links)
+	if (!child && as_dir(dir)->links)
 		return node_set_child(tree, dir, name);
 	if (!child && dir->lazy && !dir->full) {
 		replay(tree, dir, &(struct node_replay){ .name = name });
@@ -110,25 +110,25 @@ unsigned int node_lazy_nsubdirs(struct node_tree *tree, struct node *dir)
 	struct node_replay want = { 0 };
 
 	if (!dir->lazy || dir->full || dir->removed)
-		return dir->nsubdirs;
+		return as_dir(dir)->nsubdirs;
 	/* Kept until a subdirectory comes or goes (node_inval.c): a stat of
 	 * a directory should not cost a replay each time. */
-	if (dir->subdirs_known)
-		return dir->subdirs_total;
+	if (as_dir(dir)->subdirs_known)
+		return as_dir(dir)->subdirs_total;
 	want.subdirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					     NULL);
 	replay(tree, dir, &want);
 	/* The replay counts only subdirectories not made yet. */
-	dir->subdirs_total = dir->nsubdirs + g_hash_table_size(want.subdirs);
-	dir->subdirs_known = true;
+	as_dir(dir)->subdirs_total = as_dir(dir)->nsubdirs + g_hash_table_size(want.subdirs);
+	as_dir(dir)->subdirs_known = true;
 	g_hash_table_destroy(want.subdirs);
-	return dir->subdirs_total;
+	return as_dir(dir)->subdirs_total;
 }
 
 bool node_dir_empty(struct node_tree *tree, struct node *dir)
 {
 	node_lazy_fill(tree, dir);
-	return dir->count == 0 && node_set_size(dir) == 0;
+	return as_dir(dir)->count == 0 && node_set_size(dir) == 0;
 }
 
 void node_remove_child(struct node_tree *tree, struct node *dir,
@@ -156,7 +156,7 @@ static bool droppable(const struct node *node)
 		return false;
 	/* A directory with a source goes only if its set entry stays. */
 	return node->type != NODE_DIR ||
-	       (!node->first && (!node->source || node->in_set));
+	       (!as_dir(node)->first && (!as_dir(node)->source || node->in_set));
 }
 
 static void drop(struct node_tree *tree, struct node *node)
@@ -181,8 +181,8 @@ static void prune(struct node_tree *tree, struct node *dir)
 	struct node *child, *next;
 
 	dir->full = false;
-	dir->listed = false;
-	for (child = dir->first; child; child = next) {
+	as_dir(dir)->listed = false;
+	for (child = as_dir(dir)->first; child; child = next) {
 		next = child->next;
 		if (child->type == NODE_DIR && child->lazy && child->nlookup == 0)
 			prune(tree, child);

@@ -42,14 +42,14 @@ struct node_link_set {
 static struct node_link_set *set_of(struct node *dir,
 				    const struct node_source *dirs)
 {
-	struct node_link_set *set = dir->links;
+	struct node_link_set *set = as_dir(dir)->links;
 
 	if (!set) {
 		set = g_new0(struct node_link_set, 1);
 		set->entries = g_array_new(FALSE, FALSE, sizeof(struct set_entry));
 		set->by_name = g_hash_table_new(g_str_hash, g_str_equal);
 		set->dirs = dirs;
-		dir->links = set;
+		as_dir(dir)->links = set;
 	}
 	return set->dirs == dirs ? set : NULL;
 }
@@ -69,7 +69,7 @@ static void entry_clear(struct node_link_set *set, struct set_entry *e)
 
 void node_set_free(struct node *dir)
 {
-	struct node_link_set *set = dir->links;
+	struct node_link_set *set = as_dir(dir)->links;
 
 	if (!set)
 		return;
@@ -78,7 +78,7 @@ void node_set_free(struct node *dir)
 	g_array_free(set->entries, TRUE);
 	g_hash_table_destroy(set->by_name);
 	g_free(set);
-	dir->links = NULL;
+	as_dir(dir)->links = NULL;
 }
 
 static struct set_entry *find(struct node_link_set *set, const char *name)
@@ -91,7 +91,7 @@ static struct set_entry *find(struct node_link_set *set, const char *name)
 /* dir's entry name, if dir has a set and it has one. */
 static struct set_entry *entry_of(const struct node *dir, const char *name)
 {
-	return dir && dir->links ? find(dir->links, name) : NULL;
+	return dir && as_dir(dir)->links ? find(as_dir(dir)->links, name) : NULL;
 }
 
 /* Add an entry unless dir has name already; false then. */
@@ -155,9 +155,9 @@ void *node_source_at(struct node *dir, const char *name)
 	struct set_entry *e;
 
 	if (child)
-		return child->type == NODE_DIR ? child->source_obj : NULL;
+		return child->type == NODE_DIR ? as_dir(child)->source_obj : NULL;
 	e = entry_of(dir, name);
-	return e && dir->links->dirs ? e->obj : NULL;
+	return e && as_dir(dir)->links->dirs ? e->obj : NULL;
 }
 
 /* Renumber once holes are the most of it. */
@@ -184,7 +184,7 @@ static void squeeze(struct node_link_set *set)
 bool node_set_remove(struct node_tree *tree, struct node *dir,
 		     const char *name)
 {
-	struct node_link_set *set = dir->links;
+	struct node_link_set *set = as_dir(dir)->links;
 	struct set_entry *e = entry_of(dir, name);
 	struct node *made;
 
@@ -209,7 +209,7 @@ bool node_set_remove(struct node_tree *tree, struct node *dir,
 static struct node *make_dir(struct node_tree *tree, struct node *dir,
 			     struct set_entry *e)
 {
-	const struct node_source *src = dir->links->dirs;
+	const struct node_source *src = as_dir(dir)->links->dirs;
 	struct node *made = node_dir_made(tree, dir, e->name, e->ino);
 
 	node_set_source(made, src, e->obj);
@@ -224,7 +224,7 @@ struct node *node_set_child(struct node_tree *tree, struct node *dir,
 
 	if (!e)
 		return NULL;
-	if (dir->links->dirs)
+	if (as_dir(dir)->links->dirs)
 		return make_dir(tree, dir, e);
 	return node_link_made(tree, dir, e->name, e->target, e->ino);
 }
@@ -236,18 +236,18 @@ bool node_set_has(struct node *dir, const char *name)
 
 guint node_set_size(const struct node *dir)
 {
-	return dir->links ? dir->links->entries->len - dir->links->holes : 0;
+	return as_dir(dir)->links ? as_dir(dir)->links->entries->len - as_dir(dir)->links->holes : 0;
 }
 
 guint node_set_subdirs(const struct node *dir)
 {
-	return dir->links && dir->links->dirs ? node_set_size(dir) : 0;
+	return as_dir(dir)->links && as_dir(dir)->links->dirs ? node_set_size(dir) : 0;
 }
 
 void node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
 		      void *ctx)
 {
-	struct node_link_set *set = dir->links;
+	struct node_link_set *set = as_dir(dir)->links;
 	mode_t type = set && set->dirs ? S_IFDIR : S_IFLNK;
 
 	for (guint i = from; set && i < set->entries->len; i++) {

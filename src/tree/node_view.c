@@ -23,7 +23,7 @@ struct node_view {
 	uint64_t ino;
 	size_t len;
 	char *text;
-	gint event;                /* node->event when text was shown */
+	gint event;                /* as_file(node)->event when text was shown */
 };
 
 /* A file's value in inode mode, made at its first LOOKUP or READ. */
@@ -36,8 +36,8 @@ struct node_value {
 	uint32_t views;            /* views made so far */
 	bool plain_known;          /* node->ino was handed out (no value yet) */
 	GSList *superseded;        /* struct node_view: older views */
-	guint version;             /* node->version the text reflects */
-	gint event;                /* node->event when it was shown */
+	guint version;             /* as_file(node)->version the text reflects */
+	gint event;                /* as_file(node)->event when it was shown */
 };
 
 static void view_free(gpointer data)
@@ -50,7 +50,7 @@ static void view_free(gpointer data)
 
 void node_value_free(struct node *node)
 {
-	struct node_value *v = node->value;
+	struct node_value *v = as_file(node)->value;
 
 	if (!v)
 		return;
@@ -58,23 +58,23 @@ void node_value_free(struct node *node)
 	g_slist_free_full(v->superseded, view_free);
 	g_mutex_clear(&v->lock);
 	g_free(v);
-	node->value = NULL;
+	as_file(node)->value = NULL;
 }
 
 /* With the tree lock held; no request can be reading the list then. */
 void node_value_forgotten(struct node *node)
 {
-	if (node->handles > 0 || !node->value)
+	if (node->handles > 0 || !as_file(node)->value)
 		return;
-	g_slist_free_full(node->value->superseded, view_free);
-	node->value->superseded = NULL;
+	g_slist_free_full(as_file(node)->value->superseded, view_free);
+	as_file(node)->value->superseded = NULL;
 }
 
 uint64_t node_kernel_ino(const struct node_tree *tree, const struct node *node)
 {
-	if (tree->by_inode && node->type == NODE_FILE && node->value &&
-	    node->value->view_ino)
-		return node->value->view_ino;
+	if (tree->by_inode && node->type == NODE_FILE && as_file(node)->value &&
+	    as_file(node)->value->view_ino)
+		return as_file(node)->value->view_ino;
 	return node->ino;
 }
 
@@ -82,13 +82,13 @@ void node_queue_views(struct node_tree *tree, struct node *node)
 {
 	(void)tree;
 	/* The node's own number, if the kernel got it before a view. */
-	if (!node->value || node->value->plain_known)
+	if (!as_file(node)->value || as_file(node)->value->plain_known)
 		node_queue_inode(node->ino);
-	if (!node->value)
+	if (!as_file(node)->value)
 		return;
-	if (node->value->view_ino)
-		node_queue_inode(node->value->view_ino);
-	for (GSList *l = node->value->superseded; l; l = l->next)
+	if (as_file(node)->value->view_ino)
+		node_queue_inode(as_file(node)->value->view_ino);
+	for (GSList *l = as_file(node)->value->superseded; l; l = l->next)
 		node_queue_inode(((struct node_view *)l->data)->ino);
 }
 
@@ -96,12 +96,12 @@ void node_queue_views(struct node_tree *tree, struct node *node)
 static struct node_value *value_of_node(struct node_tree *tree, struct node *node)
 {
 	g_mutex_lock(&tree->lock);
-	if (!node->value) {
-		node->value = g_new0(struct node_value, 1);
-		g_mutex_init(&node->value->lock);
+	if (!as_file(node)->value) {
+		as_file(node)->value = g_new0(struct node_value, 1);
+		g_mutex_init(&as_file(node)->value->lock);
 	}
 	g_mutex_unlock(&tree->lock);
-	return node->value;
+	return as_file(node)->value;
 }
 
 static struct node_view *find_view(const struct node_value *v, uint64_t ino)
@@ -114,7 +114,7 @@ static struct node_view *find_view(const struct node_value *v, uint64_t ino)
 
 static uint64_t new_view(struct node *node)
 {
-	return node->ino | ((uint64_t)++node->value->views << NODE_INO_BITS);
+	return node->ino | ((uint64_t)++as_file(node)->value->views << NODE_INO_BITS);
 }
 
 /*
@@ -124,7 +124,7 @@ static uint64_t new_view(struct node *node)
  */
 static void value_commit(struct node *node, char *text, size_t len)
 {
-	struct node_value *v = node->value;
+	struct node_value *v = as_file(node)->value;
 	bool same = v->valid && len == v->len && memcmp(text, v->text, len) == 0;
 
 	if (v->valid && len != v->len) {
@@ -151,13 +151,13 @@ static void value_commit(struct node *node, char *text, size_t len)
 /* Show again if the value may have changed; with the value's lock held. */
 static ssize_t value_refresh(struct node_tree *tree, struct node *node)
 {
-	struct node_value *v = node->value;
-	guint version = g_atomic_int_get(&node->version);
-	gint event = g_atomic_int_get(&node->event);
+	struct node_value *v = as_file(node)->value;
+	guint version = g_atomic_int_get(&as_file(node)->version);
+	gint event = g_atomic_int_get(&as_file(node)->event);
 	char *buf = NULL;
 	ssize_t len;
 
-	if (v->valid && node->cache != NODE_CACHE_VOLATILE && v->version == version)
+	if (v->valid && as_file(node)->cache != NODE_CACHE_VOLATILE && v->version == version)
 		return (ssize_t)v->len;
 	len = node_show_page(tree, node, &buf);
 	if (len < 0)
@@ -177,7 +177,7 @@ static ssize_t value_refresh(struct node_tree *tree, struct node *node)
  */
 static const char *text_of(struct node *node, uint64_t ino, size_t *len)
 {
-	struct node_value *v = node->value;
+	struct node_value *v = as_file(node)->value;
 	struct node_view *view;
 
 	if (ino == v->view_ino || (ino == node->ino && v->valid)) {
@@ -308,7 +308,7 @@ ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, const char *buf,
 		 * page was written: a partial one is never up to date. */
 		if (node->mode & 0444) {
 			g_mutex_lock(&tree->lock);
-			g_atomic_int_inc(&node->version);
+			g_atomic_int_inc(&as_file(node)->version);
 			node_touch(node);
 			g_mutex_unlock(&tree->lock);
 		}
@@ -326,8 +326,8 @@ bool node_poll_changed_ino(struct node_tree *tree, uint64_t ino)
 	g_mutex_lock(&tree->lock);
 	node = node_find(tree, ino);
 	changed = !node || node->removed || node->type != NODE_FILE ||
-		  (node->value ? g_atomic_int_get(&node->value->event) : 0) !=
-			  g_atomic_int_get(&node->event);
+		  (as_file(node)->value ? g_atomic_int_get(&as_file(node)->value->event) : 0) !=
+			  g_atomic_int_get(&as_file(node)->event);
 	g_mutex_unlock(&tree->lock);
 	return changed;
 }
