@@ -52,10 +52,12 @@ static struct node *node_new(struct node_tree *tree, enum node_type type,
 /* What a node owns, and the node itself. */
 static void node_release_parts(struct node *node)
 {
+	struct dir_node *d = as_dir(node);
+
 	switch (node->type) {
 	case NODE_DIR:
-		if (as_dir(node)->source && as_dir(node)->source->release)
-			as_dir(node)->source->release(as_dir(node)->source_obj);
+		if (d->source && d->source->release)
+			d->source->release(d->source_obj);
 		node_set_free(node);
 		node_dir_free(node);
 		if (!node->borrowed)
@@ -200,17 +202,19 @@ struct node *node_file(struct node_tree *tree, struct node *dir,
 		       void *obj)
 {
 	struct node *node;
+	struct file_node *f;
 
 	if (!dir || node_child(dir, attr->name) ||
 	    !node_admit(tree, dir, attr->name, NODE_FILE))
 		return NULL;
 	node = node_new(tree, NODE_FILE, attr->name, attr->mode & 07777);
-	as_file(node)->owner = owner;
-	as_file(node)->obj = obj;
-	as_file(node)->attr = attr;
-	as_file(node)->cache = node_is_constant(node)		 ? NODE_CACHE_CONSTANT
-		      : sysfs_attr_is_core(owner, attr) ? NODE_CACHE_TRACKED
-							 : NODE_CACHE_VOLATILE;
+	f = as_file(node);
+	f->owner = owner;
+	f->obj = obj;
+	f->attr = attr;
+	f->cache = node_is_constant(node)	      ? NODE_CACHE_CONSTANT
+		   : sysfs_attr_is_core(owner, attr) ? NODE_CACHE_TRACKED
+						      : NODE_CACHE_VOLATILE;
 	return attach(tree, dir, node);
 }
 
@@ -274,10 +278,12 @@ static struct node *new_link(struct node_tree *tree, struct node *dir,
  * it takes copies (while it still has its parent). */
 static void own_strings(struct node *node)
 {
+	struct link_node *l = as_link(node);
+
 	if (!node->borrowed)
 		return;
 	if (node->type == NODE_LINK)
-		as_link(node)->target = link_text(node->parent, as_link(node)->target);
+		l->target = link_text(node->parent, l->target);
 	node->name = g_strdup(node->name);
 	node->borrowed = false;
 }
@@ -330,10 +336,12 @@ static void drain(struct node_tree *tree, struct node *node)
 
 static void remove_subtree(struct node_tree *tree, struct node *node)
 {
+	struct dir_node *d = as_dir(node);
+
 	node->removed = true;
 	if (node->type == NODE_DIR) {
-		while (as_dir(node)->first) {
-			struct node *child = as_dir(node)->first;
+		while (d->first) {
+			struct node *child = d->first;
 
 			own_strings(child);
 			node_dir_del(node, child);
@@ -350,7 +358,8 @@ static void remove_subtree(struct node_tree *tree, struct node *node)
 		if ((node->mode & 0444) && node->nlookup > 0 &&
 		    tree->observer.inval_inode) {
 			/* Only constant files have pages with open handles. */
-			if (!tree->by_inode && as_file(node)->cache == NODE_CACHE_CONSTANT)
+			if (!tree->by_inode &&
+			    as_file(node)->cache == NODE_CACHE_CONSTANT)
 				node_queue_inode(node->ino);
 			else if (tree->by_inode && node != storing)
 				node_queue_views(tree, node);
@@ -428,9 +437,11 @@ void node_fill_stat(struct node_tree *tree, struct node *node,
  */
 static void settle_cache(struct node *node)
 {
-	if (node->type == NODE_FILE && as_file(node)->cache == NODE_CACHE_VOLATILE &&
-	    !node->removed && sysfs_attr_announced(as_file(node)->owner, as_file(node)->obj))
-		as_file(node)->cache = NODE_CACHE_TRACKED;
+	struct file_node *f = as_file(node);
+
+	if (node->type == NODE_FILE && f->cache == NODE_CACHE_VOLATILE &&
+	    !node->removed && sysfs_attr_announced(f->owner, f->obj))
+		f->cache = NODE_CACHE_TRACKED;
 }
 
 /* Inode mode: a readable file's length is that of the value it shows. */

@@ -27,22 +27,25 @@ static void index_add(struct node_dir_index *index, struct node *child)
 
 static void build_index(struct node *dir)
 {
+	struct dir_node *d = as_dir(dir);
 	struct node_dir_index *index = g_new(struct node_dir_index, 1);
 
 	index->by_name = g_hash_table_new(g_str_hash, g_str_equal);
 	index->cursor = NULL;
-	for (struct node *c = as_dir(dir)->first; c; c = c->next)
+	for (struct node *c = d->first; c; c = c->next)
 		index_add(index, c);
-	as_dir(dir)->index = index;
+	d->index = index;
 }
 
 struct node *node_child(struct node *dir, const char *name)
 {
+	struct dir_node *d = as_dir(dir);
+
 	if (!dir || dir->type != NODE_DIR)
 		return NULL;
-	if (as_dir(dir)->index)
-		return g_hash_table_lookup(as_dir(dir)->index->by_name, name);
-	for (struct node *c = as_dir(dir)->first; c; c = c->next)
+	if (d->index)
+		return g_hash_table_lookup(d->index->by_name, name);
+	for (struct node *c = d->first; c; c = c->next)
 		if (strcmp(c->name, name) == 0)
 			return c;
 	return NULL;
@@ -50,68 +53,75 @@ struct node *node_child(struct node *dir, const char *name)
 
 void node_dir_add(struct node *dir, struct node *child)
 {
+	struct dir_node *d = as_dir(dir);
+
 	child->parent = dir;
-	child->seq = as_dir(dir)->next_seq++;
-	child->prev = as_dir(dir)->last;
+	child->seq = d->next_seq++;
+	child->prev = d->last;
 	child->next = NULL;
-	if (as_dir(dir)->last)
-		as_dir(dir)->last->next = child;
+	if (d->last)
+		d->last->next = child;
 	else
-		as_dir(dir)->first = child;
-	as_dir(dir)->last = child;
-	as_dir(dir)->count++;
+		d->first = child;
+	d->last = child;
+	d->count++;
 	/* A set's directories are counted by the set. */
 	if (child->type == NODE_DIR && !child->in_set)
-		as_dir(dir)->nsubdirs++;
-	if (as_dir(dir)->index)
-		index_add(as_dir(dir)->index, child);
-	else if (as_dir(dir)->count > DIR_INDEX_MIN)
+		d->nsubdirs++;
+	if (d->index)
+		index_add(d->index, child);
+	else if (d->count > DIR_INDEX_MIN)
 		build_index(dir);
 }
 
 void node_dir_del(struct node *dir, struct node *child)
 {
-	if (as_dir(dir)->index && as_dir(dir)->index->cursor == child)
-		as_dir(dir)->index->cursor = child->next;
+	struct dir_node *d = as_dir(dir);
+
+	if (d->index && d->index->cursor == child)
+		d->index->cursor = child->next;
 	if (child->prev)
 		child->prev->next = child->next;
 	else
-		as_dir(dir)->first = child->next;
+		d->first = child->next;
 	if (child->next)
 		child->next->prev = child->prev;
 	else
-		as_dir(dir)->last = child->prev;
+		d->last = child->prev;
 	child->prev = child->next = NULL;
 	child->parent = NULL;
-	as_dir(dir)->count--;
+	d->count--;
 	if (child->type == NODE_DIR && !child->in_set)
-		as_dir(dir)->nsubdirs--;
-	if (as_dir(dir)->index)
-		g_hash_table_remove(as_dir(dir)->index->by_name, child->name);
+		d->nsubdirs--;
+	if (d->index)
+		g_hash_table_remove(d->index->by_name, child->name);
 }
 
 struct node *node_dir_from(struct node *dir, uint64_t seq)
 {
-	struct node *c = as_dir(dir)->first;
+	struct dir_node *d = as_dir(dir);
+	struct node *c = d->first;
 
-	if (as_dir(dir)->index && as_dir(dir)->index->cursor && as_dir(dir)->index->cursor->seq <= seq)
-		c = as_dir(dir)->index->cursor;
+	if (d->index && d->index->cursor && d->index->cursor->seq <= seq)
+		c = d->index->cursor;
 	for (; c && c->seq < seq; c = c->next)
 		;
-	if (as_dir(dir)->index)
-		as_dir(dir)->index->cursor = c;
+	if (d->index)
+		d->index->cursor = c;
 	return c;
 }
 
 void node_dir_free(struct node *dir)
 {
-	if (as_dir(dir)->index) {
-		g_hash_table_destroy(as_dir(dir)->index->by_name);
-		g_free(as_dir(dir)->index);
-		as_dir(dir)->index = NULL;
+	struct dir_node *d = as_dir(dir);
+
+	if (d->index) {
+		g_hash_table_destroy(d->index->by_name);
+		g_free(d->index);
+		d->index = NULL;
 	}
-	if (as_dir(dir)->negative) {
-		g_hash_table_destroy(as_dir(dir)->negative);
-		as_dir(dir)->negative = NULL;
+	if (d->negative) {
+		g_hash_table_destroy(d->negative);
+		d->negative = NULL;
 	}
 }

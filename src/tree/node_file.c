@@ -43,13 +43,14 @@ bool node_alive(struct node_tree *tree, struct node *node)
 /* One show() into a fresh page; ENODEV once the file is gone. */
 ssize_t node_show_page(struct node_tree *tree, struct node *node, char **out)
 {
+	struct file_node *f = as_file(node);
 	char *buf;
 	ssize_t len;
 
 	if (!node_active_get(tree, node))
 		return -ENODEV;
 	buf = g_malloc0(ATTR_SIZE);
-	len = sysfs_attr_show(as_file(node)->owner, as_file(node)->obj, as_file(node)->attr, buf);
+	len = sysfs_attr_show(f->owner, f->obj, f->attr, buf);
 	node_active_put(tree, node);
 	if (len < 0)
 		g_free(buf);
@@ -62,6 +63,7 @@ ssize_t node_show_page(struct node_tree *tree, struct node *node, char **out)
 ssize_t node_store_page(struct node_tree *tree, struct node *node,
 			const char *buf, size_t size)
 {
+	struct file_node *f = as_file(node);
 	char text[ATTR_SIZE + 1];
 	ssize_t ret;
 
@@ -72,7 +74,7 @@ ssize_t node_store_page(struct node_tree *tree, struct node *node,
 		return -ENODEV;
 	node_batch_begin();
 	node_set_storing(node);
-	ret = sysfs_attr_store(as_file(node)->owner, as_file(node)->obj, as_file(node)->attr, text, size);
+	ret = sysfs_attr_store(f->owner, f->obj, f->attr, text, size);
 	node_set_storing(NULL);
 	node_active_put(tree, node);
 	node_batch_end(tree);

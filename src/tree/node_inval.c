@@ -52,17 +52,19 @@ void node_queue_inode(uint64_t ino)
 static void name_changed(struct node_tree *tree, struct node *dir,
 			 const char *name, bool known, bool is_dir)
 {
+	struct dir_node *d = as_dir(dir);
+
 	if (is_dir)
-		as_dir(dir)->subdirs_known = false;
-	if (as_dir(dir)->negative && g_hash_table_remove(as_dir(dir)->negative, name))
+		d->subdirs_known = false;
+	if (d->negative && g_hash_table_remove(d->negative, name))
 		known = true;
 	if (!tree->observer.inval_entry || !kernel_knows(tree, dir))
 		return;
 	if (known)
 		queue(dir->ino, 0, name);
-	if (as_dir(dir)->listed || is_dir)
+	if (d->listed || is_dir)
 		queue(0, dir->ino, NULL);
-	as_dir(dir)->listed = false;
+	d->listed = false;
 }
 
 void node_name_changed(struct node_tree *tree, struct node *dir,
@@ -84,14 +86,16 @@ void node_name_unmade(struct node_tree *tree, struct node *dir,
 
 bool node_remember_negative(struct node *dir, const char *name)
 {
-	if (!as_dir(dir)->negative)
-		as_dir(dir)->negative = g_hash_table_new_full(g_str_hash, g_str_equal,
+	struct dir_node *d = as_dir(dir);
+
+	if (!d->negative)
+		d->negative = g_hash_table_new_full(g_str_hash, g_str_equal,
 						      g_free, NULL);
-	if (g_hash_table_contains(as_dir(dir)->negative, name))
+	if (g_hash_table_contains(d->negative, name))
 		return true;
-	if (g_hash_table_size(as_dir(dir)->negative) >= NEGATIVE_MAX)
+	if (g_hash_table_size(d->negative) >= NEGATIVE_MAX)
 		return false;
-	g_hash_table_add(as_dir(dir)->negative, g_strdup(name));
+	g_hash_table_add(d->negative, g_strdup(name));
 	return true;
 }
 

@@ -23,9 +23,11 @@ struct node_replay {
 void node_set_source(struct node *dir, const struct node_source *src,
 		     void *obj)
 {
+	struct dir_node *d = as_dir(dir);
+
 	dir->lazy = true;
-	as_dir(dir)->source = src;
-	as_dir(dir)->source_obj = obj;
+	d->source = src;
+	d->source_obj = obj;
 }
 
 bool node_is_lazy(const struct node *node)
@@ -107,22 +109,23 @@ void node_lazy_fill(struct node_tree *tree, struct node *dir)
 
 unsigned int node_lazy_nsubdirs(struct node_tree *tree, struct node *dir)
 {
+	struct dir_node *d = as_dir(dir);
 	struct node_replay want = { 0 };
 
 	if (!dir->lazy || dir->full || dir->removed)
-		return as_dir(dir)->nsubdirs;
+		return d->nsubdirs;
 	/* Kept until a subdirectory comes or goes (node_inval.c): a stat of
 	 * a directory should not cost a replay each time. */
-	if (as_dir(dir)->subdirs_known)
-		return as_dir(dir)->subdirs_total;
+	if (d->subdirs_known)
+		return d->subdirs_total;
 	want.subdirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					     NULL);
 	replay(tree, dir, &want);
 	/* The replay counts only subdirectories not made yet. */
-	as_dir(dir)->subdirs_total = as_dir(dir)->nsubdirs + g_hash_table_size(want.subdirs);
-	as_dir(dir)->subdirs_known = true;
+	d->subdirs_total = d->nsubdirs + g_hash_table_size(want.subdirs);
+	d->subdirs_known = true;
 	g_hash_table_destroy(want.subdirs);
-	return as_dir(dir)->subdirs_total;
+	return d->subdirs_total;
 }
 
 bool node_dir_empty(struct node_tree *tree, struct node *dir)
@@ -149,6 +152,7 @@ void node_remove_child(struct node_tree *tree, struct node *dir,
 /* A lazily made node nobody holds: it can go, and be made again. */
 static bool droppable(const struct node *node)
 {
+	struct dir_node *d = as_dir(node);
 	const struct node *dir = node->parent;
 
 	if (!node->lazy || node->removed || !dir || dir->full ||
@@ -156,7 +160,7 @@ static bool droppable(const struct node *node)
 		return false;
 	/* A directory with a source goes only if its set entry stays. */
 	return node->type != NODE_DIR ||
-	       (!as_dir(node)->first && (!as_dir(node)->source || node->in_set));
+	       (!d->first && (!d->source || node->in_set));
 }
 
 static void drop(struct node_tree *tree, struct node *node)
@@ -178,11 +182,12 @@ void node_lazy_drop(struct node_tree *tree, struct node *node)
 /* The kernel forgot dir: keep of its contents only what it still holds. */
 static void prune(struct node_tree *tree, struct node *dir)
 {
+	struct dir_node *d = as_dir(dir);
 	struct node *child, *next;
 
 	dir->full = false;
-	as_dir(dir)->listed = false;
-	for (child = as_dir(dir)->first; child; child = next) {
+	d->listed = false;
+	for (child = d->first; child; child = next) {
 		next = child->next;
 		if (child->type == NODE_DIR && child->lazy && child->nlookup == 0)
 			prune(tree, child);

@@ -42,14 +42,15 @@ struct node_link_set {
 static struct node_link_set *set_of(struct node *dir,
 				    const struct node_source *dirs)
 {
-	struct node_link_set *set = as_dir(dir)->links;
+	struct dir_node *d = as_dir(dir);
+	struct node_link_set *set = d->links;
 
 	if (!set) {
 		set = g_new0(struct node_link_set, 1);
 		set->entries = g_array_new(FALSE, FALSE, sizeof(struct set_entry));
 		set->by_name = g_hash_table_new(g_str_hash, g_str_equal);
 		set->dirs = dirs;
-		as_dir(dir)->links = set;
+		d->links = set;
 	}
 	return set->dirs == dirs ? set : NULL;
 }
@@ -69,7 +70,8 @@ static void entry_clear(struct node_link_set *set, struct set_entry *e)
 
 void node_set_free(struct node *dir)
 {
-	struct node_link_set *set = as_dir(dir)->links;
+	struct dir_node *d = as_dir(dir);
+	struct node_link_set *set = d->links;
 
 	if (!set)
 		return;
@@ -78,7 +80,7 @@ void node_set_free(struct node *dir)
 	g_array_free(set->entries, TRUE);
 	g_hash_table_destroy(set->by_name);
 	g_free(set);
-	as_dir(dir)->links = NULL;
+	d->links = NULL;
 }
 
 static struct set_entry *find(struct node_link_set *set, const char *name)
@@ -91,7 +93,9 @@ static struct set_entry *find(struct node_link_set *set, const char *name)
 /* dir's entry name, if dir has a set and it has one. */
 static struct set_entry *entry_of(const struct node *dir, const char *name)
 {
-	return dir && as_dir(dir)->links ? find(as_dir(dir)->links, name) : NULL;
+	struct dir_node *d = as_dir(dir);
+
+	return dir && d->links ? find(d->links, name) : NULL;
 }
 
 /* Add an entry unless dir has name already; false then. */
@@ -155,7 +159,8 @@ void *node_source_at(struct node *dir, const char *name)
 	struct set_entry *e;
 
 	if (child)
-		return child->type == NODE_DIR ? as_dir(child)->source_obj : NULL;
+		return child->type == NODE_DIR ? as_dir(child)->source_obj
+					       : NULL;
 	e = entry_of(dir, name);
 	return e && as_dir(dir)->links->dirs ? e->obj : NULL;
 }
@@ -236,12 +241,16 @@ bool node_set_has(struct node *dir, const char *name)
 
 guint node_set_size(const struct node *dir)
 {
-	return as_dir(dir)->links ? as_dir(dir)->links->entries->len - as_dir(dir)->links->holes : 0;
+	struct dir_node *d = as_dir(dir);
+
+	return d->links ? d->links->entries->len - d->links->holes : 0;
 }
 
 guint node_set_subdirs(const struct node *dir)
 {
-	return as_dir(dir)->links && as_dir(dir)->links->dirs ? node_set_size(dir) : 0;
+	struct dir_node *d = as_dir(dir);
+
+	return d->links && d->links->dirs ? node_set_size(dir) : 0;
 }
 
 void node_set_readdir(struct node *dir, guint from, node_fill_fn fill,

@@ -23,7 +23,7 @@ struct node_view {
 	uint64_t ino;
 	size_t len;
 	char *text;
-	gint event;                /* as_file(node)->event when text was shown */
+	gint event;                /* the file's event when text was shown */
 };
 
 /* A file's value in inode mode, made at its first LOOKUP or READ. */
@@ -36,8 +36,8 @@ struct node_value {
 	uint32_t views;            /* views made so far */
 	bool plain_known;          /* node->ino was handed out (no value yet) */
 	GSList *superseded;        /* struct node_view: older views */
-	guint version;             /* as_file(node)->version the text reflects */
-	gint event;                /* as_file(node)->event when it was shown */
+	guint version;             /* the file's version the text reflects */
+	gint event;                /* the file's event when it was shown */
 };
 
 static void view_free(gpointer data)
@@ -50,7 +50,8 @@ static void view_free(gpointer data)
 
 void node_value_free(struct node *node)
 {
-	struct node_value *v = as_file(node)->value;
+	struct file_node *f = as_file(node);
+	struct node_value *v = f->value;
 
 	if (!v)
 		return;
@@ -58,50 +59,58 @@ void node_value_free(struct node *node)
 	g_slist_free_full(v->superseded, view_free);
 	g_mutex_clear(&v->lock);
 	g_free(v);
-	as_file(node)->value = NULL;
+	f->value = NULL;
 }
 
 /* With the tree lock held; no request can be reading the list then. */
 void node_value_forgotten(struct node *node)
 {
-	if (node->handles > 0 || !as_file(node)->value)
+	struct file_node *f = as_file(node);
+
+	if (node->handles > 0 || !f->value)
 		return;
-	g_slist_free_full(as_file(node)->value->superseded, view_free);
-	as_file(node)->value->superseded = NULL;
+	g_slist_free_full(f->value->superseded, view_free);
+	f->value->superseded = NULL;
 }
 
 uint64_t node_kernel_ino(const struct node_tree *tree, const struct node *node)
 {
-	if (tree->by_inode && node->type == NODE_FILE && as_file(node)->value &&
-	    as_file(node)->value->view_ino)
-		return as_file(node)->value->view_ino;
+	struct file_node *f = as_file(node);
+
+	if (tree->by_inode && node->type == NODE_FILE && f->value &&
+	    f->value->view_ino)
+		return f->value->view_ino;
 	return node->ino;
 }
 
 void node_queue_views(struct node_tree *tree, struct node *node)
 {
+	struct file_node *f = as_file(node);
+
 	(void)tree;
 	/* The node's own number, if the kernel got it before a view. */
-	if (!as_file(node)->value || as_file(node)->value->plain_known)
+	if (!f->value || f->value->plain_known)
 		node_queue_inode(node->ino);
-	if (!as_file(node)->value)
+	if (!f->value)
 		return;
-	if (as_file(node)->value->view_ino)
-		node_queue_inode(as_file(node)->value->view_ino);
-	for (GSList *l = as_file(node)->value->superseded; l; l = l->next)
+	if (f->value->view_ino)
+		node_queue_inode(f->value->view_ino);
+	for (GSList *l = f->value->superseded; l; l = l->next)
 		node_queue_inode(((struct node_view *)l->data)->ino);
 }
 
 /* The value state of a pinned node, made if missing. */
 static struct node_value *value_of_node(struct node_tree *tree, struct node *node)
 {
+	struct file_node *f = as_file(node);
+
 	g_mutex_lock(&tree->lock);
-	if (!as_file(node)->value) {
-		as_file(node)->value = g_new0(struct node_value, 1);
-		g_mutex_init(&as_file(node)->value->lock);
+	if (!f->value) {
+		f->value = g_new0(struct node_value, 1);
+		g_mutex_init(&f->value->lock);
 	}
 	g_mutex_unlock(&tree->lock);
-	return as_file(node)->value;
+	return f->value;
 }
 
 static struct node_view *find_view(const struct node_value *v, uint64_t ino)
@@ -114,7 +123,9 @@ static struct node_view *find_view(const struct node_value *v, uint64_t ino)
 
 static uint64_t new_view(struct node *node)
 {
-	return node->ino | ((uint64_t)++as_file(node)->value->views << NODE_INO_BITS);
+	struct node_value *v = as_file(node)->value;
+
+	return node->ino | ((uint64_t)++v->views << NODE_INO_BITS);
 }
 
 /*
@@ -151,13 +162,15 @@ static void value_commit(struct node *node, char *text, size_t len)
 /* Show again if the value may have changed; with the value's lock held. */
 static ssize_t value_refresh(struct node_tree *tree, struct node *node)
 {
-	struct node_value *v = as_file(node)->value;
-	guint version = g_atomic_int_get(&as_file(node)->version);
-	gint event = g_atomic_int_get(&as_file(node)->event);
+	struct file_node *f = as_file(node);
+	struct node_value *v = f->value;
+	guint version = g_atomic_int_get(&f->version);
+	gint event = g_atomic_int_get(&f->event);
 	char *buf = NULL;
 	ssize_t len;
 
-	if (v->valid && as_file(node)->cache != NODE_CACHE_VOLATILE && v->version == version)
+	if (v->valid && f->cache != NODE_CACHE_VOLATILE &&
+	    v->version == version)
 		return (ssize_t)v->len;
 	len = node_show_page(tree, node, &buf);
 	if (len < 0)
@@ -321,13 +334,15 @@ ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, const char *buf,
 bool node_poll_changed_ino(struct node_tree *tree, uint64_t ino)
 {
 	struct node *node;
+	struct file_node *f;
 	bool changed;
 
 	g_mutex_lock(&tree->lock);
 	node = node_find(tree, ino);
+	f = node ? as_file(node) : NULL;
 	changed = !node || node->removed || node->type != NODE_FILE ||
-		  (as_file(node)->value ? g_atomic_int_get(&as_file(node)->value->event) : 0) !=
-			  g_atomic_int_get(&as_file(node)->event);
+		  (f->value ? g_atomic_int_get(&f->value->event) : 0) !=
+			  g_atomic_int_get(&f->event);
 	g_mutex_unlock(&tree->lock);
 	return changed;
 }
