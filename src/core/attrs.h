@@ -35,6 +35,8 @@ struct bus_attribute {
 struct iommu_group {
 	struct mdevfs_host *host;
 	int id;
+	/* Its directory's name, the id, as the kernel names its kobject. */
+	char name[12];
 	struct mdev_device *mdev;
 };
 

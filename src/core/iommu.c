@@ -27,6 +27,7 @@ struct iommu_group *iommu_group_alloc(struct mdevfs_host *host,
 	host->iommu_first_free = id + 1;
 	group->id = (int)id;
 	g_mutex_unlock(&host->lock);
+	g_snprintf(group->name, sizeof(group->name), "%u", id);
 	return group;
 }
 

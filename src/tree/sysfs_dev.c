@@ -8,7 +8,6 @@
  */
 #include "sysfs_priv.h"
 
-#include <string.h>
 
 #include "attrs.h"
 #include "driver.h"
@@ -30,21 +29,20 @@ static char *subsystem_list(const struct device *dev)
 
 /*
  * Directory name of parent, made on demand when the kernel looks it up:
- * until then an entry of parent's set with a new log that builds it.
- * keep_name: the log keeps a copy of name (no core object holds it as a
- * string).  The node if it is made (inside a replay).
+ * until then an entry of parent's set, built by log (or by a new log if
+ * that is NULL).  name is borrowed until the entry is removed.  The node
+ * if it is made (inside a replay).
  */
 static struct node *lazy_dir(struct sysfs_tree *tree, struct node *parent,
-			     const char *name, bool keep_name)
+			     const char *name, struct build_log *log)
 {
 	if (parent && !sysfs_replaying(tree)) {
-		struct build_log *log = build_log_new(tree,
-						      keep_name ? name : NULL);
+		struct build_log *made = log ? NULL : build_log_new(tree);
 
-		node_lazy_subdir(&tree->nodes, parent,
-				 keep_name ? build_log_name(log) : name,
-				 &build_log_source, log);
-		build_log_unref(log);
+		node_lazy_subdir(&tree->nodes, parent, name, &build_log_source,
+				 log ? log : made);
+		if (made)
+			build_log_unref(made);
 	}
 	return node_child(parent, name);
 }
@@ -56,7 +54,7 @@ static struct node *mdev_dir(struct sysfs_tree *tree, struct device *dev)
 	g_autofree char *up = g_path_get_dirname(dev->devpath);
 
 	return lazy_dir(tree, node_dir_path(&tree->nodes, up), dev->name,
-			false);
+			NULL);
 }
 
 static void device_added(struct sysfs_tree *tree, struct device *dev)
@@ -159,14 +157,22 @@ char *sysfs_group_path(const struct iommu_group *group)
 	return g_strdup_printf("kernel/iommu_groups/%d", group->id);
 }
 
-/* The group's directory is made on demand too. */
+/*
+ * The group's directory is made on demand too, from its one device's
+ * log: only the binding adds to it, and that step is in the device's log
+ * anyway.  A replay for the group makes nothing in the device's
+ * directory, and the other way round.
+ */
 static struct node *group_dir(struct sysfs_tree *tree,
+			      const struct mdev_device *mdev,
 			      const struct iommu_group *group)
 {
-	g_autofree char *name = g_strdup_printf("%d", group->id);
+	struct build_log *log = NULL;
 
+	if (!sysfs_replaying(tree))
+		sysfs_walk(tree, mdev->dev.devpath, &log);
 	return lazy_dir(tree, node_dir_path(&tree->nodes, "kernel/iommu_groups"),
-			name, true);
+			group->name, log);
 }
 
 static void bound(struct sysfs_tree *tree, struct mdev_device *mdev,
@@ -176,7 +182,7 @@ static void bound(struct sysfs_tree *tree, struct mdev_device *mdev,
 	g_autofree char *drv_path = g_strdup_printf("bus/mdev/drivers/%s",
 						    drv->name);
 	g_autofree char *gpath = sysfs_group_path(group);
-	struct node *gdir = group_dir(tree, group);
+	struct node *gdir = group_dir(tree, mdev, group);
 
 	sysfs_add_groups(tree, gdir, iommu_group_groups(tree->host),
 			 ATTR_OF_IOMMU_GROUP, group);
@@ -195,7 +201,6 @@ void sysfs_unbound(struct sysfs_tree *tree, struct mdev_device *mdev)
 	struct node *dir = sysfs_dev_dir(tree, &mdev->dev);
 	g_autofree char *drv_path = g_strdup_printf("bus/mdev/drivers/%s",
 						    mdev->driver->name);
-	g_autofree char *gpath = sysfs_group_path(mdev->group);
 
 	sysfs_remove_child(tree, node_dir_path(&tree->nodes, drv_path),
 			   mdev->dev.name);
@@ -203,7 +208,7 @@ void sysfs_unbound(struct sysfs_tree *tree, struct mdev_device *mdev)
 	sysfs_remove_child(tree, dir, "iommu_group");
 	sysfs_remove_child(tree,
 			   node_dir_path(&tree->nodes, "kernel/iommu_groups"),
-			   gpath + strlen("kernel/iommu_groups/"));
+			   mdev->group->name);
 	uevent_changed(tree, dir);
 }
 

@@ -10,7 +10,6 @@ struct build_log {
 	struct sysfs_tree *tree;
 	guint refs, len;
 	struct build_step *steps;   /* in the order announced */
-	char *name;
 };
 
 static void log_fill(void *obj)
@@ -39,7 +38,6 @@ void build_log_unref(struct build_log *log)
 	for (guint i = 0; i < log->len; i++)
 		step_clear(&log->steps[i]);
 	g_free(log->steps);
-	g_free(log->name);
 	g_free(log);
 }
 
@@ -54,19 +52,13 @@ const struct node_source build_log_source = {
 	.release = log_release,
 };
 
-struct build_log *build_log_new(struct sysfs_tree *tree, const char *name)
+struct build_log *build_log_new(struct sysfs_tree *tree)
 {
 	struct build_log *log = g_new0(struct build_log, 1);
 
 	log->tree = tree;
 	log->refs = 1;
-	log->name = g_strdup(name);
 	return log;
-}
-
-const char *build_log_name(const struct build_log *log)
-{
-	return log->name;
 }
 
 static void log_resize(struct build_log *log, guint len)

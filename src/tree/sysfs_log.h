@@ -32,11 +32,8 @@ struct build_log;
 /* How a lazy directory is built from its log (node.h). */
 extern const struct node_source build_log_source;
 
-/* A new, empty log with one reference; name, if given, is kept in the
- * log (for a directory whose name no core object holds as a string). */
-struct build_log *build_log_new(struct sysfs_tree *tree, const char *name);
-/* The name given to build_log_new(). */
-const char *build_log_name(const struct build_log *log);
+/* A new, empty log with one reference. */
+struct build_log *build_log_new(struct sysfs_tree *tree);
 void build_log_unref(struct build_log *log);
 void build_log_add(struct build_log *log, const struct build_step *step);
 /* Forget the steps like step: same type, device, arg and name (a NULL

@@ -1092,6 +1092,51 @@ START_TEST(lazy_tells_unmade_names)
 }
 END_TEST
 
+/* An IOMMU group's directory is built from its device's log: each of the
+ * two directories gets only its own contents, and the group goes with the
+ * binding while the device stays. */
+START_TEST(lazy_group_from_device_log)
+{
+	static const char *const group_has[] = {
+		"devices", "name", "reserved_regions", "type", NULL,
+	};
+	GArray *all;
+
+	create_u(TYPE2, U1);
+	create_u(TYPE2, U2);
+	all = list_dir(ino_of("kernel/iommu_groups/0"), 0, 0);
+	ck_assert_uint_eq(all->len, 2 + g_strv_length((char **)group_has));
+	for (const char *const *w = group_has; *w; w++)
+		ck_assert_msg(type_of(all, *w) != 0, "%s not listed", *w);
+	g_array_free(all, TRUE);
+	all = list_dir(ino_of("kernel/iommu_groups/0/devices"), 0, 0);
+	ck_assert_uint_eq(all->len, 3);
+	g_array_free(all, TRUE);
+	assert_link("kernel/iommu_groups/0/devices/" U1,
+		    "../../../../devices/virtual/mtty/mtty/" U1);
+	assert_link("kernel/iommu_groups/1/devices/" U2,
+		    "../../../../devices/virtual/mtty/mtty/" U2);
+	/* The device's directory holds what it did before the group's was
+	 * listed (lazy_listing has the names). */
+	all = list_dir(ino_of(MTTY "/" U1), 0, 0);
+	ck_assert_uint_eq(all->len, 2 + 9);
+	ck_assert_int_eq(type_of(all, "devices"), 0);
+	g_array_free(all, TRUE);
+	assert_link(MTTY "/" U1 "/iommu_group",
+		    "../../../../../kernel/iommu_groups/0");
+
+	ck_assert_int_eq(write_str("bus/mdev/drivers/mtty/unbind", U1), 36);
+	assert_absent("kernel/iommu_groups/0");
+	assert_absent(MTTY "/" U1 "/iommu_group");
+	assert_dir(MTTY "/" U1);
+	assert_link("kernel/iommu_groups/1/devices/" U2,
+		    "../../../../devices/virtual/mtty/mtty/" U2);
+	remove_u(U1);
+	assert_absent(MTTY "/" U1);
+	assert_dir("kernel/iommu_groups/1/devices");
+}
+END_TEST
+
 
 /* ---- link sets ------------------------------------------------------------ */
 
@@ -1481,6 +1526,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, invalidates_only_what_the_kernel_holds);
 	tcase_add_test(tc, invalidates_views_by_inode);
 	tcase_add_test(tc, lazy_tells_unmade_names);
+	tcase_add_test(tc, lazy_group_from_device_log);
 	tcase_add_test(tc, set_tells_what_the_kernel_holds);
 
 	tc = unit_tcase(s, "by_inode");
