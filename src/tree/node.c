@@ -52,10 +52,10 @@ static struct node *node_new(struct node_tree *tree, enum node_type type,
 /* What a node owns, and the node itself. */
 static void node_release_parts(struct node *node)
 {
-	struct dir_node *d = as_dir(node);
-
 	switch (node->type) {
-	case NODE_DIR:
+	case NODE_DIR: {
+		struct dir_node *d = as_dir(node);
+
 		if (d->source && d->source->release)
 			d->source->release(d->source_obj);
 		node_set_free(node);
@@ -63,6 +63,7 @@ static void node_release_parts(struct node *node)
 		if (!node->borrowed)
 			g_free((char *)node->name);
 		break;
+	}
 	case NODE_LINK:
 		if (!node->borrowed) {
 			g_free(as_link(node)->target);
@@ -278,12 +279,13 @@ static struct node *new_link(struct node_tree *tree, struct node *dir,
  * it takes copies (while it still has its parent). */
 static void own_strings(struct node *node)
 {
-	struct link_node *l = as_link(node);
-
 	if (!node->borrowed)
 		return;
-	if (node->type == NODE_LINK)
+	if (node->type == NODE_LINK) {
+		struct link_node *l = as_link(node);
+
 		l->target = link_text(node->parent, l->target);
+	}
 	node->name = g_strdup(node->name);
 	node->borrowed = false;
 }

@@ -53,7 +53,8 @@ enum node_cache {
 
 struct node {
 	uint64_t ino;
-	/* A file's is its attribute's name; the others own theirs. */
+	/* A file's is its attribute's name; the others own theirs, unless
+	 * borrowed (below). */
 	const char *name;
 	struct node *parent;       /* NULL for the root and removed nodes */
 	struct node *prev, *next;  /* siblings, in readdir order */

@@ -7,10 +7,11 @@
  * An entry borrows its name (and a link's target) from its device and
  * costs a few dozen bytes, where a node with its own copies cost some
  * four hundred.  A node is made for an entry when the kernel looks it up,
- * with the inode number the entry was given (and a listing showed), and
- * dropped when the kernel forgets it.  A directory entry's node is a lazy
- * directory built from the entry's source (node_lazy.c).  A set holds
- * links or directories, not both.  With the tree lock held.
+ * with the inode number the entry was given (and a listing showed) and
+ * the entry's strings, and dropped when the kernel forgets it.  A
+ * directory entry's node is a lazy directory built from the entry's
+ * source (node_lazy.c).  A set holds links or directories, not both.
+ * With the tree lock held.
  */
 #include "node_priv.h"
 

@@ -3,9 +3,10 @@
 
 #include <string.h>
 
-/* Shared by a directory's set entry and its node (when made): both hold
- * a reference.  The steps are exactly as many as there are: one log per
- * device, and it changes only when the device does. */
+/* Shared by a directory's set entry and its node (when made), and by
+ * those of the device's IOMMU group: each holds a reference.  The steps
+ * are exactly as many as there are: one log per device, and it changes
+ * only when the device does. */
 struct build_log {
 	struct sysfs_tree *tree;
 	guint refs, len;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Build logs: how the contents of a lazy directory (a device's directory,
- * an IOMMU group's) came to be, as the steps the core announced, so that
+ * and the IOMMU group's of a bound mdev, which shares the device's log)
+ * came to be, as the steps the core announced, so that
  * any part of them can be built again when the kernel asks for it
  * (node.h, lazy directories).  The log keeps what each step said at the
  * time, so a replay never reads core state that is changing under it.
