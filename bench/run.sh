@@ -206,6 +206,7 @@ rss_row() {
 	local limit=$((16 * 1024 + $1))
 
 	echo "$1 $(awk '/^Threads/ { print $2 }' "/proc/$DAEMON/status")" >>"$LOG/threads"
+	echo "$1 $2" >>"$LOG/rss"
 	row "daemon RSS at $1 devices (limit 16 MiB + 1 KiB/dev)" "$2" "$limit" KiB 1
 }
 rss_row 0 "$(rss_kib)"
@@ -524,3 +525,8 @@ done <"$LOG/cold"
 while read -r n t; do
 	echo "  daemon threads when RSS was read at $n devices: $t"
 done <"$LOG/threads"
+# What each device added to the daemon's RSS, from the empty tree on.
+awk 'NR == 1 { base = $2 } NR > 1 && $1 > 0 {
+	printf "  daemon RSS per device, 0 to %d devices: %d bytes\n", $1,
+	       ($2 - base) * 1024 / $1
+}' "$LOG/rss"
