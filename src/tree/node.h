@@ -14,12 +14,13 @@
  * The tree does not keep a node for everything it shows.  A directory
  * that holds one child per device (bus/mdev/devices, a parent's mdev
  * directories, kernel/iommu_groups and the like) keeps them as entries of
- * a set, and makes a node for one only while the kernel holds it
- * (node_device_link(), node_lazy_subdir()).  A device's directory is lazy:
- * its contents are made when the kernel looks them up or lists them, by
- * replaying how they were built, and dropped once it forgets them.  At
- * 100,000 devices that is the difference between a gigabyte and a
- * quarter of one.
+ * a set, its own or one its owner keeps for several such directories,
+ * and makes a node for one only while the kernel holds it
+ * (node_device_link(), node_lazy_subdir(), node_set_owned()).  A
+ * device's directory is lazy: its contents are made when the kernel looks
+ * them up or lists them, by replaying how they were built, and dropped
+ * once it forgets them.  At 100,000 devices that is the difference
+ * between a gigabyte and a fifth of one.
  *
  * Files are served in one of two ways.  With open handles (node_open())
  * each open file keeps the value its first read produced, as kernfs does.
@@ -223,6 +224,40 @@ void node_lazy_subdir(struct node_tree *tree, struct node *dir,
 		      void *obj);
 /* The source object of dir's child name, made or an entry; or NULL. */
 void *node_source_at(struct node *dir, const char *name);
+
+/*
+ * A set its owner keeps: when many directories list the same devices
+ * (bus/mdev/devices, a type's devices/, a driver's, the parent's), one
+ * record per device can answer for all of them, where a set of the
+ * tree's own costs an entry and an index slot in each.  The tree asks the
+ * owner for an entry by name and for the entries from a position on; the
+ * owner tells the tree when one comes (node_owned_set_added()) or goes
+ * (node_remove_child(), once find() no longer gives it).  The entry's
+ * strings are borrowed until then, and its number must be dir's alone.
+ */
+struct node_set_entry {
+	const char *name;
+	const char *target;    /* a link: its target's path below the root */
+	void *obj;             /* a directory: its source's object */
+	uint64_t ino;
+	guint pos;             /* a listing goes on after it */
+};
+
+struct node_set_ops {
+	const struct node_source *dirs;   /* its directories'; NULL: links */
+	bool (*find)(void *owner, const char *name, struct node_set_entry *e);
+	/* The first entry at position pos or after it. */
+	bool (*from)(void *owner, guint pos, struct node_set_entry *e);
+	guint (*size)(void *owner);
+};
+
+/* dir's entries come from owner from now on (NULL ops: no more); false
+ * if dir has a set of its own (its owner's names then get plain nodes). */
+bool node_set_owned(struct node *dir, const struct node_set_ops *ops,
+		    void *owner);
+/* The owner's set of dir has a new entry name: tell the kernel. */
+void node_owned_set_added(struct node_tree *tree, struct node *dir,
+			  const char *name);
 /* Whether node is a lazy directory or lies inside one. */
 bool node_is_lazy(const struct node *node);
 /* Whether dir has no children, made or not. */

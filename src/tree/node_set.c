@@ -11,7 +11,9 @@
  * the entry's strings, and dropped when the kernel forgets it.  A
  * directory entry's node is a lazy directory built from the entry's
  * source (node_lazy.c).  A set holds links or directories, not both.
- * With the tree lock held.
+ * A set may also be its owner's (node.h, node_set_owned()): then the
+ * owner keeps the entries and this file only asks.  With the tree lock
+ * held.
  */
 #include "node_priv.h"
 
@@ -32,6 +34,9 @@ struct node_link_set {
 	guint holes;
 	/* A set of directories: their source; NULL for links. */
 	const struct node_source *dirs;
+	/* An owner's set: no entries here. */
+	const struct node_set_ops *ops;
+	void *owner;
 };
 
 /* Fewer holes than this stay (squeezing them out moves the positions
@@ -53,7 +58,33 @@ static struct node_link_set *set_of(struct node *dir,
 		set->dirs = dirs;
 		d->links = set;
 	}
-	return set->dirs == dirs ? set : NULL;
+	return set->dirs == dirs && !set->ops ? set : NULL;
+}
+
+bool node_set_owned(struct node *dir, const struct node_set_ops *ops,
+		    void *owner)
+{
+	struct dir_node *d = as_dir(dir);
+
+	if (d->links && !d->links->ops)
+		return false;
+	if (!ops) {
+		g_clear_pointer(&d->links, g_free);
+		return true;
+	}
+	if (!d->links)
+		d->links = g_new0(struct node_link_set, 1);
+	d->links->ops = ops;
+	d->links->owner = owner;
+	d->links->dirs = ops->dirs;
+	return true;
+}
+
+void node_owned_set_added(struct node_tree *tree, struct node *dir,
+			  const char *name)
+{
+	if (dir && !tree->replay)
+		node_name_unmade(tree, dir, name, as_dir(dir)->links->dirs != NULL);
 }
 
 static struct set_entry *entry_at(struct node_link_set *set, guint i)
@@ -76,10 +107,12 @@ void node_set_free(struct node *dir)
 
 	if (!set)
 		return;
-	for (guint i = 0; i < set->entries->len; i++)
-		entry_clear(set, entry_at(set, i));
-	g_array_free(set->entries, TRUE);
-	g_hash_table_destroy(set->by_name);
+	if (!set->ops) {
+		for (guint i = 0; i < set->entries->len; i++)
+			entry_clear(set, entry_at(set, i));
+		g_array_free(set->entries, TRUE);
+		g_hash_table_destroy(set->by_name);
+	}
 	g_free(set);
 	d->links = NULL;
 }
@@ -91,12 +124,28 @@ static struct set_entry *find(struct node_link_set *set, const char *name)
 	return i ? entry_at(set, i - 1) : NULL;
 }
 
-/* dir's entry name, if dir has a set and it has one. */
-static struct set_entry *entry_of(const struct node *dir, const char *name)
+/* dir's entry name, if dir has a set and it has one, into *out. */
+static bool entry_of(const struct node *dir, const char *name,
+		     struct node_set_entry *out)
 {
-	struct dir_node *d = as_dir(dir);
+	struct node_link_set *set = dir ? as_dir(dir)->links : NULL;
+	struct set_entry *e;
 
-	return dir && d->links ? find(d->links, name) : NULL;
+	if (!set)
+		return false;
+	if (set->ops)
+		return set->ops->find(set->owner, name, out);
+	e = find(set, name);
+	if (!e)
+		return false;
+	*out = (struct node_set_entry){
+		.name = e->name,
+		.target = set->dirs ? NULL : e->target,
+		.obj = set->dirs ? e->obj : NULL,
+		.ino = e->ino,
+		.pos = (guint)(e - entry_at(set, 0)),
+	};
+	return true;
 }
 
 /* Add an entry unless dir has name already; false then. */
@@ -157,13 +206,12 @@ void node_lazy_subdir(struct node_tree *tree, struct node *dir,
 void *node_source_at(struct node *dir, const char *name)
 {
 	struct node *child = node_child(dir, name);
-	struct set_entry *e;
+	struct node_set_entry e;
 
 	if (child)
 		return child->type == NODE_DIR ? as_dir(child)->source_obj
 					       : NULL;
-	e = entry_of(dir, name);
-	return e && as_dir(dir)->links->dirs ? e->obj : NULL;
+	return entry_of(dir, name, &e) ? e.obj : NULL;
 }
 
 /* Renumber once holes are the most of it. */
@@ -191,9 +239,19 @@ bool node_set_remove(struct node_tree *tree, struct node *dir,
 		     const char *name)
 {
 	struct node_link_set *set = as_dir(dir)->links;
-	struct set_entry *e = entry_of(dir, name);
+	struct set_entry *e;
 	struct node *made;
 
+	if (set && set->ops) {
+		/* The owner has let go of it already. */
+		made = node_child(dir, name);
+		if (made)
+			node_remove(tree, made);
+		else
+			node_name_unmade(tree, dir, name, set->dirs != NULL);
+		return true;
+	}
+	e = set ? find(set, name) : NULL;
 	if (!e)
 		return false;
 	/* The entry goes first: removing its node may wait for a show or
@@ -213,7 +271,7 @@ bool node_set_remove(struct node_tree *tree, struct node *dir,
 }
 
 static struct node *make_dir(struct node_tree *tree, struct node *dir,
-			     struct set_entry *e)
+			     const struct node_set_entry *e)
 {
 	const struct node_source *src = as_dir(dir)->links->dirs;
 	struct node *made = node_dir_made(tree, dir, e->name, e->ino);
@@ -226,25 +284,31 @@ static struct node *make_dir(struct node_tree *tree, struct node *dir,
 struct node *node_set_child(struct node_tree *tree, struct node *dir,
 			    const char *name)
 {
-	struct set_entry *e = entry_of(dir, name);
+	struct node_set_entry e;
 
-	if (!e)
+	if (!entry_of(dir, name, &e))
 		return NULL;
 	if (as_dir(dir)->links->dirs)
-		return make_dir(tree, dir, e);
-	return node_link_made(tree, dir, e->name, e->target, e->ino);
+		return make_dir(tree, dir, &e);
+	return node_link_made(tree, dir, e.name, e.target, e.ino);
 }
 
 bool node_set_has(struct node *dir, const char *name)
 {
-	return entry_of(dir, name) != NULL;
+	struct node_set_entry e;
+
+	return entry_of(dir, name, &e);
 }
 
 guint node_set_size(const struct node *dir)
 {
-	struct dir_node *d = as_dir(dir);
+	struct node_link_set *set = as_dir(dir)->links;
 
-	return d->links ? d->links->entries->len - d->links->holes : 0;
+	if (!set)
+		return 0;
+	if (set->ops)
+		return set->ops->size(set->owner);
+	return set->entries->len - set->holes;
 }
 
 guint node_set_subdirs(const struct node *dir)
@@ -254,12 +318,29 @@ guint node_set_subdirs(const struct node *dir)
 	return d->links && d->links->dirs ? node_set_size(dir) : 0;
 }
 
+/* An owner's set, from position from on. */
+static void owned_readdir(struct node_link_set *set, guint from, mode_t type,
+			  node_fill_fn fill, void *ctx)
+{
+	struct node_set_entry e;
+
+	for (guint pos = from; set->ops->from(set->owner, pos, &e);
+	     pos = e.pos + 1)
+		if (!fill(ctx, e.name, e.ino, type,
+			  NODE_SET_OFF + (off_t)e.pos + 1))
+			return;
+}
+
 void node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
 		      void *ctx)
 {
 	struct node_link_set *set = as_dir(dir)->links;
 	mode_t type = set && set->dirs ? S_IFDIR : S_IFLNK;
 
+	if (set && set->ops) {
+		owned_readdir(set, from, type, fill, ctx);
+		return;
+	}
 	for (guint i = from; set && i < set->entries->len; i++) {
 		struct set_entry *e = entry_at(set, i);
 

@@ -28,33 +28,37 @@ static char *subsystem_list(const struct device *dev)
 }
 
 /*
- * Directory name of parent, made on demand when the kernel looks it up:
- * until then an entry of parent's set, built by log (or by a new log if
- * that is NULL).  name is borrowed until the entry is removed.  The node
- * if it is made (inside a replay).
+ * A name comes into dir, a directory that lists kind of the mdevs of key:
+ * from the index if it can, else as an entry of its own set (a link to
+ * target, or a directory built by log, made on demand when the kernel
+ * looks it up).  name is borrowed until it is removed.
  */
-static struct node *lazy_dir(struct sysfs_tree *tree, struct node *parent,
-			     const char *name, struct build_log *log)
+static void listed(struct sysfs_tree *tree, struct node *dir,
+		   enum sysfs_listing kind, const void *key, const char *name,
+		   const char *target, struct build_log *log)
 {
-	if (parent && !sysfs_replaying(tree)) {
-		struct build_log *made = log ? NULL : build_log_new(tree);
-
-		node_lazy_subdir(&tree->nodes, parent, name, &build_log_source,
-				 log ? log : made);
-		if (made)
-			build_log_unref(made);
-	}
-	return node_child(parent, name);
+	if (!dir || sysfs_replaying(tree))
+		return;
+	if (sysfs_index_lists(tree->mdevs, kind, key))
+		node_owned_set_added(&tree->nodes, dir, name);
+	else if (log)
+		node_lazy_subdir(&tree->nodes, dir, name, &build_log_source, log);
+	else
+		node_device_link(&tree->nodes, dir, name, target);
 }
 
 /* An mdev's directory: there may be 100,000 of them, of some thirty
- * nodes each. */
+ * nodes each.  Its record in the index comes with it. */
 static struct node *mdev_dir(struct sysfs_tree *tree, struct device *dev)
 {
 	g_autofree char *up = g_path_get_dirname(dev->devpath);
+	struct node *parent = node_dir_path(&tree->nodes, up);
+	struct mdev_device *mdev = mdev_from_dev(dev);
 
-	return lazy_dir(tree, node_dir_path(&tree->nodes, up), dev->name,
-			NULL);
+	if (!sysfs_replaying(tree))
+		listed(tree, parent, SYSFS_LIST_PARENT, mdev->type->parent,
+		       dev->name, NULL, sysfs_index_add(tree->mdevs, mdev));
+	return node_child(parent, dev->name);
 }
 
 static void device_added(struct sysfs_tree *tree, struct device *dev)
@@ -67,8 +71,12 @@ static void device_added(struct sysfs_tree *tree, struct device *dev)
 		g_hash_table_insert(tree->dirs, dev, dir);
 	sysfs_add_groups(tree, dir, device_core_groups, ATTR_OF_DEVICE, dev);
 	node_link(&tree->nodes, dir, "subsystem", dev->subsystem);
-	node_device_link(&tree->nodes, node_dir_path(&tree->nodes, list),
-			 dev->name, dev->devpath);
+	if (dev->kind == DEVICE_MDEV)
+		listed(tree, node_dir_path(&tree->nodes, list), SYSFS_LIST_BUS,
+		       NULL, dev->name, dev->devpath, NULL);
+	else
+		node_device_link(&tree->nodes, node_dir_path(&tree->nodes, list),
+				 dev->name, dev->devpath);
 	if (dev->kind == DEVICE_PLAIN && dev->driver) {
 		g_autofree char *drv = driver_path(dev);
 
@@ -85,6 +93,10 @@ void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev)
 	g_autofree char *parent_dir = g_path_get_dirname(dev->devpath);
 	struct build_log *log;
 
+	/* The record goes first: the listings no longer show it, and the
+	 * removals below tell the kernel. */
+	if (dev->kind == DEVICE_MDEV)
+		sysfs_index_del(tree->mdevs, mdev_from_dev(dev));
 	if (dev->kind == DEVICE_PLAIN && dev->driver) {
 		g_autofree char *drv = driver_path(dev);
 
@@ -127,8 +139,10 @@ static void mdev_linked(struct sysfs_tree *tree, struct mdev_device *mdev)
 	struct node *tdir = sysfs_dir_of(tree, mdev->type);
 	g_autofree char *type_path = node_path(tdir);
 
-	node_device_link(&tree->nodes, node_child(tdir, "devices"),
-			 mdev->dev.name, mdev->dev.devpath);
+	if (!sysfs_replaying(tree))
+		sysfs_index_link(tree->mdevs, mdev, true);
+	listed(tree, node_child(tdir, "devices"), SYSFS_LIST_TYPE, mdev->type,
+	       mdev->dev.name, mdev->dev.devpath, NULL);
 	node_link(&tree->nodes, sysfs_dev_dir(tree, &mdev->dev), "mdev_type",
 		  type_path);
 }
@@ -137,6 +151,7 @@ void sysfs_mdev_unlinked(struct sysfs_tree *tree, struct mdev_device *mdev)
 {
 	struct node *tdir = sysfs_dir_of(tree, mdev->type);
 
+	sysfs_index_link(tree->mdevs, mdev, false);
 	sysfs_remove_child(tree, sysfs_dev_dir(tree, &mdev->dev), "mdev_type");
 	if (tdir)
 		sysfs_remove_child(tree, node_child(tdir, "devices"),
@@ -167,12 +182,13 @@ static struct node *group_dir(struct sysfs_tree *tree,
 			      const struct mdev_device *mdev,
 			      const struct iommu_group *group)
 {
-	struct build_log *log = NULL;
+	struct node *groups = node_dir_path(&tree->nodes, "kernel/iommu_groups");
+	struct build_log *log = sysfs_index_log(tree->mdevs, mdev);
 
-	if (!sysfs_replaying(tree))
-		sysfs_walk(tree, mdev->dev.devpath, &log);
-	return lazy_dir(tree, node_dir_path(&tree->nodes, "kernel/iommu_groups"),
-			group->name, log);
+	if (log)
+		listed(tree, groups, SYSFS_LIST_GROUPS, NULL, group->name, NULL,
+		       log);
+	return node_child(groups, group->name);
 }
 
 static void bound(struct sysfs_tree *tree, struct mdev_device *mdev,
@@ -182,7 +198,11 @@ static void bound(struct sysfs_tree *tree, struct mdev_device *mdev,
 	g_autofree char *drv_path = g_strdup_printf("bus/mdev/drivers/%s",
 						    drv->name);
 	g_autofree char *gpath = sysfs_group_path(group);
-	struct node *gdir = group_dir(tree, mdev, group);
+	struct node *gdir;
+
+	if (!sysfs_replaying(tree))
+		sysfs_index_bind(tree->mdevs, mdev, drv, group);
+	gdir = group_dir(tree, mdev, group);
 
 	sysfs_add_groups(tree, gdir, iommu_group_groups(tree->host),
 			 ATTR_OF_IOMMU_GROUP, group);
@@ -190,8 +210,8 @@ static void bound(struct sysfs_tree *tree, struct mdev_device *mdev,
 		  mdev->dev.name, mdev->dev.devpath);
 	node_link(&tree->nodes, dir, "iommu_group", gpath);
 	node_link(&tree->nodes, dir, "driver", drv_path);
-	node_device_link(&tree->nodes, node_dir_path(&tree->nodes, drv_path),
-			 mdev->dev.name, mdev->dev.devpath);
+	listed(tree, node_dir_path(&tree->nodes, drv_path), SYSFS_LIST_DRIVER,
+	       drv, mdev->dev.name, mdev->dev.devpath, NULL);
 	if (!sysfs_replaying(tree))
 		uevent_changed(tree, dir);
 }
@@ -202,6 +222,7 @@ void sysfs_unbound(struct sysfs_tree *tree, struct mdev_device *mdev)
 	g_autofree char *drv_path = g_strdup_printf("bus/mdev/drivers/%s",
 						    mdev->driver->name);
 
+	sysfs_index_unbind(tree->mdevs, mdev);
 	sysfs_remove_child(tree, node_dir_path(&tree->nodes, drv_path),
 			   mdev->dev.name);
 	sysfs_remove_child(tree, dir, "driver");

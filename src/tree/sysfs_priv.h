@@ -32,6 +32,49 @@ void sysfs_remove_if_empty(struct sysfs_tree *tree, const char *path);
 /* Whether a lazy directory is being built again (nothing else is made). */
 bool sysfs_replaying(const struct sysfs_tree *tree);
 
+/*
+ * sysfs_index.c: the mdevs the tree shows, and the directories that list
+ * them from one record each.  Each directory that lists a device gives
+ * it a number of its own.
+ */
+enum sysfs_listing {
+	SYSFS_LIST_BUS,       /* bus/mdev/devices/<uuid> */
+	SYSFS_LIST_TYPE,      /* <type>/devices/<uuid> */
+	SYSFS_LIST_DRIVER,    /* bus/mdev/drivers/<driver>/<uuid> */
+	SYSFS_LIST_PARENT,    /* <parent>/<uuid>/ */
+	SYSFS_LIST_GROUPS,    /* kernel/iommu_groups/<id>/ */
+};
+
+/* With the bus and group directories listing from it. */
+struct sysfs_index *sysfs_index_new(struct sysfs_tree *tree);
+void sysfs_index_free(struct sysfs_index *index);
+/* dir lists the mdevs of key (a type, driver or parent) from now on,
+ * until sysfs_index_unlist() (dir NULL: when it is made again). */
+void sysfs_index_list(struct sysfs_index *index, struct node *dir,
+		      enum sysfs_listing kind, const void *key);
+void sysfs_index_unlist(struct sysfs_index *index, struct node *dir,
+			const void *key);
+/* Whether a directory lists kind of the mdevs of key (NULL for the bus
+ * and the groups) from the index.  It may not: a directory that holds a
+ * set of its own keeps plain nodes instead. */
+bool sysfs_index_lists(struct sysfs_index *index, enum sysfs_listing kind,
+		       const void *key);
+/* A new mdev, listed by the bus and its parent; the log that builds its
+ * directory (the record's). */
+struct build_log *sysfs_index_add(struct sysfs_index *index,
+				  struct mdev_device *mdev);
+void sysfs_index_del(struct sysfs_index *index, struct mdev_device *mdev);
+/* The log of the mdev's record (NULL if it has none). */
+struct build_log *sysfs_index_log(struct sysfs_index *index,
+				  const struct mdev_device *mdev);
+/* In its type's devices/ or not. */
+void sysfs_index_link(struct sysfs_index *index, struct mdev_device *mdev,
+		      bool linked);
+/* Listed by driver's directory, and group's directory listed. */
+void sysfs_index_bind(struct sysfs_index *index, struct mdev_device *mdev,
+		      const void *driver, const struct iommu_group *group);
+void sysfs_index_unbind(struct sysfs_index *index, struct mdev_device *mdev);
+
 /* sysfs_dev.c; sysfs_tree_build() (sysfs_log.h) carries out the steps
  * that add to a device's directory. */
 void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev);

@@ -133,8 +133,10 @@ static void parent_added(struct sysfs_tree *tree, struct mdev_parent *parent)
 		g_hash_table_insert(tree->dirs, type, tdir);
 		sysfs_add_groups(tree, tdir, mdev_type_groups(type),
 				 ATTR_OF_MDEV_TYPE, type);
-		node_dir(&tree->nodes, tdir, "devices");
+		sysfs_index_list(tree->mdevs, node_dir(&tree->nodes, tdir, "devices"),
+				 SYSFS_LIST_TYPE, type);
 	}
+	sysfs_index_list(tree->mdevs, dir, SYSFS_LIST_PARENT, parent);
 	node_device_link(&tree->nodes,
 			 node_dir_path(&tree->nodes, "class/mdev_bus"),
 			 parent->dev->name, parent->dev->devpath);
@@ -148,6 +150,11 @@ static void parent_deleted(struct sysfs_tree *tree, struct mdev_parent *parent)
 		g_hash_table_remove(tree->dirs, parent->types[i]);
 	sysfs_remove_child(tree, sysfs_dir_of(tree, parent->dev),
 			   "mdev_supported_types");
+	/* The types' devices/ went with it. */
+	for (unsigned int i = 0; i < parent->nr_types; i++)
+		sysfs_index_unlist(tree->mdevs, NULL, parent->types[i]);
+	sysfs_index_unlist(tree->mdevs, sysfs_dir_of(tree, parent->dev),
+			   parent);
 }
 
 static void available_changed(struct sysfs_tree *tree, struct mdev_parent *parent)
@@ -184,12 +191,14 @@ static void driver_added(struct sysfs_tree *tree, struct driver_entry *entry)
 
 	g_hash_table_insert(tree->dirs, entry, dir);
 	sysfs_add_groups(tree, dir, driver_core_groups, ATTR_OF_DRIVER, entry);
+	sysfs_index_list(tree->mdevs, dir, SYSFS_LIST_DRIVER, entry->drv);
 }
 
 static void driver_deleted(struct sysfs_tree *tree, struct driver_entry *entry)
 {
 	node_remove(&tree->nodes, sysfs_dir_of(tree, entry));
 	g_hash_table_remove(tree->dirs, entry);
+	sysfs_index_unlist(tree->mdevs, NULL, entry->drv);
 }
 
 /* ------------------------------------------------------------------ */
@@ -330,6 +339,9 @@ struct sysfs_tree *sysfs_tree_new(struct mdevfs_host *host)
 	tree->host = host;
 	tree->dirs = g_hash_table_new(NULL, NULL);
 	lay_out_skeleton(tree);
+	node_tree_lock(&tree->nodes);
+	tree->mdevs = sysfs_index_new(tree);
+	node_tree_unlock(&tree->nodes);
 	tree->listener.notify = on_event;
 	tree->listener.data = tree;
 	mdev_host_add_listener(host, &tree->listener);
@@ -349,6 +361,7 @@ void sysfs_tree_free(struct sysfs_tree *tree)
 	mdev_host_remove_listener(tree->host, &tree->listener);
 	tree->nodes.observer = (struct tree_observer){ 0 };
 	node_tree_fini(&tree->nodes);
+	sysfs_index_free(tree->mdevs);
 	g_hash_table_destroy(tree->dirs);
 	g_free(tree);
 }

@@ -16,6 +16,7 @@ struct sysfs_tree {
 	struct mdevfs_host *host;
 	struct mdev_listener listener;
 	GHashTable *dirs;      /* core object -> its directory node */
+	struct sysfs_index *mdevs;  /* the mdevs shown (sysfs_index.c) */
 };
 
 /* Lays out the bus, class and IOMMU skeleton and starts listening. */

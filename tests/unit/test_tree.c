@@ -1137,6 +1137,39 @@ START_TEST(lazy_group_from_device_log)
 }
 END_TEST
 
+/* A binding's driver link and group directory get new numbers when the
+ * device is bound again, while the kernel may still hold the old ones
+ * (before 5.13 an mdev can be bound again through bus/mdev). */
+START_TEST(rebinding_gets_new_numbers)
+{
+	const char *drv_link = "bus/mdev/drivers/vfio_mdev/" U1;
+	uint64_t link, group, link2, group2;
+	struct stat st;
+
+	teardown();
+	setup_with(mdev_profile_find("5.4"));
+	create_u(TYPE2, U1);
+	link = ino_of(drv_link);
+	group = ino_of("kernel/iommu_groups/0");
+	ck_assert_int_eq(write_str("bus/mdev/drivers/vfio_mdev/unbind", U1), 36);
+	assert_absent(drv_link);
+	assert_absent("kernel/iommu_groups/0");
+	ck_assert_int_eq(write_str("bus/mdev/drivers/vfio_mdev/bind", U1), 36);
+	link2 = ino_of(drv_link);
+	group2 = ino_of("kernel/iommu_groups/0");
+	ck_assert_uint_ne(link2, link);
+	ck_assert_uint_ne(group2, group);
+	assert_link(drv_link, "../../../../devices/virtual/mtty/mtty/" U1);
+	/* The old ones go when the kernel forgets them; the new ones stay. */
+	node_forget(nt, link, 1);
+	node_forget(nt, group, 1);
+	ck_assert_int_eq(node_getattr(nt, link, &st, NULL), -ENOENT);
+	ck_assert_int_eq(node_getattr(nt, group, &st, NULL), -ENOENT);
+	ck_assert_int_eq(node_getattr(nt, link2, &st, NULL), 0);
+	ck_assert_int_eq(node_getattr(nt, group2, &st, NULL), 0);
+}
+END_TEST
+
 
 /* ---- link sets ------------------------------------------------------------ */
 
@@ -1212,6 +1245,53 @@ START_TEST(set_node_outlives_its_device)
 	node_forget(nt, dir, 2);   /* ino_of() and remove_u() */
 	ck_assert_int_eq(node_getattr(nt, link, &st, NULL), -ENOENT);
 	ck_assert_int_eq(node_getattr(nt, dir, &st, NULL), -ENOENT);
+}
+END_TEST
+
+/* The directories that list mdevs read one index: each shows its own,
+ * in any paging, with numbers of its own, and forgets a removed one. */
+START_TEST(listings_share_one_index)
+{
+	static const struct { const char *dir; guint n; } want[] = {
+		{ BUS_DEVICES, 3 }, { TYPE2 "/devices", 2 },
+		{ TYPE1 "/devices", 1 },
+		{ "bus/mdev/drivers/mtty", 3 + 3 },   /* and bind, unbind, uevent */
+		{ "kernel/iommu_groups", 3 },
+	};
+	GHashTable *inos = g_hash_table_new(g_int64_hash, g_int64_equal);
+
+	create_u(TYPE2, U1);
+	create_u(TYPE1, U2);
+	create_u(TYPE2, U3);
+	for (guint w = 0; w < G_N_ELEMENTS(want); w++) {
+		uint64_t dir = ino_of(want[w].dir);
+		GArray *all = list_dir(dir, 0, 0), *paged = list_dir(dir, 0, 1);
+
+		ck_assert_msg(all->len == 2 + want[w].n, "%s lists %u",
+			      want[w].dir, all->len - 2);
+		assert_same_listing(all, paged, 0);
+		for (guint i = 2; i < all->len; i++) {
+			g_autofree char *path = g_strdup_printf(
+				"%s/%s", want[w].dir, entry_at(all, i)->name);
+			uint64_t *ino = &entry_at(all, i)->ino;
+
+			ck_assert_int_eq(*ino, ino_of(path));
+			ck_assert_msg(g_hash_table_add(inos, ino),
+				      "%s shares its number", path);
+		}
+		g_array_free(paged, TRUE);
+		g_array_free(all, TRUE);
+	}
+	assert_link(TYPE1 "/devices/" U2, "../../../" U2);
+	assert_absent(TYPE1 "/devices/" U1);
+	assert_absent(TYPE2 "/devices/" U2);
+	remove_u(U1);
+	assert_absent(BUS_DEVICES "/" U1);
+	assert_absent(TYPE2 "/devices/" U1);
+	assert_absent("bus/mdev/drivers/mtty/" U1);
+	assert_absent("kernel/iommu_groups/0");
+	assert_link(TYPE2 "/devices/" U3, "../../../" U3);
+	g_hash_table_destroy(inos);
 }
 END_TEST
 
@@ -1527,6 +1607,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, invalidates_views_by_inode);
 	tcase_add_test(tc, lazy_tells_unmade_names);
 	tcase_add_test(tc, lazy_group_from_device_log);
+	tcase_add_test(tc, rebinding_gets_new_numbers);
 	tcase_add_test(tc, set_tells_what_the_kernel_holds);
 
 	tc = unit_tcase(s, "by_inode");
@@ -1550,6 +1631,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, lazy_listing);
 	tcase_add_test(tc, set_lists_and_makes_on_lookup);
 	tcase_add_test(tc, set_node_outlives_its_device);
+	tcase_add_test(tc, listings_share_one_index);
 	tcase_add_test(tc, set_survives_many_removes);
 	tcase_add_test(tc, set_of_directories);
 	tcase_add_test(tc, set_mixed_kinds);

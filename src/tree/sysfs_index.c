@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The mdevs the tree shows, one record each, and the directories that
+ * list them read from the records (owner-kept sets, node.h): the
+ * bus's devices/, each type's devices/, each driver's directory, each
+ * parent's directory of device directories and kernel/iommu_groups.  A
+ * record costs about as much as one entry and index slot of a set of the
+ * tree's own, and stands for five of them.  It holds what the events said
+ * (the driver and group of a binding), never what the core has now, so a
+ * listing agrees with the announcements.  With the node tree locked.
+ */
+#include "sysfs_priv.h"
+
+#include <stdlib.h>
+
+/*
+ * A number stands for one node the kernel may hold, so a name that comes
+ * back gets a new one: the bus's, the type's and the parent's come with
+ * the record (an mdev is linked to its type once), the driver's and the
+ * group's with each binding.
+ */
+struct mdev_record {
+	struct mdev_device *mdev;
+	struct build_log *log;          /* builds its directory */
+	const void *driver;             /* the driver it is bound to */
+	const struct iommu_group *group;  /* and its group, while bound */
+	uint64_t ino;                   /* + enum sysfs_listing: bus, type, parent */
+	uint64_t bind_ino;              /* the driver's; + 1: the group's */
+	guint pos;                      /* in index->records */
+	bool linked;                    /* in its type's devices/ */
+};
+
+/* One listing directory: which records, and how many. */
+struct listing_view {
+	struct sysfs_index *index;
+	enum sysfs_listing kind;
+	const void *key;   /* the type, driver or parent; NULL otherwise */
+	guint count;
+	bool attached;     /* a directory lists from it */
+};
+
+struct sysfs_index {
+	struct sysfs_tree *tree;
+	GPtrArray *records;       /* by position; NULL: a hole */
+	guint holes;
+	GHashTable *by_name;      /* the mdev's name -> record */
+	GPtrArray *by_group;      /* IOMMU group id -> record, or NULL */
+	GHashTable *views;        /* key -> struct listing_view */
+	struct listing_view bus, groups;
+};
+
+/* Fewer holes than this stay (a listing in progress resumes by position). */
+#define HOLES_MIN 64
+
+static bool lists(const struct listing_view *view,
+		  const struct mdev_record *rec)
+{
+	switch (view->kind) {
+	case SYSFS_LIST_BUS:
+		return true;
+	case SYSFS_LIST_TYPE:
+		return rec->linked && rec->mdev->type == view->key;
+	case SYSFS_LIST_DRIVER:
+		return rec->driver && rec->driver == view->key;
+	case SYSFS_LIST_PARENT:
+		return rec->mdev->type->parent == view->key;
+	case SYSFS_LIST_GROUPS:
+		return rec->group != NULL;
+	default:
+		return false;
+	}
+}
+
+static void fill_entry(const struct listing_view *view,
+		       const struct mdev_record *rec, struct node_set_entry *e)
+{
+	*e = (struct node_set_entry){
+		.name = rec->mdev->dev.name,
+		.target = rec->mdev->dev.devpath,
+		.ino = rec->ino + view->kind,
+		.pos = rec->pos,
+	};
+	if (view->kind == SYSFS_LIST_PARENT || view->kind == SYSFS_LIST_GROUPS) {
+		e->target = NULL;
+		e->obj = rec->log;
+	}
+	if (view->kind == SYSFS_LIST_DRIVER)
+		e->ino = rec->bind_ino;
+	if (view->kind == SYSFS_LIST_GROUPS) {
+		e->name = rec->group->name;
+		e->ino = rec->bind_ino + 1;
+		e->pos = (guint)rec->group->id;
+	}
+}
+
+static struct mdev_record *group_record(struct sysfs_index *index,
+					const char *name)
+{
+	char *end;
+	unsigned long id = strtoul(name, &end, 10);
+
+	if (*end || end == name || (name[0] == '0' && name[1]) ||
+	    id >= index->by_group->len)
+		return NULL;
+	return index->by_group->pdata[id];
+}
+
+static bool view_find(void *owner, const char *name, struct node_set_entry *e)
+{
+	struct listing_view *view = owner;
+	struct mdev_record *rec =
+		view->kind == SYSFS_LIST_GROUPS
+			? group_record(view->index, name)
+			: g_hash_table_lookup(view->index->by_name, name);
+
+	if (!rec || !lists(view, rec))
+		return false;
+	fill_entry(view, rec, e);
+	return true;
+}
+
+static bool view_from(void *owner, guint pos, struct node_set_entry *e)
+{
+	struct listing_view *view = owner;
+	GPtrArray *all = view->kind == SYSFS_LIST_GROUPS ? view->index->by_group
+						   : view->index->records;
+
+	for (; pos < all->len; pos++) {
+		struct mdev_record *rec = all->pdata[pos];
+
+		if (rec && lists(view, rec)) {
+			fill_entry(view, rec, e);
+			return true;
+		}
+	}
+	return false;
+}
+
+static guint view_size(void *owner)
+{
+	return ((struct listing_view *)owner)->count;
+}
+
+static const struct node_set_ops link_listing = {
+	.find = view_find, .from = view_from, .size = view_size,
+};
+
+static const struct node_set_ops dir_listing = {
+	.dirs = &build_log_source,
+	.find = view_find, .from = view_from, .size = view_size,
+};
+
+/* ------------------------------------------------------------------ */
+
+static void view_attach(struct listing_view *view, struct node *dir)
+{
+	bool dirs = view->kind == SYSFS_LIST_PARENT ||
+		    view->kind == SYSFS_LIST_GROUPS;
+
+	view->attached = dir && node_set_owned(dir, dirs ? &dir_listing
+							: &link_listing,
+					       view);
+}
+
+struct sysfs_index *sysfs_index_new(struct sysfs_tree *tree)
+{
+	struct sysfs_index *index = g_new0(struct sysfs_index, 1);
+
+	index->tree = tree;
+	index->records = g_ptr_array_new();
+	index->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+	index->by_group = g_ptr_array_new();
+	index->views = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+	index->bus = (struct listing_view){ .index = index,
+					    .kind = SYSFS_LIST_BUS };
+	index->groups = (struct listing_view){ .index = index,
+					       .kind = SYSFS_LIST_GROUPS };
+	view_attach(&index->bus, node_dir_path(&tree->nodes, "bus/mdev/devices"));
+	view_attach(&index->groups,
+		    node_dir_path(&tree->nodes, "kernel/iommu_groups"));
+	return index;
+}
+
+static void record_free(struct mdev_record *rec)
+{
+	if (rec) {
+		build_log_unref(rec->log);
+		g_free(rec);
+	}
+}
+
+void sysfs_index_free(struct sysfs_index *index)
+{
+	for (guint i = 0; i < index->records->len; i++)
+		record_free(index->records->pdata[i]);
+	g_ptr_array_free(index->records, TRUE);
+	g_ptr_array_free(index->by_group, TRUE);
+	g_hash_table_destroy(index->by_name);
+	g_hash_table_destroy(index->views);
+	g_free(index);
+}
+
+void sysfs_index_list(struct sysfs_index *index, struct node *dir,
+		      enum sysfs_listing kind, const void *key)
+{
+	struct listing_view *view = g_new0(struct listing_view, 1);
+
+	*view = (struct listing_view){ .index = index, .kind = kind,
+				       .key = key };
+	g_hash_table_replace(index->views, (gpointer)key, view);
+	view_attach(view, dir);
+}
+
+void sysfs_index_unlist(struct sysfs_index *index, struct node *dir,
+			const void *key)
+{
+	struct listing_view *view = g_hash_table_lookup(index->views, key);
+
+	if (dir && view && view->attached)
+		node_set_owned(dir, NULL, NULL);
+	g_hash_table_remove(index->views, key);
+}
+
+bool sysfs_index_lists(struct sysfs_index *index, enum sysfs_listing kind,
+		       const void *key)
+{
+	struct listing_view *view =
+		kind == SYSFS_LIST_BUS	    ? &index->bus
+		: kind == SYSFS_LIST_GROUPS ? &index->groups
+					    : g_hash_table_lookup(index->views, key);
+
+	return view && view->attached;
+}
+
+static void count(struct sysfs_index *index, const void *key, int by)
+{
+	struct listing_view *view = g_hash_table_lookup(index->views, key);
+
+	if (view)
+		view->count += by;
+}
+
+static struct mdev_record *record_of(struct sysfs_index *index,
+				     const struct mdev_device *mdev)
+{
+	return g_hash_table_lookup(index->by_name, mdev->dev.name);
+}
+
+struct build_log *sysfs_index_log(struct sysfs_index *index,
+				  const struct mdev_device *mdev)
+{
+	struct mdev_record *rec = record_of(index, mdev);
+
+	return rec ? rec->log : NULL;
+}
+
+struct build_log *sysfs_index_add(struct sysfs_index *index,
+				  struct mdev_device *mdev)
+{
+	struct mdev_record *rec = g_new0(struct mdev_record, 1);
+	struct node_tree *nodes = &index->tree->nodes;
+
+	rec->mdev = mdev;
+	rec->log = build_log_new(index->tree);
+	rec->ino = nodes->next_ino;
+	nodes->next_ino += SYSFS_LIST_PARENT + 1;
+	rec->pos = index->records->len;
+	g_ptr_array_add(index->records, rec);
+	g_hash_table_insert(index->by_name, (gpointer)mdev->dev.name, rec);
+	index->bus.count++;
+	count(index, mdev->type->parent, 1);
+	return rec->log;
+}
+
+/* Renumber once holes are the most of it. */
+static void squeeze(struct sysfs_index *index)
+{
+	guint kept = 0;
+
+	if (index->holes < HOLES_MIN || index->holes * 2 < index->records->len)
+		return;
+	for (guint i = 0; i < index->records->len; i++) {
+		struct mdev_record *rec = index->records->pdata[i];
+
+		if (rec) {
+			rec->pos = kept;
+			index->records->pdata[kept++] = rec;
+		}
+	}
+	g_ptr_array_set_size(index->records, kept);
+	index->holes = 0;
+}
+
+void sysfs_index_link(struct sysfs_index *index, struct mdev_device *mdev,
+		      bool linked)
+{
+	struct mdev_record *rec = record_of(index, mdev);
+
+	if (rec && rec->linked != linked) {
+		rec->linked = linked;
+		count(index, mdev->type, linked ? 1 : -1);
+	}
+}
+
+void sysfs_index_bind(struct sysfs_index *index, struct mdev_device *mdev,
+		      const void *driver, const struct iommu_group *group)
+{
+	struct mdev_record *rec = record_of(index, mdev);
+	guint id = (guint)group->id;
+
+	if (!rec || rec->driver)
+		return;
+	rec->driver = driver;
+	rec->group = group;
+	rec->bind_ino = index->tree->nodes.next_ino;
+	index->tree->nodes.next_ino += 2;
+	if (id >= index->by_group->len)
+		g_ptr_array_set_size(index->by_group, (gint)id + 1);
+	index->by_group->pdata[id] = rec;
+	count(index, driver, 1);
+	index->groups.count++;
+}
+
+void sysfs_index_unbind(struct sysfs_index *index, struct mdev_device *mdev)
+{
+	struct mdev_record *rec = record_of(index, mdev);
+
+	if (!rec || !rec->driver)
+		return;
+	index->by_group->pdata[rec->group->id] = NULL;
+	count(index, rec->driver, -1);
+	index->groups.count--;
+	rec->driver = NULL;
+	rec->group = NULL;
+}
+
+void sysfs_index_del(struct sysfs_index *index, struct mdev_device *mdev)
+{
+	struct mdev_record *rec = record_of(index, mdev);
+
+	if (!rec)
+		return;
+	/* The core unlinks and unbinds first; should it not, the listings
+	 * must still forget the record. */
+	sysfs_index_link(index, mdev, false);
+	sysfs_index_unbind(index, mdev);
+	g_hash_table_remove(index->by_name, mdev->dev.name);
+	index->records->pdata[rec->pos] = NULL;
+	index->holes++;
+	squeeze(index);
+	index->bus.count--;
+	count(index, mdev->type->parent, -1);
+	record_free(rec);
+}
