@@ -261,7 +261,7 @@ struct build_log *sysfs_index_add(struct sysfs_index *index,
 	struct node_tree *nodes = &index->tree->nodes;
 
 	rec->mdev = mdev;
-	rec->log = build_log_new(index->tree);
+	rec->log = build_log_new(index->tree, &mdev->dev);
 	rec->ino = nodes->next_ino;
 	nodes->next_ino += SYSFS_LIST_PARENT + 1;
 	rec->pos = index->records->len;

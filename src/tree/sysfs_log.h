@@ -33,8 +33,8 @@ struct build_log;
 /* How a lazy directory is built from its log (node.h). */
 extern const struct node_source build_log_source;
 
-/* A new, empty log with one reference. */
-struct build_log *build_log_new(struct sysfs_tree *tree);
+/* A new, empty log with one reference, for owner's directory. */
+struct build_log *build_log_new(struct sysfs_tree *tree, struct device *owner);
 void build_log_unref(struct build_log *log);
 void build_log_add(struct build_log *log, const struct build_step *step);
 /* Forget the steps like step: same type, device, arg and name (a NULL
