@@ -119,6 +119,7 @@ struct mdev_device {
 	struct iommu_group *group;   /* while bound */
 	struct device *vfio_dev;     /* vfio-dev/vfioN while bound (6.1+) */
 	int open_count;           /* VFIO opens, under host->lock */
+	char names[];             /* dev.name and dev.devpath (device_names()) */
 };
 
 struct mdevfs_host {
@@ -160,6 +161,14 @@ int mdev_device_remove(struct mdev_device *mdev);
 /* Tear down a device whose `active` flag the caller cleared (force). */
 void mdev_device_remove_common(struct mdev_device *mdev);
 void device_free_names(struct device *dev);
+/*
+ * A device's name and path live in its own allocation, after the struct:
+ * device_names_size() more bytes, filled by device_names().  One block
+ * per device instead of three (there may be 100,000 mdevs).
+ */
+size_t device_names_size(const char *name, const char *devpath);
+void device_names(struct device *dev, char *room, const char *name,
+		  const char *devpath);
 void device_claims_init(struct mdevfs_host *host);
 void device_claims_fini(struct mdevfs_host *host);
 /* Reserve dev's path and bus/class name; false if another device has one. */

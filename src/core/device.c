@@ -137,6 +137,20 @@ struct device *mdevfs_device_create_chr(struct mdevfs_host *host,
 	return mdevfs_device_create_with(host, desc, chr, NULL, NULL);
 }
 
+/* A device a backend made, with its names after it (device_names()). */
+struct plain_device {
+	struct device dev;
+	char names[];
+};
+
+static char *desc_devpath(const struct mdevfs_device_desc *desc)
+{
+	if (desc->parent_path)
+		return g_strdup_printf("%s/%s", desc->parent_path, desc->name);
+	return g_strdup_printf("devices/virtual/%s/%s", desc->class_name,
+			       desc->name);
+}
+
 static const char *intern_subsystem(const struct mdevfs_device_desc *desc)
 {
 	g_autofree char *name = desc->bus ?
@@ -152,16 +166,21 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 					 const struct mdevfs_pci_desc *pci,
 					 const struct attribute_group **owned)
 {
+	g_autofree char *devpath = NULL;
+	struct plain_device *plain;
 	struct device *dev;
 
 	if (!host || !valid_desc(desc)) {
 		errno = EINVAL;
 		return NULL;
 	}
-	dev = g_new0(struct device, 1);
+	devpath = desc_devpath(desc);
+	plain = g_malloc0(sizeof(*plain) +
+			  device_names_size(desc->name, devpath));
+	dev = &plain->dev;
+	device_names(dev, plain->names, desc->name, devpath);
 	dev->host = host;
 	dev->kind = DEVICE_PLAIN;
-	dev->name = g_strdup(desc->name);
 	dev->bus = g_intern_string(desc->bus);
 	dev->class_name = g_intern_string(desc->class_name);
 	dev->driver = g_intern_string(desc->driver);
@@ -178,11 +197,6 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 		dev->pci->groups = NULL;
 		dev->pci->uevent_vars = NULL;
 	}
-	if (desc->parent_path)
-		dev->devpath = g_strdup_printf("%s/%s", desc->parent_path, desc->name);
-	else
-		dev->devpath = g_strdup_printf("devices/virtual/%s/%s",
-					       desc->class_name, desc->name);
 	dev->subsystem = intern_subsystem(desc);
 	if (!device_claim_path(host, dev)) {
 		device_free_names(dev);
@@ -216,16 +230,28 @@ const char *dev_driver_string(const struct device *dev)
 	return dev->class_name ? dev->class_name : "";
 }
 
+size_t device_names_size(const char *name, const char *devpath)
+{
+	return strlen(name) + 1 + strlen(devpath) + 1;
+}
+
+void device_names(struct device *dev, char *room, const char *name,
+		  const char *devpath)
+{
+	dev->name = room;
+	dev->devpath = stpcpy(room, name) + 1;
+	strcpy(dev->devpath, devpath);
+}
+
+/* What a device owns besides its names (which are in its block). */
 void device_free_names(struct device *dev)
 {
-	g_free(dev->name);
 	g_strfreev(dev->uevent_vars);
 	g_free(dev->owned_groups);
 	if (dev->pci) {
 		g_free((char *)dev->pci->bdf);
 		g_free(dev->pci);
 	}
-	g_free(dev->devpath);
 }
 
 void mdevfs_device_destroy(struct device *dev)

@@ -362,6 +362,7 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 	struct mdev_parent *parent = type->parent;
 	struct mdevfs_host *host = parent->dev->host;
 	struct mdev_device *mdev;
+	g_autofree char *devpath = NULL;
 	char name[37];
 
 	g_mutex_lock(&host->lock);
@@ -382,14 +383,14 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 		}
 		parent->available--;
 	}
-	mdev = g_new0(struct mdev_device, 1);
+	uuid_unparse_lower(uuid, name);
+	devpath = g_strdup_printf("%s/%s", parent->dev->devpath, name);
+	mdev = g_malloc0(sizeof(*mdev) + device_names_size(name, devpath));
+	device_names(&mdev->dev, mdev->names, name, devpath);
 	memcpy(mdev->uuid, uuid, sizeof(uuid_t));
 	mdev->type = type;
-	uuid_unparse_lower(uuid, name);
 	mdev->dev.host = host;
 	mdev->dev.kind = DEVICE_MDEV;
-	mdev->dev.name = g_strdup(name);
-	mdev->dev.devpath = g_strdup_printf("%s/%s", parent->dev->devpath, name);
 	mdev->dev.subsystem = g_intern_static_string("bus/mdev");
 	mdev->dev.bus = g_intern_static_string("mdev");
 	g_hash_table_insert(host->mdevs, mdev->uuid, mdev);
