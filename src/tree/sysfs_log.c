@@ -46,12 +46,6 @@ static guint bare_bit(const struct build_log *log, const struct build_step *step
 	return 0;
 }
 
-static void step_clear(struct build_step *step)
-{
-	if (step->type == MDEV_EVENT_LINK_ADD)
-		g_free((char *)step->name);
-}
-
 static void log_hold(void *obj)
 {
 	((struct build_log *)obj)->refs++;
@@ -61,8 +55,6 @@ void build_log_unref(struct build_log *log)
 {
 	if (--log->refs > 0)
 		return;
-	for (guint i = 0; i < log->len; i++)
-		step_clear(&log->steps[i]);
 	g_free(log->steps);
 	g_free(log);
 }
@@ -104,8 +96,10 @@ void build_log_add(struct build_log *log, const struct build_step *step)
 	}
 	log_resize(log, log->len + 1);
 	log->steps[log->len - 1] = *step;
+	/* Link names are a handful ("device", "physfn", "virtfnN"): one copy
+	 * each for all devices. */
 	if (step->type == MDEV_EVENT_LINK_ADD)
-		log->steps[log->len - 1].name = g_strdup(step->name);
+		log->steps[log->len - 1].name = g_intern_string(step->name);
 }
 
 static bool matches(const struct build_step *have, const struct build_step *like)
@@ -129,11 +123,8 @@ void build_log_drop(struct build_log *log, const struct build_step *step)
 		log->bare_done &= step->type == MDEV_EVENT_DEVICE_ADD
 					  ? 0 : ~bare_bit(log, step);
 
-	for (guint i = 0; i < log->len; i++) {
-		if (matches(&log->steps[i], step))
-			step_clear(&log->steps[i]);
-		else
+	for (guint i = 0; i < log->len; i++)
+		if (!matches(&log->steps[i], step))
 			log->steps[kept++] = log->steps[i];
-	}
 	log_resize(log, kept);
 }
