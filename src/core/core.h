@@ -29,33 +29,54 @@ struct device_chr {
 	const char *devnode_dir;   /* interned, e.g. vfio/devices */
 };
 
-/* Internal view of `struct device` (opaque to plugins). */
+/* Internal view of `struct device` (opaque to plugins): what every
+ * device has, an mdev too (struct plain_device has the rest). */
 struct device {
 	struct mdevfs_host *host;
 	enum device_kind kind;
+	/* The backend announces every change of its files' values
+	 * (mdevfs_device_announces_changes()). */
+	bool announces;
 	char *name;
 	char *devpath;        /* below the mount root, e.g. devices/virtual/mtty/mtty */
 	/* Interned (g_intern_string()): a handful of values shared by every
 	 * device, never freed. */
 	const char *subsystem;   /* e.g. class/mtty or bus/mdev */
 	const char *bus;         /* NULL for class devices */
-	const char *class_name;  /* NULL for bus devices */
-	const char *driver;      /* bound driver of a DEVICE_PLAIN, or NULL */
-	char **uevent_vars;   /* extra uevent variables, NULL-terminated */
 	const struct attribute_group *const *groups;
+	void *drvdata;
+};
+
+/* A device a backend made (DEVICE_PLAIN), its names after it (there may
+ * be 100,000 mdevs, which have none of this). */
+struct plain_device {
+	struct device dev;
+	const char *class_name;  /* NULL for bus devices; interned */
+	const char *driver;      /* its bound driver, or NULL; interned */
+	char **uevent_vars;   /* extra uevent variables, NULL-terminated */
 	struct device_chr chr;  /* a char device's number (major 0: none) */
 	struct mdevfs_pci_desc *pci;  /* the ids of a PCI function, or NULL */
 	/* groups when the core added its own to the backend's (PCI). */
 	const struct attribute_group **owned_groups;
-	void *drvdata;
-	/* The backend announces every change of its files' values
-	 * (mdevfs_device_announces_changes()). */
-	bool announces;
 	struct mdev_parent *mdev_parent;  /* set while registered as a parent */
 	/* The ops of the last registration, so the control interface can
 	 * register the parent again after unregistering it. */
 	const struct mdev_parent_ops *ops;
+	char names[];
 };
+
+/* dev as the plain device it is (NULL for an mdev). */
+static inline struct plain_device *plain_of(const struct device *dev)
+{
+	return dev && dev->kind == DEVICE_PLAIN ? (struct plain_device *)dev
+						: NULL;
+}
+
+/* The fields of a plain device, read on any device (an mdev has none). */
+const char *device_class_name(const struct device *dev);
+const char *device_driver(const struct device *dev);
+const struct device_chr *device_chr_of(const struct device *dev);
+struct mdev_parent *device_mdev_parent(const struct device *dev);
 
 /* mdevfs_device_create() for a char device. */
 struct device *mdevfs_device_create_chr(struct mdevfs_host *host,

@@ -137,12 +137,6 @@ struct device *mdevfs_device_create_chr(struct mdevfs_host *host,
 	return mdevfs_device_create_with(host, desc, chr, NULL, NULL);
 }
 
-/* A device a backend made, with its names after it (device_names()). */
-struct plain_device {
-	struct device dev;
-	char names[];
-};
-
 static char *desc_devpath(const struct mdevfs_device_desc *desc)
 {
 	if (desc->parent_path)
@@ -182,29 +176,29 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 	dev->host = host;
 	dev->kind = DEVICE_PLAIN;
 	dev->bus = g_intern_string(desc->bus);
-	dev->class_name = g_intern_string(desc->class_name);
-	dev->driver = g_intern_string(desc->driver);
-	dev->uevent_vars = g_strdupv((char **)desc->uevent_vars);
 	dev->groups = desc->groups;
+	dev->subsystem = intern_subsystem(desc);
+	plain->class_name = g_intern_string(desc->class_name);
+	plain->driver = g_intern_string(desc->driver);
+	plain->uevent_vars = g_strdupv((char **)desc->uevent_vars);
 	if (chr) {
-		dev->chr = *chr;
-		dev->chr.devnode_dir = g_intern_string(chr->devnode_dir);
+		plain->chr = *chr;
+		plain->chr.devnode_dir = g_intern_string(chr->devnode_dir);
 	}
 	if (pci) {
-		dev->pci = g_memdup2(pci, sizeof(*pci));
-		dev->pci->bdf = g_strdup(pci->bdf);
-		dev->pci->parent_path = NULL;  /* not kept */
-		dev->pci->groups = NULL;
-		dev->pci->uevent_vars = NULL;
+		plain->pci = g_memdup2(pci, sizeof(*pci));
+		plain->pci->bdf = g_strdup(pci->bdf);
+		plain->pci->parent_path = NULL;  /* not kept */
+		plain->pci->groups = NULL;
+		plain->pci->uevent_vars = NULL;
 	}
-	dev->subsystem = intern_subsystem(desc);
 	if (!device_claim_path(host, dev)) {
 		device_free_names(dev);
-		g_free(dev);
+		g_free(plain);
 		errno = EEXIST;
 		return NULL;
 	}
-	dev->owned_groups = owned;
+	plain->owned_groups = owned;
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_ADD,
 					      .dev = dev });
 	return dev;
@@ -221,13 +215,37 @@ struct device *mdevfs_class_device_create(struct mdevfs_host *host,
 	return mdevfs_device_create(host, &desc);
 }
 
+const char *device_class_name(const struct device *dev)
+{
+	return plain_of(dev) ? plain_of(dev)->class_name : NULL;
+}
+
+const char *device_driver(const struct device *dev)
+{
+	return plain_of(dev) ? plain_of(dev)->driver : NULL;
+}
+
+const struct device_chr *device_chr_of(const struct device *dev)
+{
+	static const struct device_chr none;
+
+	return plain_of(dev) ? &plain_of(dev)->chr : &none;
+}
+
+struct mdev_parent *device_mdev_parent(const struct device *dev)
+{
+	return plain_of(dev) ? plain_of(dev)->mdev_parent : NULL;
+}
+
 const char *dev_driver_string(const struct device *dev)
 {
-	if (dev->driver)
-		return dev->driver;
+	const char *class_name = device_class_name(dev);
+
+	if (device_driver(dev))
+		return device_driver(dev);
 	if (dev->bus)
 		return dev->bus;
-	return dev->class_name ? dev->class_name : "";
+	return class_name ? class_name : "";
 }
 
 size_t device_names_size(const char *name, const char *devpath)
@@ -246,30 +264,37 @@ void device_names(struct device *dev, char *room, const char *name,
 /* What a device owns besides its names (which are in its block). */
 void device_free_names(struct device *dev)
 {
-	g_strfreev(dev->uevent_vars);
-	g_free(dev->owned_groups);
-	if (dev->pci) {
-		g_free((char *)dev->pci->bdf);
-		g_free(dev->pci);
+	struct plain_device *plain = plain_of(dev);
+
+	if (!plain)
+		return;
+	g_strfreev(plain->uevent_vars);
+	g_free(plain->owned_groups);
+	if (plain->pci) {
+		g_free((char *)plain->pci->bdf);
+		g_free(plain->pci);
 	}
 }
 
 void mdevfs_device_destroy(struct device *dev)
 {
-	if (!dev)
+	struct plain_device *plain = plain_of(dev);
+
+	/* Only what mdevfs_device_create() made. */
+	if (!plain)
 		return;
-	if (dev->mdev_parent)
+	if (plain->mdev_parent)
 		mdev_unregister_device(dev);
 	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_DEL,
 						   .dev = dev });
-	if (dev->ops) {
+	if (plain->ops) {
 		g_mutex_lock(&dev->host->lock);
 		g_ptr_array_remove(dev->host->devices, dev);
 		g_mutex_unlock(&dev->host->lock);
 	}
 	device_release_path(dev->host, dev);
 	device_free_names(dev);
-	g_free(dev);
+	g_free(plain);
 }
 
 int device_create_link(struct device *dev, const char *name,
@@ -324,7 +349,7 @@ static ssize_t uevent_show(struct device *dev,
 {
 	g_auto(GStrv) vars = device_uevent_vars(dev);
 	GString *text = g_string_new(NULL);
-	const char *driver = dev->driver;
+	const char *driver = device_driver(dev);
 	ssize_t len;
 
 	(void)attr;
@@ -348,15 +373,17 @@ static ssize_t uevent_show(struct device *dev,
 char **device_uevent_vars(const struct device *dev)
 {
 	GPtrArray *vars = g_ptr_array_new();
+	const struct device_chr *chr = device_chr_of(dev);
 
-	if (dev->chr.major) {
-		g_ptr_array_add(vars, g_strdup_printf("MAJOR=%u", dev->chr.major));
-		g_ptr_array_add(vars, g_strdup_printf("MINOR=%u", dev->chr.minor));
+	if (chr->major) {
+		g_ptr_array_add(vars, g_strdup_printf("MAJOR=%u", chr->major));
+		g_ptr_array_add(vars, g_strdup_printf("MINOR=%u", chr->minor));
 		g_ptr_array_add(vars, g_strdup_printf("DEVNAME=%s/%s",
-						      dev->chr.devnode_dir,
+						      chr->devnode_dir,
 						      dev->name));
 	}
-	for (char **v = dev->uevent_vars; v && *v; v++)
+	for (char **v = plain_of(dev) ? plain_of(dev)->uevent_vars : NULL;
+	     v && *v; v++)
 		g_ptr_array_add(vars, g_strdup(*v));
 	g_ptr_array_add(vars, NULL);
 	return (char **)g_ptr_array_free(vars, FALSE);

@@ -151,17 +151,17 @@ int mdev_register_device(struct device *dev, const struct mdev_parent_ops *ops)
 	g_rw_lock_init(&parent->unreg_sem);
 	g_mutex_init(&parent->serial);
 	g_mutex_lock(&host->lock);
-	if (dev->mdev_parent) {
+	if (device_mdev_parent(dev)) {
 		g_mutex_unlock(&host->lock);
 		g_mutex_clear(&parent->serial);
 		g_rw_lock_clear(&parent->unreg_sem);
 		g_free(parent);
 		return -EEXIST;
 	}
-	dev->mdev_parent = parent;
-	if (!dev->ops)
+	plain_of(dev)->mdev_parent = parent;
+	if (!plain_of(dev)->ops)
 		g_ptr_array_add(host->devices, dev);
-	dev->ops = ops;
+	plain_of(dev)->ops = ops;
 	g_ptr_array_add(host->parents, parent);
 	g_mutex_unlock(&host->lock);
 
@@ -200,7 +200,7 @@ static void remove_all_devices(struct mdev_parent *parent)
 void mdev_unregister_device(struct device *dev)
 {
 	struct mdevfs_host *host = dev->host;
-	struct mdev_parent *parent = dev->mdev_parent;
+	struct mdev_parent *parent = device_mdev_parent(dev);
 
 	if (!parent)
 		return;
@@ -221,7 +221,7 @@ void mdev_unregister_device(struct device *dev)
 
 	g_mutex_lock(&host->lock);
 	g_ptr_array_remove(host->parents, parent);
-	dev->mdev_parent = NULL;
+	plain_of(dev)->mdev_parent = NULL;
 	g_mutex_unlock(&host->lock);
 	mdev_parent_driver_put(parent);
 	free_types(parent);
@@ -238,7 +238,7 @@ static struct device *find_device(struct mdevfs_host *host, const char *name)
 	for (guint i = 0; i < host->devices->len && !found; i++) {
 		struct device *dev = host->devices->pdata[i];
 
-		if (dev->ops && strcmp(dev->name, name) == 0)
+		if (plain_of(dev)->ops && strcmp(dev->name, name) == 0)
 			found = dev;
 	}
 	g_mutex_unlock(&host->lock);
@@ -251,7 +251,7 @@ int mdev_host_unregister_parent(struct mdevfs_host *host, const char *name)
 
 	if (!dev)
 		return -ENOENT;
-	if (!dev->mdev_parent)
+	if (!device_mdev_parent(dev))
 		return -EALREADY;
 	mdev_unregister_device(dev);
 	return 0;
@@ -263,9 +263,9 @@ int mdev_host_register_parent(struct mdevfs_host *host, const char *name)
 
 	if (!dev)
 		return -ENOENT;
-	if (dev->mdev_parent)
+	if (device_mdev_parent(dev))
 		return -EALREADY;
-	return mdev_register_device(dev, dev->ops);
+	return mdev_register_device(dev, plain_of(dev)->ops);
 }
 
 char *mdev_host_describe_parents(struct mdevfs_host *host)
@@ -276,9 +276,9 @@ char *mdev_host_describe_parents(struct mdevfs_host *host)
 	for (guint i = 0; i < host->devices->len; i++) {
 		struct device *dev = host->devices->pdata[i];
 
-		if (dev->ops)
+		if (plain_of(dev)->ops)
 			g_string_append_printf(text, "%s %s\n", dev->name,
-					       dev->mdev_parent ? "registered"
+					       device_mdev_parent(dev) ? "registered"
 								: "unregistered");
 	}
 	g_mutex_unlock(&host->lock);
@@ -346,7 +346,7 @@ void mdev_parent_notify_available(struct device *dev)
 	struct mdev_parent *parent;
 
 	g_mutex_lock(&dev->host->lock);
-	parent = dev->mdev_parent;
+	parent = device_mdev_parent(dev);
 	g_mutex_unlock(&dev->host->lock);
 	if (parent)
 		announce_available(parent);

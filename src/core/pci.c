@@ -10,7 +10,7 @@
 
 static const struct mdevfs_pci_desc *pci_of(const struct device *dev)
 {
-	return dev->pci;
+	return plain_of(dev) ? plain_of(dev)->pci : NULL;
 }
 
 static void modalias(const struct mdevfs_pci_desc *p, char *buf, size_t len)

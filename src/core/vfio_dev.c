@@ -17,7 +17,8 @@ static ssize_t dev_show(struct device *dev, const struct device_attribute *attr,
 			char *buf)
 {
 	(void)attr;
-	return sysfs_emit(buf, "%u:%u\n", dev->chr.major, dev->chr.minor);
+	return sysfs_emit(buf, "%u:%u\n", device_chr_of(dev)->major,
+			  device_chr_of(dev)->minor);
 }
 
 static const struct device_attribute dev_attr_dev =
@@ -105,7 +106,7 @@ void vfio_dev_del(struct device *vdev)
 	if (!vdev)
 		return;
 	host = vdev->host;
-	minor = vdev->chr.minor;
+	minor = device_chr_of(vdev)->minor;
 	mdevfs_device_destroy(vdev);
 	minor_free(host, minor);
 }

@@ -78,7 +78,7 @@ static void add_property(GByteArray *props, const char *key, const char *value)
 
 static const char *subsystem_name(const struct device *dev)
 {
-	return dev->bus ? dev->bus : dev->class_name;
+	return dev->bus ? dev->bus : device_class_name(dev);
 }
 
 GByteArray *uevent_properties(const char *action, const struct device *dev,

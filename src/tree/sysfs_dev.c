@@ -17,7 +17,8 @@
 
 static char *driver_path(const struct device *dev)
 {
-	return g_strdup_printf("bus/%s/drivers/%s", dev->bus, dev->driver);
+	return g_strdup_printf("bus/%s/drivers/%s", dev->bus,
+			       device_driver(dev));
 }
 
 /* Where the subsystem lists the device: bus/<bus>/devices or class/<c>. */
@@ -77,7 +78,7 @@ static void device_added(struct sysfs_tree *tree, struct device *dev)
 	else
 		node_device_link(&tree->nodes, node_dir_path(&tree->nodes, list),
 				 dev->name, dev->devpath);
-	if (dev->kind == DEVICE_PLAIN && dev->driver) {
+	if (device_driver(dev)) {
 		g_autofree char *drv = driver_path(dev);
 
 		node_link(&tree->nodes, dir, "driver", drv);
@@ -97,7 +98,7 @@ void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev)
 	 * removals below tell the kernel. */
 	if (dev->kind == DEVICE_MDEV)
 		sysfs_index_del(tree->mdevs, mdev_from_dev(dev));
-	if (dev->kind == DEVICE_PLAIN && dev->driver) {
+	if (device_driver(dev)) {
 		g_autofree char *drv = driver_path(dev);
 
 		sysfs_remove_child(tree, node_dir_path(&tree->nodes, drv),

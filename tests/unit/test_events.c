@@ -38,8 +38,8 @@ static void record(int type, const struct mdev_event *ev)
  * vfio_dev_events); the lists here are the mdev's own lifecycle. */
 static bool is_vfio_dev(const struct mdev_event *ev)
 {
-	return ev->dev && ev->dev->class_name &&
-	       strcmp(ev->dev->class_name, "vfio-dev") == 0;
+	return ev->dev && device_class_name(ev->dev) &&
+	       strcmp(device_class_name(ev->dev), "vfio-dev") == 0;
 }
 
 static void on_event(void *data, const struct mdev_event *ev)
@@ -222,7 +222,7 @@ static struct mdev_parent *make_parent(const struct mdev_parent_ops *ops)
 
 	ck_assert_ptr_nonnull(dev);
 	ck_assert_int_eq(mdev_register_device(dev, ops), 0);
-	return dev->mdev_parent;
+	return device_mdev_parent(dev);
 }
 
 static struct mdev_device *create(struct mdev_parent *p, const char *text,

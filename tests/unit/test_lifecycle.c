@@ -97,8 +97,8 @@ static struct mdev_parent *make_parent(const char *name,
 
 	ck_assert_ptr_nonnull(dev);
 	ck_assert_int_eq(mdev_register_device(dev, ops), 0);
-	ck_assert_ptr_nonnull(dev->mdev_parent);
-	return dev->mdev_parent;
+	ck_assert_ptr_nonnull(device_mdev_parent(dev));
+	return device_mdev_parent(dev);
 }
 
 static int create(struct mdev_type *type, const char *text)
@@ -157,7 +157,7 @@ static void assert_register_fails(const struct mdev_parent_ops *ops, int err)
 
 	ck_assert_ptr_nonnull(dev);
 	ck_assert_int_eq(mdev_register_device(dev, ops), err);
-	ck_assert_ptr_null(dev->mdev_parent);
+	ck_assert_ptr_null(device_mdev_parent(dev));
 	ck_assert_ptr_null(mdev_host_find_parent(h, "bad0"));
 	mdevfs_device_destroy(dev);
 }
@@ -194,7 +194,7 @@ START_TEST(register_twice)
 	struct mdev_parent *p = make_parent("fake0", &two_ops);
 
 	ck_assert_int_eq(mdev_register_device(p->dev, &roomy_ops), -EEXIST);
-	ck_assert_ptr_eq(p->dev->mdev_parent, p);
+	ck_assert_ptr_eq(device_mdev_parent(p->dev), p);
 	ck_assert_ptr_eq(p->ops, &two_ops);
 	assert_available(p, 2, 2);
 }
@@ -521,13 +521,13 @@ START_TEST(unregister_removes_all)
 	ck_assert_ptr_null(find(U1));
 	ck_assert_ptr_null(find(U2));
 	ck_assert_ptr_null(find(U3));
-	ck_assert_ptr_null(dev->mdev_parent);
+	ck_assert_ptr_null(device_mdev_parent(dev));
 	ck_assert_ptr_null(mdev_host_find_parent(h, "fake0"));
 
 	/* The device can be registered again, with a fresh counter. */
 	ck_assert_int_eq(mdev_register_device(dev, &two_ops), 0);
-	assert_available(dev->mdev_parent, 2, 2);
-	ck_assert_int_eq(create(dev->mdev_parent->types[0], U1), 0);
+	assert_available(device_mdev_parent(dev), 2, 2);
+	ck_assert_int_eq(create(device_mdev_parent(dev)->types[0], U1), 0);
 	mdev_unregister_device(dev);
 	ck_assert_int_eq(vendor.removes, 4);
 	mdevfs_device_destroy(dev);
@@ -596,7 +596,7 @@ START_TEST(unregister_waits_and_refuses)
 	g_thread_join(unreg);
 	vendor.create_gate = NULL;
 	gate_clear(&gate);
-	registered = dev->mdev_parent != NULL;
+	registered = device_mdev_parent(dev) != NULL;
 	mdevfs_device_destroy(dev);
 	ck_assert(!registered);
 	ck_assert_int_eq(seen.ret[0], -ENODEV);
