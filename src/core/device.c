@@ -250,15 +250,20 @@ const char *dev_driver_string(const struct device *dev)
 
 size_t device_names_size(const char *name, const char *devpath)
 {
-	return strlen(name) + 1 + strlen(devpath) + 1;
+	(void)name;
+	return strlen(devpath) + 1;
 }
 
+/* A device's name is the last component of its path: one copy serves. */
 void device_names(struct device *dev, char *room, const char *name,
 		  const char *devpath)
 {
-	dev->name = room;
-	dev->devpath = stpcpy(room, name) + 1;
-	strcpy(dev->devpath, devpath);
+	size_t len = strlen(devpath), name_len = strlen(name);
+
+	g_assert(name_len <= len &&
+		 strcmp(devpath + len - name_len, name) == 0);
+	dev->devpath = strcpy(room, devpath);
+	dev->name = room + len - name_len;
 }
 
 /* What a device owns besides its names (which are in its block). */
