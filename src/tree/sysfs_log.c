@@ -3,10 +3,17 @@
 
 #include <string.h>
 
-/* The steps that say nothing but that they happened, when they are the
- * owner's: a bit each instead of a step. */
-static const enum mdev_event_type bare[] = {
-	MDEV_EVENT_DEVICE_ADD, MDEV_EVENT_REMOVE_FILE_ADD, MDEV_EVENT_MDEV_LINK,
+/* The owner's steps that every mdev has once: a bit each, and the
+ * arguments of the two that have any, instead of a step each. */
+enum owned_step { OWN_ADD, OWN_REMOVE_FILE, OWN_TYPE_LINK, OWN_GROUPS,
+		  OWN_BIND, OWN_COUNT };
+
+static const enum mdev_event_type owned_type[OWN_COUNT] = {
+	[OWN_ADD] = MDEV_EVENT_DEVICE_ADD,
+	[OWN_REMOVE_FILE] = MDEV_EVENT_REMOVE_FILE_ADD,
+	[OWN_TYPE_LINK] = MDEV_EVENT_MDEV_LINK,
+	[OWN_GROUPS] = MDEV_EVENT_GROUPS_ADD,
+	[OWN_BIND] = MDEV_EVENT_BIND,
 };
 
 /* Shared by a directory's set entry and its node (when made), and by
@@ -17,33 +24,52 @@ struct build_log {
 	struct sysfs_tree *tree;
 	struct device *owner;       /* whose directory it builds */
 	guint refs, len;
-	guint bare_done;            /* a bit per bare[] step of the owner */
+	guint owned;                /* a bit per enum owned_step it holds */
+	const void *groups;         /* OWN_GROUPS: the groups */
+	const void *driver, *group; /* OWN_BIND: the driver and group */
 	struct build_step *steps;   /* the others, in the order announced */
 };
 
-/* The owner's bare steps come first (in the order the core announces
- * them); none of the builders depends on the order of the others. */
+static struct build_step owned_step(const struct build_log *log,
+				    enum owned_step kind)
+{
+	struct build_step step = { .type = owned_type[kind], .dev = log->owner };
+
+	if (kind == OWN_GROUPS)
+		step.arg = log->groups;
+	if (kind == OWN_BIND) {
+		step.arg = log->driver;
+		step.arg2 = log->group;
+	}
+	return step;
+}
+
+/* The owner's steps come first (in the order the core announces them);
+ * none of the builders depends on the order of the others. */
 static void log_fill(void *obj)
 {
 	struct build_log *log = obj;
 
-	for (guint i = 0; i < G_N_ELEMENTS(bare); i++)
-		if (log->bare_done & (1u << i))
-			sysfs_tree_build(log->tree, &(struct build_step){
-				.type = bare[i], .dev = log->owner });
+	for (guint k = 0; k < OWN_COUNT; k++)
+		if (log->owned & (1u << k)) {
+			struct build_step step = owned_step(log, k);
+
+			sysfs_tree_build(log->tree, &step);
+		}
 	for (guint i = 0; i < log->len; i++)
 		sysfs_tree_build(log->tree, &log->steps[i]);
 }
 
-/* The bit of step if it is one of the owner's bare steps, else 0. */
-static guint bare_bit(const struct build_log *log, const struct build_step *step)
+/* Which owned step step is, or OWN_COUNT. */
+static enum owned_step owned_kind(const struct build_log *log,
+				  const struct build_step *step)
 {
 	if (step->dev != log->owner)
-		return 0;
-	for (guint i = 0; i < G_N_ELEMENTS(bare); i++)
-		if (step->type == bare[i])
-			return 1u << i;
-	return 0;
+		return OWN_COUNT;
+	for (guint k = 0; k < OWN_COUNT; k++)
+		if (step->type == owned_type[k])
+			return k;
+	return OWN_COUNT;
 }
 
 static void log_hold(void *obj)
@@ -88,10 +114,17 @@ static void log_resize(struct build_log *log, guint len)
 
 void build_log_add(struct build_log *log, const struct build_step *step)
 {
-	guint bit = bare_bit(log, step);
+	enum owned_step kind = owned_kind(log, step);
 
-	if (bit) {
-		log->bare_done |= bit;
+	/* A second one of a kind (a second group of files) is a step. */
+	if (kind < OWN_COUNT && !(log->owned & (1u << kind))) {
+		log->owned |= 1u << kind;
+		if (kind == OWN_GROUPS)
+			log->groups = step->arg;
+		if (kind == OWN_BIND) {
+			log->driver = step->arg;
+			log->group = step->arg2;
+		}
 		return;
 	}
 	log_resize(log, log->len + 1);
@@ -116,12 +149,18 @@ static bool matches(const struct build_step *have, const struct build_step *like
 
 void build_log_drop(struct build_log *log, const struct build_step *step)
 {
+	enum owned_step kind = owned_kind(log, step);
 	guint kept = 0;
 
-	/* All of the owner's steps, or one bare kind of them. */
-	if (step->dev == log->owner)
-		log->bare_done &= step->type == MDEV_EVENT_DEVICE_ADD
-					  ? 0 : ~bare_bit(log, step);
+	/* All of the owner's steps, or the one of a kind that matches. */
+	if (kind == OWN_ADD) {
+		log->owned = 0;
+	} else if (kind < OWN_COUNT && (log->owned & (1u << kind))) {
+		struct build_step have = owned_step(log, kind);
+
+		if (matches(&have, step))
+			log->owned &= ~(1u << kind);
+	}
 
 	for (guint i = 0; i < log->len; i++)
 		if (!matches(&log->steps[i], step))
