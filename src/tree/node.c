@@ -346,6 +346,7 @@ static void remove_subtree(struct node_tree *tree, struct node *node)
 			struct node *child = d->first;
 
 			own_strings(child);
+			node_held_child_removed(tree, node, child);
 			node_dir_del(node, child);
 			remove_subtree(tree, child);
 		}

@@ -15,6 +15,7 @@ struct pending {
 	uint64_t ino;
 	char *name;
 	bool wake;         /* with inval_inode: also wake pollers */
+	bool held;         /* an entry inside a removed directory, held */
 	bool skip;         /* found not to matter at delivery */
 };
 
@@ -29,7 +30,7 @@ static bool kernel_knows(const struct node_tree *tree, const struct node *node)
 
 static void queue(uint64_t parent, uint64_t ino, const char *name)
 {
-	struct pending p = { parent, ino, g_strdup(name), false, false };
+	struct pending p = { parent, ino, g_strdup(name), false, false, false };
 
 	if (!pending)
 		pending = g_array_new(FALSE, FALSE, sizeof(struct pending));
@@ -39,6 +40,14 @@ static void queue(uint64_t parent, uint64_t ino, const char *name)
 void node_queue_inode(uint64_t ino)
 {
 	queue(0, ino, NULL);
+}
+
+/* An entry the kernel holds (or holds as absent) in dir: it matters even
+ * if dir goes too, see node_held_child_removed(). */
+static void queue_held_entry(uint64_t dir, const char *name)
+{
+	queue(dir, 0, name);
+	g_array_index(pending, struct pending, pending->len - 1).held = true;
 }
 
 /*
@@ -61,7 +70,7 @@ static void name_changed(struct node_tree *tree, struct node *dir,
 	if (!tree->observer.inval_entry || !kernel_knows(tree, dir))
 		return;
 	if (known)
-		queue(dir->ino, 0, name);
+		queue_held_entry(dir->ino, name);
 	if (d->listed || is_dir)
 		queue(0, dir->ino, NULL);
 	d->listed = false;
@@ -78,6 +87,20 @@ void node_name_unmade(struct node_tree *tree, struct node *dir,
 		      const char *name, bool is_dir)
 {
 	name_changed(tree, dir, name, false, is_dir);
+}
+
+/*
+ * The kernel cannot reach what was inside a removed directory, but the
+ * dentries it holds there (the remove file written to, say) stay in its
+ * cache, and keep the directory's dentry with them, until memory runs
+ * short: and with them their nodes here.  Invalidated, they go as soon
+ * as nobody uses them.
+ */
+void node_held_child_removed(struct node_tree *tree, struct node *dir,
+			     const struct node *child)
+{
+	if (child->nlookup > 0 && tree->observer.inval_entry)
+		queue_held_entry(dir->ino, child->name);
 }
 
 /* At most this many failed lookups per directory are cached; beyond it
@@ -162,14 +185,15 @@ void node_tree_lock(struct node_tree *tree)
 /*
  * Whether an invalidation still matters once the change is complete:
  * nothing inside a directory that went with it does (the entry of the
- * topmost one removed takes the kernel's whole subtree), nor anything of
- * a node the kernel no longer holds.  With the tree lock held.
+ * topmost one removed takes the kernel's whole subtree) but the entries
+ * the kernel holds there, nor anything of a node the kernel no longer
+ * holds.  With the tree lock held.
  */
 static bool still_matters(struct node_tree *tree, const struct pending *p)
 {
 	struct node *node = node_find(tree, p->parent ? p->parent : p->ino);
 
-	if (p->wake)
+	if (p->wake || p->held)
 		return true;
 	if (!node)
 		return false;

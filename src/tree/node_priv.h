@@ -79,6 +79,10 @@ void node_name_changed(struct node_tree *tree, struct node *dir,
  * made (lazy.c); is_dir: it may be a subdirectory. */
 void node_name_unmade(struct node_tree *tree, struct node *dir,
 		      const char *name, bool is_dir);
+/* child, which the kernel may hold, goes with its removed directory dir
+ * (before it is detached): have the kernel drop its dentry. */
+void node_held_child_removed(struct node_tree *tree, struct node *dir,
+			     const struct node *child);
 /* A failed lookup of name in dir: whether the kernel may cache it. */
 bool node_remember_negative(struct node *dir, const char *name);
 

@@ -753,12 +753,14 @@ static void assert_told(const char *want)
  * Only what the kernel may hold is invalidated: a create or remove costs
  * the parent's link count, plus the name itself if it was looked up (or
  * looked up in vain); directories the kernel never saw, files it has no
- * pages of (read with direct_io) cost nothing.
+ * pages of (read with direct_io) cost nothing.  Inside a removed
+ * directory, what the kernel holds is told too: its dentries would stay
+ * cached, and with them the removed nodes here.
  */
 START_TEST(invalidates_only_what_the_kernel_holds)
 {
 	g_autofree char *mtty = NULL, *neg = NULL, *both = NULL;
-	uint64_t dir = ino_of(MTTY);
+	uint64_t dir = ino_of(MTTY), udir;
 	struct stat st;
 
 	ino_of(TYPE2 "/available_instances");
@@ -766,8 +768,21 @@ START_TEST(invalidates_only_what_the_kernel_holds)
 	create_u(TYPE2, U1);
 	assert_told(mtty);
 	ino_of(MTTY "/" U1 "/remove");
+	udir = ino_of(MTTY "/" U1);
 	remove_u(U1);
-	both = g_strdup_printf("E%" G_GUINT64_FORMAT "/%s %s", dir, U1, mtty);
+	both = g_strdup_printf("E%" G_GUINT64_FORMAT "/remove E%" G_GUINT64_FORMAT
+			       "/%s %s", udir, dir, U1, mtty);
+	assert_told(both);
+	/* So is a file that goes with its directory. */
+	create_u(TYPE2, U1);
+	assert_told(mtty);
+	ino_of(MTTY "/" U1 "/uevent");
+	udir = ino_of(MTTY "/" U1);
+	remove_u(U1);
+	g_free(both);
+	both = g_strdup_printf("E%" G_GUINT64_FORMAT "/remove E%" G_GUINT64_FORMAT
+			       "/%s %sE%" G_GUINT64_FORMAT "/uevent ", udir, dir,
+			       U1, mtty, udir);
 	assert_told(both);
 	/* A failed lookup leaves a negative entry that a create must drop. */
 	ck_assert_int_eq(walk(MTTY "/" U2, &st), -ENOENT);
@@ -776,9 +791,11 @@ START_TEST(invalidates_only_what_the_kernel_holds)
 	assert_told(neg);
 	/* ... once: after a remove (which looked it up), the next create of
 	 * that name tells only the count. */
+	udir = ino_of(MTTY "/" U2);
 	remove_u(U2);
 	g_free(both);
-	both = g_strdup_printf("E%" G_GUINT64_FORMAT "/%s %s", dir, U2, mtty);
+	both = g_strdup_printf("E%" G_GUINT64_FORMAT "/remove E%" G_GUINT64_FORMAT
+			       "/%s %s", udir, dir, U2, mtty);
 	assert_told(both);
 	create_u(TYPE2, U2);
 	assert_told(mtty);
