@@ -49,8 +49,40 @@ static struct node *node_new(struct node_tree *tree, enum node_type type,
 	return node_new_ino(tree, type, name, mode, tree->next_ino++, false);
 }
 
+/* A link text and how many links show it (the table's key is text). */
+struct shared_text {
+	guint links;
+	char text[];
+};
+
+/* text (taken) as the tree's shared copy of it. */
+static char *share_text(struct node_tree *tree, char *text)
+{
+	struct shared_text *st = g_hash_table_lookup(tree->link_texts, text);
+
+	if (!st) {
+		size_t len = strlen(text);
+
+		st = g_malloc(sizeof(*st) + len + 1);
+		st->links = 0;
+		memcpy(st->text, text, len + 1);
+		g_hash_table_insert(tree->link_texts, st->text, st);
+	}
+	g_free(text);
+	st->links++;
+	return st->text;
+}
+
+static void unshare_text(struct node_tree *tree, const char *text)
+{
+	struct shared_text *st = g_hash_table_lookup(tree->link_texts, text);
+
+	if (st && --st->links == 0)
+		g_hash_table_remove(tree->link_texts, text);
+}
+
 /* What a node owns, and the node itself. */
-static void node_release_parts(struct node *node)
+static void node_release_parts(struct node_tree *tree, struct node *node)
 {
 	switch (node->type) {
 	case NODE_DIR: {
@@ -66,7 +98,7 @@ static void node_release_parts(struct node *node)
 	}
 	case NODE_LINK:
 		if (!node->borrowed) {
-			g_free(as_link(node)->target);
+			unshare_text(tree, as_link(node)->target);
 			g_free((char *)node->name);
 		}
 		break;
@@ -88,7 +120,7 @@ static struct node *node_of_ino(gpointer ino)
 void node_free(struct node_tree *tree, struct node *node)
 {
 	g_hash_table_remove(tree->inodes, &node->ino);
-	node_release_parts(node);
+	node_release_parts(tree, node);
 }
 
 void node_maybe_free(struct node_tree *tree, struct node *node)
@@ -117,6 +149,8 @@ void node_tree_init(struct node_tree *tree)
 	g_cond_init(&tree->drained);
 	tree->inodes = g_hash_table_new(g_int64_hash, g_int64_equal);
 	tree->files = g_hash_table_new_full(NULL, NULL, file_free, NULL);
+	tree->link_texts = g_hash_table_new_full(g_str_hash, g_str_equal,
+						 NULL, g_free);
 	tree->next_ino = ROOT_INO;
 	tree->root = node_new(tree, NODE_DIR, "", 0755);
 	tree->uid = getuid();
@@ -139,9 +173,10 @@ void node_tree_fini(struct node_tree *tree)
 
 		g_hash_table_iter_steal(&it);
 		node->ino = 0;
-		node_release_parts(node);
+		node_release_parts(tree, node);
 	}
 	g_hash_table_destroy(tree->inodes);
+	g_hash_table_destroy(tree->link_texts);
 	g_cond_clear(&tree->drained);
 	g_mutex_clear(&tree->lock);
 }
@@ -271,20 +306,20 @@ static struct node *new_link(struct node_tree *tree, struct node *dir,
 	struct node *node = node_new_ino(tree, NODE_LINK, name, 0777, ino,
 					 false);
 
-	as_link(node)->target = link_text(dir, target);
+	as_link(node)->target = share_text(tree, link_text(dir, target));
 	return node;
 }
 
 /* A removed node outlives its set entry, and what it borrowed from it:
  * it takes copies (while it still has its parent). */
-static void own_strings(struct node *node)
+static void own_strings(struct node_tree *tree, struct node *node)
 {
 	if (!node->borrowed)
 		return;
 	if (node->type == NODE_LINK) {
 		struct link_node *l = as_link(node);
 
-		l->target = link_text(node->parent, l->target);
+		l->target = share_text(tree, link_text(node->parent, l->target));
 	}
 	node->name = g_strdup(node->name);
 	node->borrowed = false;
@@ -345,7 +380,7 @@ static void remove_subtree(struct node_tree *tree, struct node *node)
 		while (d->first) {
 			struct node *child = d->first;
 
-			own_strings(child);
+			own_strings(tree, child);
 			node_held_child_removed(tree, node, child);
 			node_dir_del(node, child);
 			remove_subtree(tree, child);
@@ -379,7 +414,7 @@ void node_remove(struct node_tree *tree, struct node *node)
 		return;
 	dir = node->parent;
 	if (dir) {
-		own_strings(node);
+		own_strings(tree, node);
 		node_dir_del(dir, node);
 		node_name_changed(tree, dir, node);
 	}
