@@ -11,8 +11,6 @@
  */
 #include "sysfs_priv.h"
 
-#include <stdlib.h>
-
 /*
  * A number stands for one node the kernel may hold, so a name that comes
  * back gets a new one: the bus's, the type's and the parent's come with
@@ -93,13 +91,14 @@ static void fill_entry(const struct listing_view *view,
 	}
 }
 
+/* The record of the group named name: digits as the kernel prints an id. */
 static struct mdev_record *group_record(struct sysfs_index *index,
 					const char *name)
 {
-	char *end;
-	unsigned long id = strtoul(name, &end, 10);
+	guint64 id;
 
-	if (*end || end == name || (name[0] == '0' && name[1]) ||
+	if ((name[0] == '0' && name[1]) ||
+	    !g_ascii_string_to_unsigned(name, 10, 0, G_MAXUINT, &id, NULL) ||
 	    id >= index->by_group->len)
 		return NULL;
 	return index->by_group->pdata[id];
