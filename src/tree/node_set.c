@@ -235,20 +235,27 @@ static void squeeze(struct node_link_set *set)
 	set->holes = 0;
 }
 
+/* The entry name went from set: its node goes, or the kernel is told. */
+static void entry_gone(struct node_tree *tree, struct node *dir,
+		       struct node_link_set *set, const char *name)
+{
+	struct node *made = node_child(dir, name);
+
+	if (made)
+		node_remove(tree, made);
+	else
+		node_name_unmade(tree, dir, name, set->dirs != NULL);
+}
+
 bool node_set_remove(struct node_tree *tree, struct node *dir,
 		     const char *name)
 {
 	struct node_link_set *set = as_dir(dir)->links;
 	struct set_entry *e;
-	struct node *made;
 
+	/* An owner lets go of its entry before it calls here. */
 	if (set && set->ops) {
-		/* The owner has let go of it already. */
-		made = node_child(dir, name);
-		if (made)
-			node_remove(tree, made);
-		else
-			node_name_unmade(tree, dir, name, set->dirs != NULL);
+		entry_gone(tree, dir, set, name);
 		return true;
 	}
 	e = set ? find(set, name) : NULL;
@@ -262,11 +269,7 @@ bool node_set_remove(struct node_tree *tree, struct node *dir,
 	entry_clear(set, e);
 	set->holes++;
 	squeeze(set);
-	made = node_child(dir, name);
-	if (made)
-		node_remove(tree, made);
-	else
-		node_name_unmade(tree, dir, name, set->dirs != NULL);
+	entry_gone(tree, dir, set, name);
 	return true;
 }
 
