@@ -44,8 +44,9 @@ static struct build_step owned_step(const struct build_log *log,
 	return step;
 }
 
-/* The owner's steps come first (in the order the core announces them);
- * none of the builders depends on the order of the others. */
+/* The owner's steps come first, in the order of enum owned_step: no
+ * builder depends on the order in which steps are replayed, only on the
+ * device's being added first. */
 static void log_fill(void *obj)
 {
 	struct build_log *log = obj;
