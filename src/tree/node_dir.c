@@ -16,13 +16,34 @@
 #define DIR_INDEX_MIN 16
 
 struct node_dir_index {
-	GHashTable *by_name;       /* name -> node */
+	/* The children themselves, hashed by name: a set keeps no array of
+	 * values beside the keys (big directories have 100,000 children). */
+	GHashTable *by_name;
 	struct node *cursor;       /* where the last listing call started */
 };
 
+static guint name_hash(gconstpointer node)
+{
+	return g_str_hash(((const struct node *)node)->name);
+}
+
+static gboolean name_equal(gconstpointer a, gconstpointer b)
+{
+	return strcmp(((const struct node *)a)->name,
+		      ((const struct node *)b)->name) == 0;
+}
+
+/* The child name of an indexed directory (a node stands in as the key). */
+static struct node *index_find(struct node_dir_index *index, const char *name)
+{
+	struct node key = { .name = name };
+
+	return g_hash_table_lookup(index->by_name, &key);
+}
+
 static void index_add(struct node_dir_index *index, struct node *child)
 {
-	g_hash_table_insert(index->by_name, (gpointer)child->name, child);
+	g_hash_table_add(index->by_name, child);
 }
 
 static void build_index(struct node *dir)
@@ -30,7 +51,7 @@ static void build_index(struct node *dir)
 	struct dir_node *d = as_dir(dir);
 	struct node_dir_index *index = g_new(struct node_dir_index, 1);
 
-	index->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+	index->by_name = g_hash_table_new(name_hash, name_equal);
 	index->cursor = NULL;
 	for (struct node *c = d->first; c; c = c->next)
 		index_add(index, c);
@@ -44,7 +65,7 @@ struct node *node_child(struct node *dir, const char *name)
 	if (!dir || dir->type != NODE_DIR)
 		return NULL;
 	if (d->index)
-		return g_hash_table_lookup(d->index->by_name, name);
+		return index_find(d->index, name);
 	for (struct node *c = d->first; c; c = c->next)
 		if (strcmp(c->name, name) == 0)
 			return c;
@@ -94,7 +115,7 @@ void node_dir_del(struct node *dir, struct node *child)
 	if (child->type == NODE_DIR && !child->in_set)
 		d->nsubdirs--;
 	if (d->index)
-		g_hash_table_remove(d->index->by_name, child->name);
+		g_hash_table_remove(d->index->by_name, child);
 }
 
 struct node *node_dir_from(struct node *dir, uint64_t seq)
