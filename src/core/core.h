@@ -134,7 +134,7 @@ struct mdev_device {
 	bool vendor_groups_added;
 	bool remove_file;         /* `remove` exists; under host->lock */
 	bool vendor_removed;      /* Era A/B: remove() already ran */
-	GList *parent_link;       /* its place in parent->devices */
+	GList parent_link;        /* its place in parent->devices (data: it) */
 	void *drvdata;
 	struct mdev_driver *driver;  /* bound driver, NULL if none */
 	struct iommu_group *group;   /* while bound */

@@ -394,8 +394,10 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 	mdev->dev.subsystem = g_intern_static_string("bus/mdev");
 	mdev->dev.bus = g_intern_static_string("mdev");
 	g_hash_table_insert(host->mdevs, mdev->uuid, mdev);
-	parent->devices = g_list_prepend(parent->devices, mdev);
-	mdev->parent_link = parent->devices;
+	mdev->parent_link.data = mdev;
+	parent->devices = g_list_insert_before_link(parent->devices,
+						    parent->devices,
+						    &mdev->parent_link);
 	g_mutex_unlock(&host->lock);
 	*out = mdev;
 	return 0;
@@ -409,7 +411,7 @@ static void release(struct mdev_device *mdev)
 
 	g_mutex_lock(&host->lock);
 	g_hash_table_remove(host->mdevs, mdev->uuid);
-	parent->devices = g_list_delete_link(parent->devices, mdev->parent_link);
+	parent->devices = g_list_remove_link(parent->devices, &mdev->parent_link);
 	if (uses_core_counter(parent))
 		parent->available++;
 	g_mutex_unlock(&host->lock);
