@@ -3,10 +3,11 @@
 
 #include <string.h>
 
-/* The owner's steps that every mdev has once: a bit each, and the
- * arguments of the two that have any, instead of a step each. */
+/* The steps that every bound mdev has once, its own and those of the
+ * one device inside it (its vfio-dev class device, with its link back):
+ * a bit each, and their arguments, instead of a step each. */
 enum owned_step { OWN_ADD, OWN_REMOVE_FILE, OWN_TYPE_LINK, OWN_GROUPS,
-		  OWN_BIND, OWN_COUNT };
+		  OWN_BIND, OWN_CHILD_ADD, OWN_CHILD_LINK, OWN_COUNT };
 
 static const enum mdev_event_type owned_type[OWN_COUNT] = {
 	[OWN_ADD] = MDEV_EVENT_DEVICE_ADD,
@@ -14,6 +15,8 @@ static const enum mdev_event_type owned_type[OWN_COUNT] = {
 	[OWN_TYPE_LINK] = MDEV_EVENT_MDEV_LINK,
 	[OWN_GROUPS] = MDEV_EVENT_GROUPS_ADD,
 	[OWN_BIND] = MDEV_EVENT_BIND,
+	[OWN_CHILD_ADD] = MDEV_EVENT_DEVICE_ADD,
+	[OWN_CHILD_LINK] = MDEV_EVENT_LINK_ADD,
 };
 
 /* Shared by a directory's set entry and its node (when made), and by
@@ -27,6 +30,9 @@ struct build_log {
 	guint owned;                /* a bit per enum owned_step it holds */
 	const void *groups;         /* OWN_GROUPS: the groups */
 	const void *driver, *group; /* OWN_BIND: the driver and group */
+	struct device *child;       /* OWN_CHILD_ADD: the device inside */
+	const void *link_target;    /* OWN_CHILD_LINK: its link's target */
+	const char *link_name;      /* and name (interned) */
 	struct build_step *steps;   /* the others, in the order announced */
 };
 
@@ -40,6 +46,12 @@ static struct build_step owned_step(const struct build_log *log,
 	if (kind == OWN_BIND) {
 		step.arg = log->driver;
 		step.arg2 = log->group;
+	}
+	if (kind == OWN_CHILD_ADD || kind == OWN_CHILD_LINK)
+		step.dev = log->child;
+	if (kind == OWN_CHILD_LINK) {
+		step.arg = log->link_target;
+		step.name = log->link_name;
 	}
 	return step;
 }
@@ -61,13 +73,23 @@ static void log_fill(void *obj)
 		sysfs_tree_build(log->tree, &log->steps[i]);
 }
 
-/* Which owned step step is, or OWN_COUNT. */
+/* Which owned step step is, or OWN_COUNT.  A device added inside the
+ * owner's directory is the child if there is none yet. */
 static enum owned_step owned_kind(const struct build_log *log,
 				  const struct build_step *step)
 {
-	if (step->dev != log->owner)
+	bool child_free = !(log->owned & (1u << OWN_CHILD_ADD));
+
+	if (step->dev != log->owner) {
+		if (step->type == MDEV_EVENT_DEVICE_ADD &&
+		    (child_free || step->dev == log->child))
+			return OWN_CHILD_ADD;
+		if (step->type == MDEV_EVENT_LINK_ADD && !child_free &&
+		    step->dev == log->child)
+			return OWN_CHILD_LINK;
 		return OWN_COUNT;
-	for (guint k = 0; k < OWN_COUNT; k++)
+	}
+	for (guint k = 0; k < OWN_CHILD_ADD; k++)
 		if (step->type == owned_type[k])
 			return k;
 	return OWN_COUNT;
@@ -126,6 +148,12 @@ void build_log_add(struct build_log *log, const struct build_step *step)
 			log->driver = step->arg;
 			log->group = step->arg2;
 		}
+		if (kind == OWN_CHILD_ADD)
+			log->child = step->dev;
+		if (kind == OWN_CHILD_LINK) {
+			log->link_target = step->arg;
+			log->link_name = g_intern_string(step->name);
+		}
 		return;
 	}
 	log_resize(log, log->len + 1);
@@ -153,9 +181,12 @@ void build_log_drop(struct build_log *log, const struct build_step *step)
 	enum owned_step kind = owned_kind(log, step);
 	guint kept = 0;
 
-	/* All of the owner's steps, or the one of a kind that matches. */
+	/* All of the owner's steps, or all of the child's, or the one of a
+	 * kind that matches. */
 	if (kind == OWN_ADD) {
 		log->owned = 0;
+	} else if (kind == OWN_CHILD_ADD) {
+		log->owned &= ~(1u << OWN_CHILD_ADD | 1u << OWN_CHILD_LINK);
 	} else if (kind < OWN_COUNT && (log->owned & (1u << kind))) {
 		struct build_step have = owned_step(log, kind);
 
