@@ -256,9 +256,13 @@ struct build_log *sysfs_index_log(struct sysfs_index *index,
 struct build_log *sysfs_index_add(struct sysfs_index *index,
 				  struct mdev_device *mdev)
 {
-	struct mdev_record *rec = g_new0(struct mdev_record, 1);
 	struct node_tree *nodes = &index->tree->nodes;
+	struct mdev_record *rec = record_of(index, mdev);
 
+	/* The core adds an mdev once; a second announcement changes nothing. */
+	if (rec)
+		return rec->log;
+	rec = g_new0(struct mdev_record, 1);
 	rec->mdev = mdev;
 	rec->log = build_log_new(index->tree, &mdev->dev);
 	rec->ino = nodes->next_ino;
