@@ -8,7 +8,6 @@
  */
 #include "sysfs_priv.h"
 
-
 #include "attrs.h"
 #include "driver.h"
 
@@ -168,9 +167,9 @@ static void uevent_changed(struct sysfs_tree *tree, struct node *dir)
 		node_changed(&tree->nodes, file);
 }
 
-char *sysfs_group_path(const struct iommu_group *group)
+static char *group_path(const struct iommu_group *group)
 {
-	return g_strdup_printf("kernel/iommu_groups/%d", group->id);
+	return g_strdup_printf("kernel/iommu_groups/%s", group->name);
 }
 
 /*
@@ -198,7 +197,7 @@ static void bound(struct sysfs_tree *tree, struct mdev_device *mdev,
 	struct node *dir = sysfs_dev_dir(tree, &mdev->dev);
 	g_autofree char *drv_path = g_strdup_printf("bus/mdev/drivers/%s",
 						    drv->name);
-	g_autofree char *gpath = sysfs_group_path(group);
+	g_autofree char *gpath = group_path(group);
 	struct node *gdir;
 
 	if (!sysfs_replaying(tree))

@@ -80,6 +80,5 @@ void sysfs_index_unbind(struct sysfs_index *index, struct mdev_device *mdev);
 void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev);
 void sysfs_mdev_unlinked(struct sysfs_tree *tree, struct mdev_device *mdev);
 void sysfs_unbound(struct sysfs_tree *tree, struct mdev_device *mdev);
-char *sysfs_group_path(const struct iommu_group *group);
 
 #endif

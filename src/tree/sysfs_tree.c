@@ -204,25 +204,17 @@ static void driver_deleted(struct sysfs_tree *tree, struct driver_entry *entry)
 /* ------------------------------------------------------------------ */
 /* Events                                                              */
 
-/* Build, then keep the step in the logs of the lazy directories it
- * added to: the one holding the device's directory and, for a binding,
- * the IOMMU group's (which is the same log, unless the device has
- * none). */
+/* Build, then keep the step in the log of the lazy directory it added
+ * to, the one holding the device's directory (a binding's IOMMU group
+ * directory is built from that same log). */
 static void add(struct sysfs_tree *tree, const struct build_step *step)
 {
-	struct build_log *log, *group_log;
+	struct build_log *log;
 
 	sysfs_tree_build(tree, step);
 	sysfs_walk(tree, step->dev->devpath, &log);
 	if (log)
 		build_log_add(log, step);
-	if (step->type == MDEV_EVENT_BIND) {
-		g_autofree char *gpath = sysfs_group_path(step->arg2);
-
-		sysfs_walk(tree, gpath, &group_log);
-		if (group_log && group_log != log)
-			build_log_add(group_log, step);
-	}
 }
 
 /* Before removing: a replay must no longer make what goes (the steps
