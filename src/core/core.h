@@ -181,14 +181,13 @@ int mdev_device_create(struct mdev_type *type, const uuid_t uuid);
 int mdev_device_remove(struct mdev_device *mdev);
 /* Tear down a device whose `active` flag the caller cleared (force). */
 void mdev_device_remove_common(struct mdev_device *mdev);
-void device_free_names(struct device *dev);
 /*
  * A device's path, and its name at the path's end, live in its own
  * allocation, after the struct: device_names_size() more bytes, filled
  * by device_names().  One block per device instead of three, and one
  * copy of the name (there may be 100,000 mdevs).
  */
-size_t device_names_size(const char *name, const char *devpath);
+size_t device_names_size(const char *devpath);
 void device_names(struct device *dev, char *room, const char *name,
 		  const char *devpath);
 void device_claims_init(struct mdevfs_host *host);

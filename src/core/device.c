@@ -145,6 +145,18 @@ static char *desc_devpath(const struct mdevfs_device_desc *desc)
 			       desc->name);
 }
 
+/* A plain device and what it owns (its names are in its block). */
+static void plain_free(struct plain_device *plain)
+{
+	g_strfreev(plain->uevent_vars);
+	g_free(plain->owned_groups);
+	if (plain->pci) {
+		g_free((char *)plain->pci->bdf);
+		g_free(plain->pci);
+	}
+	g_free(plain);
+}
+
 static const char *intern_subsystem(const struct mdevfs_device_desc *desc)
 {
 	g_autofree char *name = desc->bus ?
@@ -169,8 +181,7 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 		return NULL;
 	}
 	devpath = desc_devpath(desc);
-	plain = g_malloc0(sizeof(*plain) +
-			  device_names_size(desc->name, devpath));
+	plain = g_malloc0(sizeof(*plain) + device_names_size(devpath));
 	dev = &plain->dev;
 	device_names(dev, plain->names, desc->name, devpath);
 	dev->host = host;
@@ -193,8 +204,7 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 		plain->pci->uevent_vars = NULL;
 	}
 	if (!device_claim_path(host, dev)) {
-		device_free_names(dev);
-		g_free(plain);
+		plain_free(plain);
 		errno = EEXIST;
 		return NULL;
 	}
@@ -239,18 +249,18 @@ struct mdev_parent *device_mdev_parent(const struct device *dev)
 
 const char *dev_driver_string(const struct device *dev)
 {
+	const char *driver = device_driver(dev);
 	const char *class_name = device_class_name(dev);
 
-	if (device_driver(dev))
-		return device_driver(dev);
+	if (driver)
+		return driver;
 	if (dev->bus)
 		return dev->bus;
 	return class_name ? class_name : "";
 }
 
-size_t device_names_size(const char *name, const char *devpath)
+size_t device_names_size(const char *devpath)
 {
-	(void)name;
 	return strlen(devpath) + 1;
 }
 
@@ -266,20 +276,6 @@ void device_names(struct device *dev, char *room, const char *name,
 	dev->name = room + len - name_len;
 }
 
-/* What a device owns besides its names (which are in its block). */
-void device_free_names(struct device *dev)
-{
-	struct plain_device *plain = plain_of(dev);
-
-	if (!plain)
-		return;
-	g_strfreev(plain->uevent_vars);
-	g_free(plain->owned_groups);
-	if (plain->pci) {
-		g_free((char *)plain->pci->bdf);
-		g_free(plain->pci);
-	}
-}
 
 void mdevfs_device_destroy(struct device *dev)
 {
@@ -298,8 +294,7 @@ void mdevfs_device_destroy(struct device *dev)
 		g_mutex_unlock(&dev->host->lock);
 	}
 	device_release_path(dev->host, dev);
-	device_free_names(dev);
-	g_free(plain);
+	plain_free(plain);
 }
 
 int device_create_link(struct device *dev, const char *name,

@@ -385,7 +385,7 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 	}
 	uuid_unparse_lower(uuid, name);
 	devpath = g_strdup_printf("%s/%s", parent->dev->devpath, name);
-	mdev = g_malloc0(sizeof(*mdev) + device_names_size(name, devpath));
+	mdev = g_malloc0(sizeof(*mdev) + device_names_size(devpath));
 	device_names(&mdev->dev, mdev->names, name, devpath);
 	memcpy(mdev->uuid, uuid, sizeof(uuid_t));
 	mdev->type = type;
@@ -415,7 +415,6 @@ static void release(struct mdev_device *mdev)
 	if (uses_core_counter(parent))
 		parent->available++;
 	g_mutex_unlock(&host->lock);
-	device_free_names(&mdev->dev);
 	g_free(mdev);
 }
 
