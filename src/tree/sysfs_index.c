@@ -294,15 +294,22 @@ static void squeeze(struct sysfs_index *index)
 	index->holes = 0;
 }
 
+static void record_link(struct sysfs_index *index, struct mdev_record *rec,
+			bool linked)
+{
+	if (rec->linked != linked) {
+		rec->linked = linked;
+		count(index, rec->mdev->type, linked ? 1 : -1);
+	}
+}
+
 void sysfs_index_link(struct sysfs_index *index, struct mdev_device *mdev,
 		      bool linked)
 {
 	struct mdev_record *rec = record_of(index, mdev);
 
-	if (rec && rec->linked != linked) {
-		rec->linked = linked;
-		count(index, mdev->type, linked ? 1 : -1);
-	}
+	if (rec)
+		record_link(index, rec, linked);
 }
 
 void sysfs_index_bind(struct sysfs_index *index, struct mdev_device *mdev,
@@ -324,17 +331,23 @@ void sysfs_index_bind(struct sysfs_index *index, struct mdev_device *mdev,
 	index->groups.count++;
 }
 
-void sysfs_index_unbind(struct sysfs_index *index, struct mdev_device *mdev)
+static void record_unbind(struct sysfs_index *index, struct mdev_record *rec)
 {
-	struct mdev_record *rec = record_of(index, mdev);
-
-	if (!rec || !rec->driver)
+	if (!rec->driver)
 		return;
 	index->by_group->pdata[rec->group->id] = NULL;
 	count(index, rec->driver, -1);
 	index->groups.count--;
 	rec->driver = NULL;
 	rec->group = NULL;
+}
+
+void sysfs_index_unbind(struct sysfs_index *index, struct mdev_device *mdev)
+{
+	struct mdev_record *rec = record_of(index, mdev);
+
+	if (rec)
+		record_unbind(index, rec);
 }
 
 void sysfs_index_del(struct sysfs_index *index, struct mdev_device *mdev)
@@ -345,8 +358,8 @@ void sysfs_index_del(struct sysfs_index *index, struct mdev_device *mdev)
 		return;
 	/* The core unlinks and unbinds first; should it not, the listings
 	 * must still forget the record. */
-	sysfs_index_link(index, mdev, false);
-	sysfs_index_unbind(index, mdev);
+	record_link(index, rec, false);
+	record_unbind(index, rec);
 	g_hash_table_remove(index->by_name, mdev->dev.name);
 	index->records->pdata[rec->pos] = NULL;
 	index->holes++;
