@@ -390,6 +390,22 @@ START_TEST(remove_then_gone)
 }
 END_TEST
 
+/* A backend that hands an mdev's device to mdevfs_device_destroy() does
+ * not free part of the mdev: only devices it made itself are destroyed
+ * (ASan reports the free of an interior pointer otherwise). */
+START_TEST(destroy_ignores_an_mdev)
+{
+	struct mdev_parent *p = make_parent("fake0", &two_ops);
+
+	ck_assert_int_eq(create(p->types[0], U1), 0);
+	mdevfs_device_destroy(mdev_dev(find(U1)));
+	ck_assert_ptr_nonnull(find(U1));
+	ck_assert_str_eq(dev_name(mdev_dev(find(U1))), U1);
+	ck_assert_int_eq(remove_uuid(U1), 0);
+	ck_assert_ptr_null(find(U1));
+}
+END_TEST
+
 struct job {
 	struct mdev_type *type;
 	uuid_t uuid;
@@ -793,6 +809,7 @@ static Suite *lifecycle_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, types_and_lookups);
+	tcase_add_test(tc, destroy_ignores_an_mdev);
 	tcase_add_test(tc, register_rejects_bad_ops);
 	tcase_add_test(tc, register_twice);
 	tcase_add_test(tc, class_device_bad_names);

@@ -1312,6 +1312,28 @@ START_TEST(listings_share_one_index)
 }
 END_TEST
 
+/* The core announces an mdev once; should it say so again, the listings
+ * still show it once. */
+START_TEST(listings_show_an_mdev_once)
+{
+	uuid_t uuid;
+	GArray *all;
+
+	create_u(TYPE2, U1);
+	test_uuid(U1, uuid);
+	mdev_emit(h, &(struct mdev_event){
+		.type = MDEV_EVENT_DEVICE_ADD,
+		.dev = mdev_dev(mdev_host_find(h, uuid)) });
+	all = list_dir(ino_of(BUS_DEVICES), 0, 0);
+	ck_assert_uint_eq(all->len, 3);
+	g_array_free(all, TRUE);
+	remove_u(U1);
+	all = list_dir(ino_of(BUS_DEVICES), 0, 0);
+	ck_assert_uint_eq(all->len, 2);
+	g_array_free(all, TRUE);
+}
+END_TEST
+
 /* Entries removed leave holes, squeezed out once they are the most of
  * the set; listings show exactly the links there are, in any paging. */
 START_TEST(set_survives_many_removes)
@@ -1649,6 +1671,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, set_lists_and_makes_on_lookup);
 	tcase_add_test(tc, set_node_outlives_its_device);
 	tcase_add_test(tc, listings_share_one_index);
+	tcase_add_test(tc, listings_show_an_mdev_once);
 	tcase_add_test(tc, set_survives_many_removes);
 	tcase_add_test(tc, set_of_directories);
 	tcase_add_test(tc, set_mixed_kinds);
