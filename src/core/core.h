@@ -20,6 +20,7 @@ struct mdev_listener;
 enum device_kind {
 	DEVICE_PLAIN,  /* a parent or other device a backend made */
 	DEVICE_MDEV,   /* a mediated device under its parent */
+	DEVICE_VFIO,   /* the vfio-dev class device of a bound mdev */
 };
 
 /* A char device's number (the kernel's devt), and the directory below
@@ -75,7 +76,7 @@ static inline struct plain_device *plain_of(const struct device *dev)
 /* The fields of a plain device, read on any device (an mdev has none). */
 const char *device_class_name(const struct device *dev);
 const char *device_driver(const struct device *dev);
-const struct device_chr *device_chr_of(const struct device *dev);
+struct device_chr device_chr_of(const struct device *dev);
 struct mdev_parent *device_mdev_parent(const struct device *dev);
 
 /* mdevfs_device_create() for a char device. */
@@ -138,9 +139,25 @@ struct mdev_device {
 	void *drvdata;
 	struct mdev_driver *driver;  /* bound driver, NULL if none */
 	struct iommu_group *group;   /* while bound */
-	struct device *vfio_dev;     /* vfio-dev/vfioN while bound (6.1+) */
+	struct vfio_dev *vfio_dev;   /* vfio-dev/vfioN while bound (6.1+) */
 	int open_count;           /* VFIO opens, under host->lock */
-	char names[];             /* dev.name and dev.devpath (device_names()) */
+	/* dev.name and dev.devpath (device_names()); from 6.1 the room of
+	 * a struct vfio_dev after them (vfio_dev_room_size()). */
+	char names[];
+};
+
+/*
+ * The vfio-dev class device of a bound mdev (6.1+), the `device` that the
+ * kernel's struct vfio_device holds.  As that one is part of its driver's
+ * state, this one is part of its mdev's block, path included: one more
+ * allocation, path claim and hash slot per device would cost a quarter of
+ * what 100,000 mdevs take.  Its name and path are unique because its
+ * minor and its mdev are.
+ */
+struct vfio_dev {
+	struct device dev;        /* name vfio<minor>, below <mdev>/vfio-dev */
+	unsigned int minor;
+	char names[];             /* dev.devpath */
 };
 
 struct mdevfs_host {

@@ -10,6 +10,7 @@
 
 #include "attrs.h"
 #include "event.h"
+#include "vfio_dev.h"
 
 int sysfs_emit(char *buf, const char *fmt, ...)
 {
@@ -227,6 +228,8 @@ struct device *mdevfs_class_device_create(struct mdevfs_host *host,
 
 const char *device_class_name(const struct device *dev)
 {
+	if (dev->kind == DEVICE_VFIO)
+		return "vfio-dev";
 	return plain_of(dev) ? plain_of(dev)->class_name : NULL;
 }
 
@@ -235,11 +238,11 @@ const char *device_driver(const struct device *dev)
 	return plain_of(dev) ? plain_of(dev)->driver : NULL;
 }
 
-const struct device_chr *device_chr_of(const struct device *dev)
+struct device_chr device_chr_of(const struct device *dev)
 {
-	static const struct device_chr none;
-
-	return plain_of(dev) ? &plain_of(dev)->chr : &none;
+	if (dev->kind == DEVICE_VFIO)
+		return vfio_dev_chr(dev);
+	return plain_of(dev) ? plain_of(dev)->chr : (struct device_chr){ 0 };
 }
 
 struct mdev_parent *device_mdev_parent(const struct device *dev)
@@ -373,13 +376,13 @@ static ssize_t uevent_show(struct device *dev,
 char **device_uevent_vars(const struct device *dev)
 {
 	GPtrArray *vars = g_ptr_array_new();
-	const struct device_chr *chr = device_chr_of(dev);
+	struct device_chr chr = device_chr_of(dev);
 
-	if (chr->major) {
-		g_ptr_array_add(vars, g_strdup_printf("MAJOR=%u", chr->major));
-		g_ptr_array_add(vars, g_strdup_printf("MINOR=%u", chr->minor));
+	if (chr.major) {
+		g_ptr_array_add(vars, g_strdup_printf("MAJOR=%u", chr.major));
+		g_ptr_array_add(vars, g_strdup_printf("MINOR=%u", chr.minor));
 		g_ptr_array_add(vars, g_strdup_printf("DEVNAME=%s/%s",
-						      chr->devnode_dir,
+						      chr.devnode_dir,
 						      dev->name));
 	}
 	for (char **v = plain_of(dev) ? plain_of(dev)->uevent_vars : NULL;

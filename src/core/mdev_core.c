@@ -17,6 +17,7 @@
 #include "fault.h"
 #include "iommu.h"
 #include "plugin.h"
+#include "vfio_dev.h"
 
 static guint uuid_hash(gconstpointer key)
 {
@@ -385,7 +386,9 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 	}
 	uuid_unparse_lower(uuid, name);
 	devpath = g_strdup_printf("%s/%s", parent->dev->devpath, name);
-	mdev = g_malloc0(sizeof(*mdev) + device_names_size(devpath));
+	mdev = g_malloc0(host->profile->vfio_dev_class ?
+				 vfio_dev_block_size(devpath) :
+				 sizeof(*mdev) + device_names_size(devpath));
 	device_names(&mdev->dev, mdev->names, name, devpath);
 	memcpy(mdev->uuid, uuid, sizeof(uuid_t));
 	mdev->type = type;

@@ -5,9 +5,12 @@
  * link back, and /sys/class/vfio-dev/vfioN.  N is the lowest free minor.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core.h"
+#include "event.h"
 #include "vfio_dev.h"
 
 /* The kernel allocates the major dynamically; one fixed value here. */
@@ -16,9 +19,10 @@
 static ssize_t dev_show(struct device *dev, const struct device_attribute *attr,
 			char *buf)
 {
+	struct device_chr chr = device_chr_of(dev);
+
 	(void)attr;
-	return sysfs_emit(buf, "%u:%u\n", device_chr_of(dev)->major,
-			  device_chr_of(dev)->minor);
+	return sysfs_emit(buf, "%u:%u\n", chr.major, chr.minor);
 }
 
 static const struct device_attribute dev_attr_dev =
@@ -75,38 +79,67 @@ static void minor_free(struct mdevfs_host *host, unsigned int minor)
 	g_mutex_unlock(&host->lock);
 }
 
-struct device *vfio_dev_add(struct mdev_device *mdev)
+/* Where the vfio-dev lives in its mdev's block: after the names. */
+static size_t room_offset(const char *mdev_devpath)
+{
+	size_t end = offsetof(struct mdev_device, names) +
+		     device_names_size(mdev_devpath);
+	size_t align = _Alignof(struct vfio_dev);
+
+	return (end + align - 1) / align * align;
+}
+
+/* <mdev>/vfio-dev/vfio<minor>, the minor up to ten digits. */
+#define VFIO_DEV_SUFFIX "/vfio-dev/vfio"
+#define MINOR_DIGITS 10
+
+size_t vfio_dev_block_size(const char *mdev_devpath)
+{
+	return room_offset(mdev_devpath) + sizeof(struct vfio_dev) +
+	       strlen(mdev_devpath) + strlen(VFIO_DEV_SUFFIX) + MINOR_DIGITS + 1;
+}
+
+struct vfio_dev *vfio_dev_add(struct mdev_device *mdev)
 {
 	struct mdevfs_host *host = mdev->dev.host;
+	struct vfio_dev *vdev = (struct vfio_dev *)
+		((char *)mdev + room_offset(mdev->dev.devpath));
 	unsigned int minor = minor_alloc(host);
-	g_autofree char *name = g_strdup_printf("vfio%u", minor);
-	g_autofree char *where = g_strdup_printf("%s/vfio-dev", mdev->dev.devpath);
-	const struct mdevfs_device_desc desc = {
-		.name = name, .parent_path = where, .class_name = "vfio-dev",
-		.groups = vfio_dev_groups,
-	};
-	/* The node the kernel's vfio_device_devnode() names. */
-	const struct device_chr chr = { VFIO_DEV_MAJOR, minor, "vfio/devices" };
-	struct device *vdev;
+	char name[sizeof("vfio") + MINOR_DIGITS];
+	g_autofree char *devpath = NULL;
 
-	vdev = mdevfs_device_create_chr(host, &desc, &chr);
-	if (!vdev) {
-		minor_free(host, minor);
-		return NULL;
-	}
-	device_create_link(vdev, "device", &mdev->dev);
+	g_snprintf(name, sizeof(name), "vfio%u", minor);
+	devpath = g_strdup_printf("%s/vfio-dev/%s", mdev->dev.devpath, name);
+	*vdev = (struct vfio_dev){
+		.dev = {
+			.host = host,
+			.kind = DEVICE_VFIO,
+			.subsystem = g_intern_static_string("class/vfio-dev"),
+			.groups = vfio_dev_groups,
+		},
+		.minor = minor,
+	};
+	device_names(&vdev->dev, vdev->names, name, devpath);
+	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_ADD,
+					      .dev = &vdev->dev });
+	device_create_link(&vdev->dev, "device", &mdev->dev);
 	return vdev;
 }
 
-void vfio_dev_del(struct device *vdev)
+void vfio_dev_del(struct vfio_dev *vdev)
 {
-	struct mdevfs_host *host;
-	unsigned int minor;
-
 	if (!vdev)
 		return;
-	host = vdev->host;
-	minor = device_chr_of(vdev)->minor;
-	mdevfs_device_destroy(vdev);
-	minor_free(host, minor);
+	mdev_emit(vdev->dev.host,
+		  &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_DEL,
+					.dev = &vdev->dev });
+	minor_free(vdev->dev.host, vdev->minor);
+}
+
+struct device_chr vfio_dev_chr(const struct device *dev)
+{
+	const struct vfio_dev *vdev = (const struct vfio_dev *)dev;
+
+	/* The node the kernel's vfio_device_devnode() names. */
+	return (struct device_chr){ VFIO_DEV_MAJOR, vdev->minor, "vfio/devices" };
 }

@@ -108,7 +108,7 @@ void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev)
 	/* A node, made or not, or an entry of its parent's set. */
 	sysfs_remove_child(tree, sysfs_walk(tree, parent_dir, &log), dev->name);
 	g_hash_table_remove(tree->dirs, dev);
-	if (dev->kind == DEVICE_PLAIN) {
+	if (dev->kind != DEVICE_MDEV) {
 		/* Directories the driver core made on demand go when empty. */
 		sysfs_remove_if_empty(tree, parent_dir);
 		sysfs_remove_if_empty(tree, dev->subsystem);
