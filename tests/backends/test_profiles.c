@@ -386,6 +386,7 @@ START_TEST(vfio_dev_by_era)
 	ck_assert(!bt_exists(&bt, P "/" U1 "/vfio-dev"));
 	ck_assert(!bt_exists(&bt, "class/vfio-dev"));
 	stop();
+	fake_ops.max_instances = 2;
 	start("6.1", false);
 	bt_expect_write(&bt, T "/fake-a/create", U1, 0);
 	bt_expect_list(&bt, P "/" U1 "/vfio-dev/vfio0",
@@ -398,10 +399,23 @@ START_TEST(vfio_dev_by_era)
 		       "../../../../../../../class/vfio-dev");
 	bt_expect_link(&bt, "class/vfio-dev/vfio0",
 		       "../../devices/virtual/fake/fake0/" U1 "/vfio-dev/vfio0");
+	/* A second device takes the next minor; the class lists both. */
+	bt_expect_write(&bt, T "/fake-a/create", U2, 0);
+	bt_expect(&bt, P "/" U2 "/vfio-dev/vfio1/dev", "511:1\n");
+	bt_expect_list(&bt, "class/vfio-dev", "vfio0 vfio1");
 	bt_expect_write(&bt, "bus/mdev/drivers/fake/unbind", U1, 0);
 	ck_assert(!bt_exists(&bt, P "/" U1 "/vfio-dev"));
 	ck_assert(!bt_exists(&bt, "class/vfio-dev/vfio0"));
+	bt_expect_list(&bt, "class/vfio-dev", "vfio1");
+	/* A new device gets the lowest free minor. */
+	bt_expect_write(&bt, P "/" U2 "/remove", "1", 0);
+	bt_expect_write(&bt, T "/fake-a/create", U3, 0);
+	bt_expect_list(&bt, P "/" U3 "/vfio-dev", "vfio0");
+	bt_expect_list(&bt, "class/vfio-dev", "vfio0");
+	bt_expect_link(&bt, "class/vfio-dev/vfio0",
+		       "../../devices/virtual/fake/fake0/" U3 "/vfio-dev/vfio0");
 	stop();
+	fake_ops.max_instances = 1;
 }
 END_TEST
 
