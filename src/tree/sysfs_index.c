@@ -5,7 +5,8 @@
  * bus's devices/, each type's devices/, each driver's directory, each
  * parent's directory of device directories and kernel/iommu_groups.  A
  * record costs about as much as one entry and index slot of a set of the
- * tree's own, and stands for five of them.  It holds what the events said
+ * tree's own, and stands for five of them, and it holds the log that
+ * builds its mdev's directory.  It holds what the events said
  * (the driver and group of a binding), never what the core has now, so a
  * listing agrees with the announcements.  With the node tree locked.
  */
@@ -18,8 +19,9 @@
  * group's with each binding.
  */
 struct mdev_record {
-	struct mdev_device *mdev;
-	struct build_log *log;          /* builds its directory */
+	/* Builds its directory.  First: the directory's nodes and entries
+	 * hold the log, and the last reference frees the record. */
+	struct build_log log;
 	const void *driver;             /* the driver it is bound to */
 	const struct iommu_group *group;  /* and its group, while bound */
 	uint64_t ino;                   /* + enum sysfs_listing: bus, type, parent */
@@ -27,6 +29,11 @@ struct mdev_record {
 	guint pos;                      /* in index->records */
 	bool linked;                    /* in its type's devices/ */
 };
+
+static struct mdev_device *record_mdev(const struct mdev_record *rec)
+{
+	return mdev_from_dev(rec->log.owner);
+}
 
 /* One listing directory: which records, and how many. */
 struct listing_view {
@@ -57,11 +64,11 @@ static bool lists(const struct listing_view *view,
 	case SYSFS_LIST_BUS:
 		return true;
 	case SYSFS_LIST_TYPE:
-		return rec->linked && rec->mdev->type == view->key;
+		return rec->linked && record_mdev(rec)->type == view->key;
 	case SYSFS_LIST_DRIVER:
 		return rec->driver && rec->driver == view->key;
 	case SYSFS_LIST_PARENT:
-		return rec->mdev->type->parent == view->key;
+		return record_mdev(rec)->type->parent == view->key;
 	case SYSFS_LIST_GROUPS:
 		return rec->group != NULL;
 	default:
@@ -73,14 +80,14 @@ static void fill_entry(const struct listing_view *view,
 		       const struct mdev_record *rec, struct node_set_entry *e)
 {
 	*e = (struct node_set_entry){
-		.name = rec->mdev->dev.name,
-		.target = rec->mdev->dev.devpath,
+		.name = record_mdev(rec)->dev.name,
+		.target = record_mdev(rec)->dev.devpath,
 		.ino = rec->ino + view->kind,
 		.pos = rec->pos,
 	};
 	if (view->kind == SYSFS_LIST_PARENT || view->kind == SYSFS_LIST_GROUPS) {
 		e->target = NULL;
-		e->obj = rec->log;
+		e->obj = (void *)&rec->log;
 	}
 	if (view->kind == SYSFS_LIST_DRIVER)
 		e->ino = rec->bind_ino;
@@ -182,10 +189,8 @@ struct sysfs_index *sysfs_index_new(struct sysfs_tree *tree)
 
 static void record_free(struct mdev_record *rec)
 {
-	if (rec) {
-		build_log_unref(rec->log);
-		g_free(rec);
-	}
+	if (rec)
+		build_log_unref(&rec->log);
 }
 
 void sysfs_index_free(struct sysfs_index *index)
@@ -250,7 +255,7 @@ struct build_log *sysfs_index_log(struct sysfs_index *index,
 {
 	struct mdev_record *rec = record_of(index, mdev);
 
-	return rec ? rec->log : NULL;
+	return rec ? &rec->log : NULL;
 }
 
 struct build_log *sysfs_index_add(struct sysfs_index *index,
@@ -261,10 +266,9 @@ struct build_log *sysfs_index_add(struct sysfs_index *index,
 
 	/* The core adds an mdev once; a second announcement changes nothing. */
 	if (rec)
-		return rec->log;
+		return &rec->log;
 	rec = g_new0(struct mdev_record, 1);
-	rec->mdev = mdev;
-	rec->log = build_log_new(index->tree, &mdev->dev);
+	build_log_init(&rec->log, index->tree, &mdev->dev);
 	rec->ino = nodes->next_ino;
 	nodes->next_ino += SYSFS_LIST_PARENT + 1;
 	rec->pos = index->records->len;
@@ -272,7 +276,7 @@ struct build_log *sysfs_index_add(struct sysfs_index *index,
 	g_hash_table_insert(index->by_name, (gpointer)mdev->dev.name, rec);
 	index->bus.count++;
 	count(index, mdev->type->parent, 1);
-	return rec->log;
+	return &rec->log;
 }
 
 /* Renumber once holes are the most of it. */
@@ -299,7 +303,7 @@ static void record_link(struct sysfs_index *index, struct mdev_record *rec,
 {
 	if (rec->linked != linked) {
 		rec->linked = linked;
-		count(index, rec->mdev->type, linked ? 1 : -1);
+		count(index, record_mdev(rec)->type, linked ? 1 : -1);
 	}
 }
 

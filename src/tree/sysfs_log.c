@@ -3,12 +3,6 @@
 
 #include <string.h>
 
-/* The steps that every bound mdev has once, its own and those of the
- * one device inside it (its vfio-dev class device, with its link back):
- * a bit each, and their arguments, instead of a step each. */
-enum owned_step { OWN_ADD, OWN_REMOVE_FILE, OWN_TYPE_LINK, OWN_GROUPS,
-		  OWN_BIND, OWN_CHILD_ADD, OWN_CHILD_LINK, OWN_COUNT };
-
 static const enum mdev_event_type owned_type[OWN_COUNT] = {
 	[OWN_ADD] = MDEV_EVENT_DEVICE_ADD,
 	[OWN_REMOVE_FILE] = MDEV_EVENT_REMOVE_FILE_ADD,
@@ -17,23 +11,6 @@ static const enum mdev_event_type owned_type[OWN_COUNT] = {
 	[OWN_BIND] = MDEV_EVENT_BIND,
 	[OWN_CHILD_ADD] = MDEV_EVENT_DEVICE_ADD,
 	[OWN_CHILD_LINK] = MDEV_EVENT_LINK_ADD,
-};
-
-/* Shared by a directory's set entry and its node (when made), and by
- * those of the device's IOMMU group: each holds a reference.  The steps
- * are exactly as many as there are: one log per device, and it changes
- * only when the device does. */
-struct build_log {
-	struct sysfs_tree *tree;
-	struct device *owner;       /* whose directory it builds */
-	guint refs, len;
-	guint owned;                /* a bit per enum owned_step it holds */
-	const void *groups;         /* OWN_GROUPS: the groups */
-	const void *driver, *group; /* OWN_BIND: the driver and group */
-	struct device *child;       /* OWN_CHILD_ADD: the device inside */
-	const void *link_target;    /* OWN_CHILD_LINK: its link's target */
-	const char *link_name;      /* and name (interned) */
-	struct build_step *steps;   /* the others, in the order announced */
 };
 
 static struct build_step owned_step(const struct build_log *log,
@@ -119,14 +96,10 @@ const struct node_source build_log_source = {
 	.release = log_release,
 };
 
-struct build_log *build_log_new(struct sysfs_tree *tree, struct device *owner)
+void build_log_init(struct build_log *log, struct sysfs_tree *tree,
+		    struct device *owner)
 {
-	struct build_log *log = g_new0(struct build_log, 1);
-
-	log->tree = tree;
-	log->owner = owner;
-	log->refs = 1;
-	return log;
+	*log = (struct build_log){ .tree = tree, .owner = owner, .refs = 1 };
 }
 
 static void log_resize(struct build_log *log, guint len)

@@ -28,13 +28,38 @@ struct build_step {
  * the replay asks for. */
 void sysfs_tree_build(struct sysfs_tree *tree, const struct build_step *step);
 
-struct build_log;
+/* The steps that every bound mdev has once, its own and those of the
+ * one device inside it (its vfio-dev class device, with its link back):
+ * a bit each, and their arguments, instead of a step each. */
+enum owned_step { OWN_ADD, OWN_REMOVE_FILE, OWN_TYPE_LINK, OWN_GROUPS,
+		  OWN_BIND, OWN_CHILD_ADD, OWN_CHILD_LINK, OWN_COUNT };
+
+/* Shared by a directory's set entry and its node (when made), and by
+ * those of the device's IOMMU group: each holds a reference.  The steps
+ * are exactly as many as there are: one log per device, and it changes
+ * only when the device does.  Its fields are sysfs_log.c's alone; the
+ * struct is here so that the record of its device can hold it. */
+struct build_log {
+	struct sysfs_tree *tree;
+	struct device *owner;       /* whose directory it builds */
+	guint refs, len;
+	guint owned;                /* a bit per enum owned_step it holds */
+	const void *groups;         /* OWN_GROUPS: the groups */
+	const void *driver, *group; /* OWN_BIND: the driver and group */
+	struct device *child;       /* OWN_CHILD_ADD: the device inside */
+	const void *link_target;    /* OWN_CHILD_LINK: its link's target */
+	const char *link_name;      /* and name (interned) */
+	struct build_step *steps;   /* the others, in the order announced */
+};
 
 /* How a lazy directory is built from its log (node.h). */
 extern const struct node_source build_log_source;
 
-/* A new, empty log with one reference, for owner's directory. */
-struct build_log *build_log_new(struct sysfs_tree *tree, struct device *owner);
+/* An empty log with one reference, for owner's directory.  log is the
+ * first member of a block from g_malloc(): the last reference frees the
+ * block. */
+void build_log_init(struct build_log *log, struct sysfs_tree *tree,
+		    struct device *owner);
 void build_log_unref(struct build_log *log);
 void build_log_add(struct build_log *log, const struct build_step *step);
 /* Forget the steps like step: same type, device, arg and name (a NULL
