@@ -156,9 +156,16 @@ struct mdev_device {
  */
 struct vfio_dev {
 	struct device dev;        /* name vfio<minor>, below <mdev>/vfio-dev */
+	struct mdev_device *mdev;
 	unsigned int minor;
 	char names[];             /* dev.devpath */
 };
+
+/* dev as the vfio-dev device it is (NULL for the others). */
+static inline struct vfio_dev *vfio_of(const struct device *dev)
+{
+	return dev && dev->kind == DEVICE_VFIO ? (struct vfio_dev *)dev : NULL;
+}
 
 struct mdevfs_host {
 	const struct mdev_profile *profile;

@@ -117,6 +117,7 @@ struct vfio_dev *vfio_dev_add(struct mdev_device *mdev)
 			.subsystem = g_intern_static_string("class/vfio-dev"),
 			.groups = vfio_dev_groups,
 		},
+		.mdev = mdev,
 		.minor = minor,
 	};
 	device_names(&vdev->dev, vdev->names, name, devpath);

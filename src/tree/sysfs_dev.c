@@ -71,12 +71,15 @@ static void device_added(struct sysfs_tree *tree, struct device *dev)
 		g_hash_table_insert(tree->dirs, dev, dir);
 	sysfs_add_groups(tree, dir, device_core_groups, ATTR_OF_DEVICE, dev);
 	node_link(&tree->nodes, dir, "subsystem", dev->subsystem);
-	if (dev->kind == DEVICE_MDEV)
-		listed(tree, node_dir_path(&tree->nodes, list), SYSFS_LIST_BUS,
-		       NULL, dev->name, dev->devpath, NULL);
-	else
+	if (vfio_of(dev) && !sysfs_replaying(tree))
+		sysfs_index_vfio(tree->mdevs, vfio_of(dev)->mdev, vfio_of(dev));
+	if (dev->kind == DEVICE_PLAIN)
 		node_device_link(&tree->nodes, node_dir_path(&tree->nodes, list),
 				 dev->name, dev->devpath);
+	else
+		listed(tree, node_dir_path(&tree->nodes, list),
+		       dev->kind == DEVICE_MDEV ? SYSFS_LIST_BUS : SYSFS_LIST_VFIO,
+		       NULL, dev->name, dev->devpath, NULL);
 	if (device_driver(dev)) {
 		g_autofree char *drv = driver_path(dev);
 
@@ -97,6 +100,8 @@ void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev)
 	 * removals below tell the kernel. */
 	if (dev->kind == DEVICE_MDEV)
 		sysfs_index_del(tree->mdevs, mdev_from_dev(dev));
+	if (vfio_of(dev))
+		sysfs_index_vfio(tree->mdevs, vfio_of(dev)->mdev, NULL);
 	if (device_driver(dev)) {
 		g_autofree char *drv = driver_path(dev);
 
@@ -108,11 +113,12 @@ void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev)
 	/* A node, made or not, or an entry of its parent's set. */
 	sysfs_remove_child(tree, sysfs_walk(tree, parent_dir, &log), dev->name);
 	g_hash_table_remove(tree->dirs, dev);
-	if (dev->kind != DEVICE_MDEV) {
-		/* Directories the driver core made on demand go when empty. */
+	/* Directories the driver core made on demand go when empty; the
+	 * vfio-dev class stays as long as VFIO is loaded. */
+	if (dev->kind != DEVICE_MDEV)
 		sysfs_remove_if_empty(tree, parent_dir);
+	if (dev->kind == DEVICE_PLAIN)
 		sysfs_remove_if_empty(tree, dev->subsystem);
-	}
 }
 
 /* Whether dev has a directory in the tree, made or to be made. */

@@ -3,20 +3,21 @@
  * The mdevs the tree shows, one record each, and the directories that
  * list them read from the records (owner-kept sets, node.h): the
  * bus's devices/, each type's devices/, each driver's directory, each
- * parent's directory of device directories and kernel/iommu_groups.  A
- * record costs about as much as one entry and index slot of a set of the
- * tree's own, and stands for five of them, and it holds the log that
- * builds its mdev's directory.  It holds what the events said
- * (the driver and group of a binding), never what the core has now, so a
- * listing agrees with the announcements.  With the node tree locked.
+ * parent's directory of device directories, kernel/iommu_groups and
+ * class/vfio-dev.  A record costs about as much as one entry and index
+ * slot of a set of the tree's own, and stands for six of them, and it
+ * holds the log that builds its mdev's directory.  It holds what the
+ * events said (the driver and group of a binding, the vfio-dev), never
+ * what the core has now, so a listing agrees with the announcements.
+ * With the node tree locked.
  */
 #include "sysfs_priv.h"
 
 /*
  * A number stands for one node the kernel may hold, so a name that comes
  * back gets a new one: the bus's, the type's and the parent's come with
- * the record (an mdev is linked to its type once), the driver's and the
- * group's with each binding.
+ * the record (an mdev is linked to its type once), the driver's, the
+ * group's and the vfio-dev's with each binding.
  */
 struct mdev_record {
 	/* Builds its directory.  First: the directory's nodes and entries
@@ -24,8 +25,9 @@ struct mdev_record {
 	struct build_log log;
 	const void *driver;             /* the driver it is bound to */
 	const struct iommu_group *group;  /* and its group, while bound */
+	const struct vfio_dev *vfio;    /* its vfio-dev, while bound (6.1+) */
 	uint64_t ino;                   /* + enum sysfs_listing: bus, type, parent */
-	uint64_t bind_ino;              /* the driver's; + 1: the group's */
+	uint64_t bind_ino;              /* + enum binding_number */
 	guint pos;                      /* in index->records */
 	bool linked;                    /* in its type's devices/ */
 };
@@ -34,6 +36,10 @@ static struct mdev_device *record_mdev(const struct mdev_record *rec)
 {
 	return mdev_from_dev(rec->log.owner);
 }
+
+/* The numbers of a binding, taken by the first of its two announcements:
+ * the vfio-dev (made by the VFIO registration in probe), or the binding. */
+enum binding_number { BIND_DRIVER, BIND_GROUP, BIND_VFIO, BIND_NUMBERS };
 
 /* One listing directory: which records, and how many. */
 struct listing_view {
@@ -50,8 +56,9 @@ struct sysfs_index {
 	guint holes;
 	GHashTable *by_name;      /* the mdev's name -> record */
 	GPtrArray *by_group;      /* IOMMU group id -> record, or NULL */
+	GPtrArray *by_minor;      /* vfio-dev minor -> record, or NULL */
 	GHashTable *views;        /* key -> struct listing_view */
-	struct listing_view bus, groups;
+	struct listing_view bus, groups, vfio;
 };
 
 /* Fewer holes than this stay (a listing in progress resumes by position). */
@@ -71,6 +78,8 @@ static bool lists(const struct listing_view *view,
 		return record_mdev(rec)->type->parent == view->key;
 	case SYSFS_LIST_GROUPS:
 		return rec->group != NULL;
+	case SYSFS_LIST_VFIO:
+		return rec->vfio != NULL;
 	default:
 		return false;
 	}
@@ -90,34 +99,62 @@ static void fill_entry(const struct listing_view *view,
 		e->obj = (void *)&rec->log;
 	}
 	if (view->kind == SYSFS_LIST_DRIVER)
-		e->ino = rec->bind_ino;
+		e->ino = rec->bind_ino + BIND_DRIVER;
 	if (view->kind == SYSFS_LIST_GROUPS) {
 		e->name = rec->group->name;
-		e->ino = rec->bind_ino + 1;
+		e->ino = rec->bind_ino + BIND_GROUP;
 		e->pos = (guint)rec->group->id;
+	}
+	if (view->kind == SYSFS_LIST_VFIO) {
+		e->name = rec->vfio->dev.name;
+		e->target = rec->vfio->dev.devpath;
+		e->ino = rec->bind_ino + BIND_VFIO;
+		e->pos = rec->vfio->minor;
 	}
 }
 
-/* The record of the group named name: digits as the kernel prints an id. */
-static struct mdev_record *group_record(struct sysfs_index *index,
-					const char *name)
+/* The records by number (group id, vfio-dev minor) that a view lists by
+ * position, or NULL if it lists all records. */
+static GPtrArray *by_number(const struct listing_view *view)
+{
+	if (view->kind == SYSFS_LIST_GROUPS)
+		return view->index->by_group;
+	if (view->kind == SYSFS_LIST_VFIO)
+		return view->index->by_minor;
+	return NULL;
+}
+
+/* The record numbered by digits as the kernel prints a number. */
+static struct mdev_record *numbered_record(GPtrArray *records,
+					   const char *digits)
 {
 	guint64 id;
 
-	if ((name[0] == '0' && name[1]) ||
-	    !g_ascii_string_to_unsigned(name, 10, 0, G_MAXUINT, &id, NULL) ||
-	    id >= index->by_group->len)
+	if ((digits[0] == '0' && digits[1]) ||
+	    !g_ascii_string_to_unsigned(digits, 10, 0, G_MAXUINT, &id, NULL) ||
+	    id >= records->len)
 		return NULL;
-	return index->by_group->pdata[id];
+	return records->pdata[id];
+}
+
+/* The record a view lists as name: groups by id, vfio-devs as vfio<minor>,
+ * the others by the mdev's name. */
+static struct mdev_record *record_named(const struct listing_view *view,
+					const char *name)
+{
+	if (view->kind == SYSFS_LIST_GROUPS)
+		return numbered_record(view->index->by_group, name);
+	if (view->kind == SYSFS_LIST_VFIO)
+		return g_str_has_prefix(name, "vfio")
+			? numbered_record(view->index->by_minor, name + 4)
+			: NULL;
+	return g_hash_table_lookup(view->index->by_name, name);
 }
 
 static bool view_find(void *owner, const char *name, struct node_set_entry *e)
 {
 	struct listing_view *view = owner;
-	struct mdev_record *rec =
-		view->kind == SYSFS_LIST_GROUPS
-			? group_record(view->index, name)
-			: g_hash_table_lookup(view->index->by_name, name);
+	struct mdev_record *rec = record_named(view, name);
 
 	if (!rec || !lists(view, rec))
 		return false;
@@ -128,8 +165,7 @@ static bool view_find(void *owner, const char *name, struct node_set_entry *e)
 static bool view_from(void *owner, guint pos, struct node_set_entry *e)
 {
 	struct listing_view *view = owner;
-	GPtrArray *all = view->kind == SYSFS_LIST_GROUPS ? view->index->by_group
-						   : view->index->records;
+	GPtrArray *all = by_number(view) ? by_number(view) : view->index->records;
 
 	for (; pos < all->len; pos++) {
 		struct mdev_record *rec = all->pdata[pos];
@@ -171,19 +207,25 @@ static void view_attach(struct listing_view *view, struct node *dir)
 struct sysfs_index *sysfs_index_new(struct sysfs_tree *tree)
 {
 	struct sysfs_index *index = g_new0(struct sysfs_index, 1);
+	struct build_log *log;
 
 	index->tree = tree;
 	index->records = g_ptr_array_new();
 	index->by_name = g_hash_table_new(g_str_hash, g_str_equal);
 	index->by_group = g_ptr_array_new();
+	index->by_minor = g_ptr_array_new();
 	index->views = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	index->bus = (struct listing_view){ .index = index,
 					    .kind = SYSFS_LIST_BUS };
 	index->groups = (struct listing_view){ .index = index,
 					       .kind = SYSFS_LIST_GROUPS };
+	index->vfio = (struct listing_view){ .index = index,
+					     .kind = SYSFS_LIST_VFIO };
 	view_attach(&index->bus, node_dir_path(&tree->nodes, "bus/mdev/devices"));
 	view_attach(&index->groups,
 		    node_dir_path(&tree->nodes, "kernel/iommu_groups"));
+	/* There from the start if VFIO makes vfio-dev devices at all. */
+	view_attach(&index->vfio, sysfs_walk(tree, "class/vfio-dev", &log));
 	return index;
 }
 
@@ -199,6 +241,7 @@ void sysfs_index_free(struct sysfs_index *index)
 		record_free(index->records->pdata[i]);
 	g_ptr_array_free(index->records, TRUE);
 	g_ptr_array_free(index->by_group, TRUE);
+	g_ptr_array_free(index->by_minor, TRUE);
 	g_hash_table_destroy(index->by_name);
 	g_hash_table_destroy(index->views);
 	g_free(index);
@@ -231,6 +274,7 @@ bool sysfs_index_lists(struct sysfs_index *index, enum sysfs_listing kind,
 	struct listing_view *view =
 		kind == SYSFS_LIST_BUS	    ? &index->bus
 		: kind == SYSFS_LIST_GROUPS ? &index->groups
+		: kind == SYSFS_LIST_VFIO   ? &index->vfio
 					    : g_hash_table_lookup(index->views, key);
 
 	return view && view->attached;
@@ -316,21 +360,34 @@ void sysfs_index_link(struct sysfs_index *index, struct mdev_device *mdev,
 		record_link(index, rec, linked);
 }
 
+/* rec at number id of records, which grows to have it. */
+static void number_record(GPtrArray *records, guint id,
+			  struct mdev_record *rec)
+{
+	if (id >= records->len)
+		g_ptr_array_set_size(records, (gint)id + 1);
+	records->pdata[id] = rec;
+}
+
+static void binding_numbers(struct sysfs_index *index, struct mdev_record *rec)
+{
+	if (rec->driver || rec->vfio)
+		return;   /* the binding has them */
+	rec->bind_ino = index->tree->nodes.next_ino;
+	index->tree->nodes.next_ino += BIND_NUMBERS;
+}
+
 void sysfs_index_bind(struct sysfs_index *index, struct mdev_device *mdev,
 		      const void *driver, const struct iommu_group *group)
 {
 	struct mdev_record *rec = record_of(index, mdev);
-	guint id = (guint)group->id;
 
 	if (!rec || rec->driver)
 		return;
+	binding_numbers(index, rec);
 	rec->driver = driver;
 	rec->group = group;
-	rec->bind_ino = index->tree->nodes.next_ino;
-	index->tree->nodes.next_ino += 2;
-	if (id >= index->by_group->len)
-		g_ptr_array_set_size(index->by_group, (gint)id + 1);
-	index->by_group->pdata[id] = rec;
+	number_record(index->by_group, (guint)group->id, rec);
 	count(index, driver, 1);
 	index->groups.count++;
 }
@@ -354,6 +411,31 @@ void sysfs_index_unbind(struct sysfs_index *index, struct mdev_device *mdev)
 		record_unbind(index, rec);
 }
 
+static void record_vfio(struct sysfs_index *index, struct mdev_record *rec,
+			const struct vfio_dev *vdev)
+{
+	if (!rec->vfio == !vdev)
+		return;
+	if (vdev) {
+		binding_numbers(index, rec);
+		number_record(index->by_minor, vdev->minor, rec);
+		index->vfio.count++;
+	} else {
+		index->by_minor->pdata[rec->vfio->minor] = NULL;
+		index->vfio.count--;
+	}
+	rec->vfio = vdev;
+}
+
+void sysfs_index_vfio(struct sysfs_index *index, struct mdev_device *mdev,
+		      const struct vfio_dev *vdev)
+{
+	struct mdev_record *rec = record_of(index, mdev);
+
+	if (rec)
+		record_vfio(index, rec, vdev);
+}
+
 void sysfs_index_del(struct sysfs_index *index, struct mdev_device *mdev)
 {
 	struct mdev_record *rec = record_of(index, mdev);
@@ -363,6 +445,7 @@ void sysfs_index_del(struct sysfs_index *index, struct mdev_device *mdev)
 	/* The core unlinks and unbinds first; should it not, the listings
 	 * must still forget the record. */
 	record_link(index, rec, false);
+	record_vfio(index, rec, NULL);
 	record_unbind(index, rec);
 	g_hash_table_remove(index->by_name, mdev->dev.name);
 	index->records->pdata[rec->pos] = NULL;

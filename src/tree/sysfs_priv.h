@@ -43,9 +43,10 @@ enum sysfs_listing {
 	SYSFS_LIST_DRIVER,    /* bus/mdev/drivers/<driver>/<uuid> */
 	SYSFS_LIST_PARENT,    /* <parent>/<uuid>/ */
 	SYSFS_LIST_GROUPS,    /* kernel/iommu_groups/<id>/ */
+	SYSFS_LIST_VFIO,      /* class/vfio-dev/vfio<minor> */
 };
 
-/* With the bus and group directories listing from it. */
+/* With the bus, group and vfio-dev class directories listing from it. */
 struct sysfs_index *sysfs_index_new(struct sysfs_tree *tree);
 void sysfs_index_free(struct sysfs_index *index);
 /* dir lists the mdevs of key (a type, driver or parent) from now on,
@@ -74,6 +75,9 @@ void sysfs_index_link(struct sysfs_index *index, struct mdev_device *mdev,
 void sysfs_index_bind(struct sysfs_index *index, struct mdev_device *mdev,
 		      const void *driver, const struct iommu_group *group);
 void sysfs_index_unbind(struct sysfs_index *index, struct mdev_device *mdev);
+/* Its vfio-dev, listed by class/vfio-dev (NULL: it went). */
+void sysfs_index_vfio(struct sysfs_index *index, struct mdev_device *mdev,
+		      const struct vfio_dev *vdev);
 
 /* sysfs_dev.c; sysfs_tree_build() (sysfs_log.h) carries out the steps
  * that add to a device's directory. */

@@ -318,6 +318,9 @@ static void lay_out_skeleton(struct sysfs_tree *tree)
 	/* Until 6.13 the class appears with the first parent. */
 	if (tree->host->profile->class_mdev_bus_at_init)
 		node_dir_path(&tree->nodes, "class/mdev_bus");
+	/* From 6.1 VFIO registers its device class when it loads. */
+	if (tree->host->profile->vfio_dev_class)
+		node_dir_path(&tree->nodes, "class/vfio-dev");
 	node_dir_path(&tree->nodes, "devices/virtual");
 	node_dir_path(&tree->nodes, "kernel/iommu_groups");
 	node_tree_unlock(&tree->nodes);

@@ -378,7 +378,8 @@ START_TEST(duplicate_by_era)
 END_TEST
 
 /* 11. The VFIO char device: vfio-dev/vfioN under a bound mdev from 6.1,
- * with dev, uevent, its links and the class link; gone with the driver. */
+ * with dev, uevent, its links and the class link; gone with the driver.
+ * The class itself comes with VFIO. */
 START_TEST(vfio_dev_by_era)
 {
 	start("5.15", false);
@@ -388,6 +389,8 @@ START_TEST(vfio_dev_by_era)
 	stop();
 	fake_ops.max_instances = 2;
 	start("6.1", false);
+	/* The class is there once VFIO is, devices or not. */
+	bt_expect_list(&bt, "class/vfio-dev", "");
 	bt_expect_write(&bt, T "/fake-a/create", U1, 0);
 	bt_expect_list(&bt, P "/" U1 "/vfio-dev/vfio0",
 		       "dev device power subsystem uevent");
@@ -403,12 +406,16 @@ START_TEST(vfio_dev_by_era)
 	bt_expect_write(&bt, T "/fake-a/create", U2, 0);
 	bt_expect(&bt, P "/" U2 "/vfio-dev/vfio1/dev", "511:1\n");
 	bt_expect_list(&bt, "class/vfio-dev", "vfio0 vfio1");
+	ck_assert(!bt_exists(&bt, "class/vfio-dev/vfio01"));
+	ck_assert(!bt_exists(&bt, "class/vfio-dev/vfio2"));
+	ck_assert(!bt_exists(&bt, "class/vfio-dev/" U1));
 	bt_expect_write(&bt, "bus/mdev/drivers/fake/unbind", U1, 0);
 	ck_assert(!bt_exists(&bt, P "/" U1 "/vfio-dev"));
 	ck_assert(!bt_exists(&bt, "class/vfio-dev/vfio0"));
 	bt_expect_list(&bt, "class/vfio-dev", "vfio1");
 	/* A new device gets the lowest free minor. */
 	bt_expect_write(&bt, P "/" U2 "/remove", "1", 0);
+	bt_expect_list(&bt, "class/vfio-dev", "");
 	bt_expect_write(&bt, T "/fake-a/create", U3, 0);
 	bt_expect_list(&bt, P "/" U3 "/vfio-dev", "vfio0");
 	bt_expect_list(&bt, "class/vfio-dev", "vfio0");

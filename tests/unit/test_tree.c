@@ -1187,6 +1187,43 @@ START_TEST(rebinding_gets_new_numbers)
 }
 END_TEST
 
+/* class/vfio-dev lists from the mdevs' records: a listing and lookups
+ * agree, and a minor that comes back with another device (or binding)
+ * gets a new number, while the old node lives until forgotten. */
+START_TEST(vfio_class_gets_new_numbers)
+{
+	const char *vfio0 = "class/vfio-dev/vfio0";
+	uint64_t dir = ino_of("class/vfio-dev"), first, second;
+	GArray *all;
+	struct stat st;
+
+	create_u(TYPE2, U1);
+	create_u(TYPE2, U2);
+	all = list_dir(dir, 0, 0);
+	ck_assert_uint_eq(all->len, 4);
+	for (guint i = 2; i < all->len; i++) {
+		g_autofree char *path = g_strdup_printf("class/vfio-dev/%s",
+							entry_at(all, i)->name);
+
+		ck_assert_int_eq(entry_at(all, i)->type, S_IFLNK);
+		ck_assert_int_eq(entry_at(all, i)->ino, ino_of(path));
+	}
+	g_array_free(all, TRUE);
+	first = ino_of(vfio0);
+	assert_link(vfio0, "../../devices/virtual/mtty/mtty/" U1 "/vfio-dev/vfio0");
+	remove_u(U1);
+	assert_absent(vfio0);
+	create_u(TYPE2, U3);
+	second = ino_of(vfio0);
+	ck_assert_uint_ne(second, first);
+	assert_link(vfio0, "../../devices/virtual/mtty/mtty/" U3 "/vfio-dev/vfio0");
+	/* Every lookup above. */
+	node_forget(nt, first, G_MAXUINT64);
+	ck_assert_int_eq(node_getattr(nt, first, &st, NULL), -ENOENT);
+	ck_assert_int_eq(node_getattr(nt, second, &st, NULL), 0);
+}
+END_TEST
+
 
 /* ---- link sets ------------------------------------------------------------ */
 
@@ -1647,6 +1684,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, lazy_tells_unmade_names);
 	tcase_add_test(tc, lazy_group_from_device_log);
 	tcase_add_test(tc, rebinding_gets_new_numbers);
+	tcase_add_test(tc, vfio_class_gets_new_numbers);
 	tcase_add_test(tc, set_tells_what_the_kernel_holds);
 
 	tc = unit_tcase(s, "by_inode");
