@@ -38,7 +38,7 @@ static struct node *node_new_ino(struct node_tree *tree, enum node_type type,
 	node->mode = mode;
 	node->borrowed = borrow;
 	node->name = type == NODE_FILE || borrow ? name : g_strdup(name);
-	clock_gettime(CLOCK_REALTIME, &node->time);
+	node->time_ns = node_clock_ns();
 	g_hash_table_add(tree->inodes, &node->ino);
 	return node;
 }
@@ -448,7 +448,7 @@ void node_fill_stat(struct node_tree *tree, struct node *node,
 	st->st_ino = node->ino;
 	st->st_uid = tree->uid;
 	st->st_gid = tree->gid;
-	st->st_atim = st->st_mtim = st->st_ctim = node->time;
+	st->st_atim = st->st_mtim = st->st_ctim = node_timespec(node);
 	st->st_blksize = ATTR_SIZE;
 	switch (node->type) {
 	case NODE_DIR:

@@ -60,7 +60,9 @@ struct node {
 	struct node *parent;       /* NULL for the root and removed nodes */
 	struct node *prev, *next;  /* siblings, in readdir order */
 	uint64_t seq;              /* readdir position within the parent */
-	struct timespec time;
+	/* Its times (all three alike), in nanoseconds since the epoch: half
+	 * a struct timespec, and every node has one (node_timespec()). */
+	int64_t time_ns;
 	uint64_t nlookup;          /* kernel references */
 	unsigned int handles;      /* open files and calls in progress */
 	unsigned char type : 2;    /* enum node_type */

@@ -7,8 +7,6 @@
  */
 #include "node_priv.h"
 
-#include <time.h>
-
 /* Invalidations queued by this thread while it holds the tree lock. */
 struct pending {
 	uint64_t parent;   /* 0: inval_inode(ino), else inval_entry */
@@ -124,18 +122,10 @@ bool node_remember_negative(struct node *dir, const char *name)
 
 void node_touch(struct node *node)
 {
-	struct timespec now;
+	int64_t now = node_clock_ns();
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (now.tv_sec < node->time.tv_sec ||
-	    (now.tv_sec == node->time.tv_sec && now.tv_nsec <= node->time.tv_nsec)) {
-		now = node->time;
-		if (++now.tv_nsec == 1000000000) {
-			now.tv_sec++;
-			now.tv_nsec = 0;
-		}
-	}
-	node->time = now;
+	/* Strictly forward, even if the clock is not (or too coarse). */
+	node->time_ns = now > node->time_ns ? now : node->time_ns + 1;
 }
 
 /*

@@ -5,6 +5,8 @@
 
 #include "node.h"
 
+#include <time.h>
+
 #define ATTR_SIZE 4096
 
 /* Inode numbers: the node's own in the low bits, a view above them. */
@@ -32,6 +34,31 @@ void node_fill_stat(struct node_tree *tree, struct node *node,
 		    struct stat *st);
 /* A newer modification time than the last one shown for node. */
 void node_touch(struct node *node);
+
+#define NODE_NS_PER_SEC INT64_C(1000000000)
+
+/* The wall clock as a node keeps its time. */
+static inline int64_t node_clock_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t)now.tv_sec * NODE_NS_PER_SEC + now.tv_nsec;
+}
+
+/* node's time as stat() shows it (tv_nsec stays in [0, 1e9) before
+ * the epoch too, as the clock gave it). */
+static inline struct timespec node_timespec(const struct node *node)
+{
+	int64_t sec = node->time_ns / NODE_NS_PER_SEC;
+	int64_t nsec = node->time_ns % NODE_NS_PER_SEC;
+
+	if (nsec < 0) {
+		sec--;
+		nsec += NODE_NS_PER_SEC;
+	}
+	return (struct timespec){ .tv_sec = (time_t)sec, .tv_nsec = (long)nsec };
+}
 
 /* Without the tree lock: show/store calls hold an active reference, so
  * that removing the file waits for them (kernfs_get_active()). */

@@ -239,7 +239,7 @@ void node_value_stat(struct node_tree *tree, struct node *node, uint64_t ino,
 	g_mutex_lock(&tree->lock);
 	if (ino == node->ino)
 		v->plain_known = true;
-	st->st_mtim = st->st_ctim = node->time;
+	st->st_mtim = st->st_ctim = node_timespec(node);
 	g_mutex_unlock(&tree->lock);
 }
 
