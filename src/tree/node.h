@@ -78,12 +78,13 @@ struct node {
 };
 
 /* What each type adds, in one allocation with its struct node: a link,
- * the node the kernel holds most of, takes half a directory's room. */
+ * the node the kernel holds most of, takes two thirds of a directory's
+ * room. */
 struct dir_node {            /* NODE_DIR (node_dir.c) */
 	struct node node;
 	struct node *first, *last;
-	struct node_dir_index *index;  /* once it is big */
-	GHashTable *negative;   /* names it may cache as absent */
+	/* What few directories need; NULL until one does (node_priv.h). */
+	struct dir_extras *extras;
 	uint64_t next_seq;
 	unsigned int count, nsubdirs;
 	/* A lazy directory's subdirectories, made or not, as last counted
@@ -94,8 +95,6 @@ struct dir_node {            /* NODE_DIR (node_dir.c) */
 	/* A lazy directory's builder: set on the topmost. */
 	const struct node_source *source;
 	void *source_obj;
-	/* Links to devices, as entries (node_set.c). */
-	struct node_link_set *links;
 };
 
 struct file_node {           /* NODE_FILE */

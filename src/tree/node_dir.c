@@ -46,27 +46,44 @@ static void index_add(struct node_dir_index *index, struct node *child)
 	g_hash_table_add(index->by_name, child);
 }
 
+/* dir's index, or NULL while it is small. */
+static struct node_dir_index *index_of(const struct node *dir)
+{
+	const struct dir_extras *x = as_dir(dir)->extras;
+
+	return x ? x->index : NULL;
+}
+
 static void build_index(struct node *dir)
 {
-	struct dir_node *d = as_dir(dir);
 	struct node_dir_index *index = g_new(struct node_dir_index, 1);
 
 	index->by_name = g_hash_table_new(name_hash, name_equal);
 	index->cursor = NULL;
-	for (struct node *c = d->first; c; c = c->next)
+	for (struct node *c = as_dir(dir)->first; c; c = c->next)
 		index_add(index, c);
-	d->index = index;
+	node_dir_extras(dir)->index = index;
+}
+
+struct dir_extras *node_dir_extras(struct node *dir)
+{
+	struct dir_node *d = as_dir(dir);
+
+	if (!d->extras)
+		d->extras = g_new0(struct dir_extras, 1);
+	return d->extras;
 }
 
 struct node *node_child(struct node *dir, const char *name)
 {
-	struct dir_node *d = as_dir(dir);
+	struct node_dir_index *index;
 
 	if (!dir || dir->type != NODE_DIR)
 		return NULL;
-	if (d->index)
-		return index_find(d->index, name);
-	for (struct node *c = d->first; c; c = c->next)
+	index = index_of(dir);
+	if (index)
+		return index_find(index, name);
+	for (struct node *c = as_dir(dir)->first; c; c = c->next)
 		if (strcmp(c->name, name) == 0)
 			return c;
 	return NULL;
@@ -75,6 +92,7 @@ struct node *node_child(struct node *dir, const char *name)
 void node_dir_add(struct node *dir, struct node *child)
 {
 	struct dir_node *d = as_dir(dir);
+	struct node_dir_index *index = index_of(dir);
 
 	child->parent = dir;
 	child->seq = d->next_seq++;
@@ -89,8 +107,8 @@ void node_dir_add(struct node *dir, struct node *child)
 	/* A set's directories are counted by the set. */
 	if (child->type == NODE_DIR && !child->in_set)
 		d->nsubdirs++;
-	if (d->index)
-		index_add(d->index, child);
+	if (index)
+		index_add(index, child);
 	else if (d->count > DIR_INDEX_MIN)
 		build_index(dir);
 }
@@ -98,9 +116,10 @@ void node_dir_add(struct node *dir, struct node *child)
 void node_dir_del(struct node *dir, struct node *child)
 {
 	struct dir_node *d = as_dir(dir);
+	struct node_dir_index *index = index_of(dir);
 
-	if (d->index && d->index->cursor == child)
-		d->index->cursor = child->next;
+	if (index && index->cursor == child)
+		index->cursor = child->next;
 	if (child->prev)
 		child->prev->next = child->next;
 	else
@@ -114,35 +133,37 @@ void node_dir_del(struct node *dir, struct node *child)
 	d->count--;
 	if (child->type == NODE_DIR && !child->in_set)
 		d->nsubdirs--;
-	if (d->index)
-		g_hash_table_remove(d->index->by_name, child);
+	if (index)
+		g_hash_table_remove(index->by_name, child);
 }
 
 struct node *node_dir_from(struct node *dir, uint64_t seq)
 {
-	struct dir_node *d = as_dir(dir);
-	struct node *c = d->first;
+	struct node_dir_index *index = index_of(dir);
+	struct node *c = as_dir(dir)->first;
 
-	if (d->index && d->index->cursor && d->index->cursor->seq <= seq)
-		c = d->index->cursor;
+	if (index && index->cursor && index->cursor->seq <= seq)
+		c = index->cursor;
 	for (; c && c->seq < seq; c = c->next)
 		;
-	if (d->index)
-		d->index->cursor = c;
+	if (index)
+		index->cursor = c;
 	return c;
 }
 
+/* After node_set_free(): the set is gone from the extras by then. */
 void node_dir_free(struct node *dir)
 {
 	struct dir_node *d = as_dir(dir);
+	struct dir_extras *x = d->extras;
 
-	if (d->index) {
-		g_hash_table_destroy(d->index->by_name);
-		g_free(d->index);
-		d->index = NULL;
+	if (!x)
+		return;
+	if (x->index) {
+		g_hash_table_destroy(x->index->by_name);
+		g_free(x->index);
 	}
-	if (d->negative) {
-		g_hash_table_destroy(d->negative);
-		d->negative = NULL;
-	}
+	if (x->negative)
+		g_hash_table_destroy(x->negative);
+	g_clear_pointer(&d->extras, g_free);
 }

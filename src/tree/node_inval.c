@@ -63,7 +63,8 @@ static void name_changed(struct node_tree *tree, struct node *dir,
 
 	if (is_dir)
 		d->subdirs_known = false;
-	if (d->negative && g_hash_table_remove(d->negative, name))
+	if (d->extras && d->extras->negative &&
+	    g_hash_table_remove(d->extras->negative, name))
 		known = true;
 	if (!tree->observer.inval_entry || !kernel_knows(tree, dir))
 		return;
@@ -107,16 +108,16 @@ void node_held_child_removed(struct node_tree *tree, struct node *dir,
 
 bool node_remember_negative(struct node *dir, const char *name)
 {
-	struct dir_node *d = as_dir(dir);
+	struct dir_extras *x = node_dir_extras(dir);
 
-	if (!d->negative)
-		d->negative = g_hash_table_new_full(g_str_hash, g_str_equal,
-						      g_free, NULL);
-	if (g_hash_table_contains(d->negative, name))
+	if (!x->negative)
+		x->negative = g_hash_table_new_full(g_str_hash, g_str_equal,
+						    g_free, NULL);
+	if (g_hash_table_contains(x->negative, name))
 		return true;
-	if (g_hash_table_size(d->negative) >= NEGATIVE_MAX)
+	if (g_hash_table_size(x->negative) >= NEGATIVE_MAX)
 		return false;
-	g_hash_table_add(d->negative, g_strdup(name));
+	g_hash_table_add(x->negative, g_strdup(name));
 	return true;
 }
 

@@ -90,7 +90,7 @@ struct node *node_lazy_child(struct node_tree *tree, struct node *dir,
 {
 	struct node *child = node_child(dir, name);
 
-	if (!child && as_dir(dir)->links)
+	if (!child && node_dir_links(dir))
 		return node_set_child(tree, dir, name);
 	if (!child && dir->lazy && !dir->full) {
 		replay(tree, dir, &(struct node_replay){ .name = name });

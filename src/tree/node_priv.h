@@ -26,6 +26,31 @@ void node_dir_add(struct node *dir, struct node *child);
 void node_dir_del(struct node *dir, struct node *child);
 struct node *node_dir_from(struct node *dir, uint64_t seq);
 void node_dir_free(struct node *dir);
+
+/*
+ * What only some directories need, apart from struct dir_node: made the
+ * first time a directory needs one of them (node_dir_extras()), freed
+ * with the directory.  The kernel holds a device's directory for every
+ * mdev it has looked up, and those need none of it: without these three
+ * pointers a struct dir_node takes a 16-byte smaller malloc chunk.
+ */
+struct dir_extras {
+	struct node_dir_index *index;  /* once it is big (node_dir.c) */
+	GHashTable *negative;   /* names it may cache as absent (node_inval.c) */
+	struct node_link_set *links;   /* links to devices, as entries (node_set.c) */
+};
+
+/* dir's extras, made now if it has none. */
+struct dir_extras *node_dir_extras(struct node *dir);
+
+/* dir's link set, or NULL; makes no extras. */
+static inline struct node_link_set *node_dir_links(const struct node *dir)
+{
+	const struct dir_extras *x = as_dir(dir)->extras;
+
+	return x ? x->links : NULL;
+}
+
 /* Unhash and free a node (detached from its directory). */
 void node_free(struct node_tree *tree, struct node *node);
 /* A removed node goes once the kernel and every handle or pin let go. */

@@ -48,35 +48,45 @@ struct node_link_set {
 static struct node_link_set *set_of(struct node *dir,
 				    const struct node_source *dirs)
 {
-	struct dir_node *d = as_dir(dir);
-	struct node_link_set *set = d->links;
+	struct node_link_set *set = node_dir_links(dir);
 
 	if (!set) {
 		set = g_new0(struct node_link_set, 1);
 		set->entries = g_array_new(FALSE, FALSE, sizeof(struct set_entry));
 		set->by_name = g_hash_table_new(g_str_hash, g_str_equal);
 		set->dirs = dirs;
-		d->links = set;
+		node_dir_extras(dir)->links = set;
 	}
 	return set->dirs == dirs && !set->ops ? set : NULL;
+}
+
+/* dir no longer has its set (freed by the caller). */
+static void forget_set(struct node *dir)
+{
+	as_dir(dir)->extras->links = NULL;
 }
 
 bool node_set_owned(struct node *dir, const struct node_set_ops *ops,
 		    void *owner)
 {
-	struct dir_node *d = as_dir(dir);
+	struct node_link_set *set = node_dir_links(dir);
 
-	if (d->links && !d->links->ops)
+	if (set && !set->ops)
 		return false;
 	if (!ops) {
-		g_clear_pointer(&d->links, g_free);
+		if (set) {
+			g_free(set);
+			forget_set(dir);
+		}
 		return true;
 	}
-	if (!d->links)
-		d->links = g_new0(struct node_link_set, 1);
-	d->links->ops = ops;
-	d->links->owner = owner;
-	d->links->dirs = ops->dirs;
+	if (!set) {
+		set = g_new0(struct node_link_set, 1);
+		node_dir_extras(dir)->links = set;
+	}
+	set->ops = ops;
+	set->owner = owner;
+	set->dirs = ops->dirs;
 	return true;
 }
 
@@ -84,7 +94,7 @@ void node_owned_set_added(struct node_tree *tree, struct node *dir,
 			  const char *name)
 {
 	if (dir && !tree->replay)
-		node_name_unmade(tree, dir, name, as_dir(dir)->links->dirs != NULL);
+		node_name_unmade(tree, dir, name, node_dir_links(dir)->dirs != NULL);
 }
 
 static struct set_entry *entry_at(struct node_link_set *set, guint i)
@@ -102,8 +112,7 @@ static void entry_clear(struct node_link_set *set, struct set_entry *e)
 
 void node_set_free(struct node *dir)
 {
-	struct dir_node *d = as_dir(dir);
-	struct node_link_set *set = d->links;
+	struct node_link_set *set = node_dir_links(dir);
 
 	if (!set)
 		return;
@@ -114,7 +123,7 @@ void node_set_free(struct node *dir)
 		g_hash_table_destroy(set->by_name);
 	}
 	g_free(set);
-	d->links = NULL;
+	forget_set(dir);
 }
 
 static struct set_entry *find(struct node_link_set *set, const char *name)
@@ -128,7 +137,7 @@ static struct set_entry *find(struct node_link_set *set, const char *name)
 static bool entry_of(const struct node *dir, const char *name,
 		     struct node_set_entry *out)
 {
-	struct node_link_set *set = dir ? as_dir(dir)->links : NULL;
+	struct node_link_set *set = dir ? node_dir_links(dir) : NULL;
 	struct set_entry *e;
 
 	if (!set)
@@ -250,7 +259,7 @@ static void entry_gone(struct node_tree *tree, struct node *dir,
 bool node_set_remove(struct node_tree *tree, struct node *dir,
 		     const char *name)
 {
-	struct node_link_set *set = as_dir(dir)->links;
+	struct node_link_set *set = node_dir_links(dir);
 	struct set_entry *e;
 
 	/* An owner lets go of its entry before it calls here. */
@@ -276,7 +285,7 @@ bool node_set_remove(struct node_tree *tree, struct node *dir,
 static struct node *make_dir(struct node_tree *tree, struct node *dir,
 			     const struct node_set_entry *e)
 {
-	const struct node_source *src = as_dir(dir)->links->dirs;
+	const struct node_source *src = node_dir_links(dir)->dirs;
 	struct node *made = node_dir_made(tree, dir, e->name, e->ino);
 
 	node_set_source(made, src, e->obj);
@@ -291,7 +300,7 @@ struct node *node_set_child(struct node_tree *tree, struct node *dir,
 
 	if (!entry_of(dir, name, &e))
 		return NULL;
-	if (as_dir(dir)->links->dirs)
+	if (node_dir_links(dir)->dirs)
 		return make_dir(tree, dir, &e);
 	return node_link_made(tree, dir, e.name, e.target, e.ino);
 }
@@ -305,7 +314,7 @@ bool node_set_has(struct node *dir, const char *name)
 
 guint node_set_size(const struct node *dir)
 {
-	struct node_link_set *set = as_dir(dir)->links;
+	struct node_link_set *set = node_dir_links(dir);
 
 	if (!set)
 		return 0;
@@ -316,9 +325,9 @@ guint node_set_size(const struct node *dir)
 
 guint node_set_subdirs(const struct node *dir)
 {
-	struct dir_node *d = as_dir(dir);
+	struct node_link_set *set = node_dir_links(dir);
 
-	return d->links && d->links->dirs ? node_set_size(dir) : 0;
+	return set && set->dirs ? node_set_size(dir) : 0;
 }
 
 /* An owner's set, from position from on. */
@@ -337,7 +346,7 @@ static void owned_readdir(struct node_link_set *set, guint from, mode_t type,
 void node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
 		      void *ctx)
 {
-	struct node_link_set *set = as_dir(dir)->links;
+	struct node_link_set *set = node_dir_links(dir);
 	mode_t type = set && set->dirs ? S_IFDIR : S_IFLNK;
 
 	if (set && set->ops) {
