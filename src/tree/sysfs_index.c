@@ -13,6 +13,8 @@
  */
 #include "sysfs_priv.h"
 
+#include <string.h>
+
 /*
  * A number stands for one node the kernel may hold, so a name that comes
  * back gets a new one: the bus's, the type's and the parent's come with
@@ -54,7 +56,9 @@ struct sysfs_index {
 	struct sysfs_tree *tree;
 	GPtrArray *records;       /* by position; NULL: a hole */
 	guint holes;
-	GHashTable *by_name;      /* the mdev's name -> record */
+	/* The records, hashed by their mdev's name: a set costs 12 bytes
+	 * a slot where a map from names takes 20. */
+	GHashTable *by_name;
 	GPtrArray *by_group;      /* IOMMU group id -> record, or NULL */
 	GPtrArray *by_minor;      /* vfio-dev minor -> record, or NULL */
 	GHashTable *views;        /* key -> struct listing_view */
@@ -124,6 +128,31 @@ static GPtrArray *by_number(const struct listing_view *view)
 	return NULL;
 }
 
+static const char *record_name(gconstpointer rec)
+{
+	return ((const struct mdev_record *)rec)->log.owner->name;
+}
+
+static guint record_hash(gconstpointer rec)
+{
+	return g_str_hash(record_name(rec));
+}
+
+static gboolean record_equal(gconstpointer a, gconstpointer b)
+{
+	return strcmp(record_name(a), record_name(b)) == 0;
+}
+
+/* A lookup asks with a stand-in whose owner has the name. */
+static struct mdev_record *record_by_name(struct sysfs_index *index,
+					  const char *name)
+{
+	struct device owner = { .name = (char *)name };
+	struct mdev_record like = { .log.owner = &owner };
+
+	return g_hash_table_lookup(index->by_name, &like);
+}
+
 /* The record numbered by digits as the kernel prints a number. */
 static struct mdev_record *numbered_record(GPtrArray *records,
 					   const char *digits)
@@ -148,7 +177,7 @@ static struct mdev_record *record_named(const struct listing_view *view,
 		return g_str_has_prefix(name, "vfio")
 			? numbered_record(view->index->by_minor, name + 4)
 			: NULL;
-	return g_hash_table_lookup(view->index->by_name, name);
+	return record_by_name(view->index, name);
 }
 
 static bool view_find(void *owner, const char *name, struct node_set_entry *e)
@@ -211,7 +240,7 @@ struct sysfs_index *sysfs_index_new(struct sysfs_tree *tree)
 
 	index->tree = tree;
 	index->records = g_ptr_array_new();
-	index->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+	index->by_name = g_hash_table_new(record_hash, record_equal);
 	index->by_group = g_ptr_array_new();
 	index->by_minor = g_ptr_array_new();
 	index->views = g_hash_table_new_full(NULL, NULL, NULL, g_free);
@@ -291,7 +320,7 @@ static void count(struct sysfs_index *index, const void *key, int by)
 static struct mdev_record *record_of(struct sysfs_index *index,
 				     const struct mdev_device *mdev)
 {
-	return g_hash_table_lookup(index->by_name, mdev->dev.name);
+	return record_by_name(index, mdev->dev.name);
 }
 
 struct build_log *sysfs_index_log(struct sysfs_index *index,
@@ -317,7 +346,7 @@ struct build_log *sysfs_index_add(struct sysfs_index *index,
 	nodes->next_ino += SYSFS_LIST_PARENT + 1;
 	rec->pos = index->records->len;
 	g_ptr_array_add(index->records, rec);
-	g_hash_table_insert(index->by_name, (gpointer)mdev->dev.name, rec);
+	g_hash_table_add(index->by_name, rec);
 	index->bus.count++;
 	count(index, mdev->type->parent, 1);
 	return &rec->log;
@@ -447,7 +476,7 @@ void sysfs_index_del(struct sysfs_index *index, struct mdev_device *mdev)
 	record_link(index, rec, false);
 	record_vfio(index, rec, NULL);
 	record_unbind(index, rec);
-	g_hash_table_remove(index->by_name, mdev->dev.name);
+	g_hash_table_remove(index->by_name, rec);
 	index->records->pdata[rec->pos] = NULL;
 	index->holes++;
 	squeeze(index);
