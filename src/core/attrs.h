@@ -32,14 +32,6 @@ struct bus_attribute {
 	ssize_t (*store)(struct mdevfs_host *host, const char *buf, size_t count);
 };
 
-struct iommu_group {
-	struct mdevfs_host *host;
-	int id;
-	/* Its directory's name, the id, as the kernel names its kobject. */
-	char name[12];
-	struct mdev_device *mdev;
-};
-
 struct iommu_group_attribute {
 	struct attribute attr;
 	ssize_t (*show)(struct iommu_group *group, char *buf);

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <uuid/uuid.h>
 
 #include "mdevfs/mdev.h"
@@ -126,39 +127,49 @@ struct mdev_type {
 	const struct attribute_group *legacy_groups[3];
 };
 
-struct mdev_device {
-	struct device dev;        /* name = lowercase UUID */
-	struct mdev_type *type;
-	uuid_t uuid;
-	bool active;              /* under host->lock */
-	bool complete;            /* created; under host->lock */
-	bool vendor_groups_added;
-	bool remove_file;         /* `remove` exists; under host->lock */
-	bool vendor_removed;      /* Era A/B: remove() already ran */
-	GList parent_link;        /* its place in parent->devices (data: it) */
-	void *drvdata;
-	struct mdev_driver *driver;  /* bound driver, NULL if none */
-	struct iommu_group *group;   /* while bound */
-	struct vfio_dev *vfio_dev;   /* vfio-dev/vfioN while bound (6.1+) */
-	int open_count;           /* VFIO opens, under host->lock */
-	/* dev.name and dev.devpath (device_names()); from 6.1 the room of
-	 * a struct vfio_dev after them (vfio_dev_room_size()). */
-	char names[];
+/* The IOMMU group of a bound mdev (vfio_mdev's, or VFIO's emulated one
+ * from 5.x on): one per device, part of its block. */
+struct iommu_group {
+	struct mdevfs_host *host;
+	int id;
+	/* Its directory's name, the id, as the kernel names its kobject. */
+	char name[12];
+	struct mdev_device *mdev;
 };
 
 /*
  * The vfio-dev class device of a bound mdev (6.1+), the `device` that the
  * kernel's struct vfio_device holds.  As that one is part of its driver's
- * state, this one is part of its mdev's block, path included: one more
- * allocation, path claim and hash slot per device would cost a quarter of
- * what 100,000 mdevs take.  Its name and path are unique because its
- * minor and its mdev are.
+ * state, this one is part of its mdev, path included (after the mdev's
+ * own): one more allocation, path claim and hash slot per device would
+ * cost a quarter of what 100,000 mdevs take.  Its name and path are
+ * unique because its minor and its mdev are.
  */
 struct vfio_dev {
 	struct device dev;        /* name vfio<minor>, below <mdev>/vfio-dev */
-	struct mdev_device *mdev;
 	unsigned int minor;
-	char names[];             /* dev.devpath */
+};
+
+struct mdev_device {
+	struct device dev;        /* name = lowercase UUID */
+	struct mdev_type *type;
+	uuid_t uuid;
+	int open_count;           /* VFIO opens, under host->lock */
+	bool active;              /* under host->lock */
+	bool complete;            /* created; under host->lock */
+	bool vendor_groups_added;
+	bool remove_file;         /* `remove` exists; under host->lock */
+	bool vendor_removed;      /* Era A/B: remove() already ran */
+	bool vfio_registered;     /* vfio is in use: bound, 6.1+ */
+	GList parent_link;        /* its place in parent->devices (data: it) */
+	void *drvdata;
+	struct mdev_driver *driver;  /* bound driver, NULL if none */
+	struct iommu_group *group;   /* &iommu while bound */
+	struct iommu_group iommu;
+	struct vfio_dev vfio;
+	/* dev.name and dev.devpath (device_names()); from 6.1 room for
+	 * vfio's path after them (vfio_dev_block_size()). */
+	char names[];
 };
 
 /* dev as the vfio-dev device it is (NULL for the others). */
@@ -167,10 +178,19 @@ static inline struct vfio_dev *vfio_of(const struct device *dev)
 	return dev && dev->kind == DEVICE_VFIO ? (struct vfio_dev *)dev : NULL;
 }
 
+/* The mdev whose vfio-dev vdev is. */
+static inline struct mdev_device *vfio_dev_mdev(const struct vfio_dev *vdev)
+{
+	return (struct mdev_device *)((char *)vdev -
+				      offsetof(struct mdev_device, vfio));
+}
+
 struct mdevfs_host {
 	const struct mdev_profile *profile;
 	GMutex lock;              /* UUID registry, driver list, iommu ids */
-	GHashTable *mdevs;        /* uuid bytes -> struct mdev_device * */
+	/* The registry: a set of the mdevs' own uuid fields (mdev_of_uuid()),
+	 * 12 bytes a slot where a map from UUID to mdev takes 20. */
+	GHashTable *mdevs;
 	GPtrArray *parents;       /* struct mdev_parent * */
 	GPtrArray *drivers;       /* struct driver_entry *, see driver.h */
 	GPtrArray *iommu_groups;  /* index = group id; NULL = free id */
@@ -192,6 +212,14 @@ struct mdevfs_host {
 	const struct attribute_group *iommu_group_list[2];
 	struct mdev_driver *vfio_mdev;  /* fallback driver of older eras */
 };
+
+/* The mdev whose uuid field key is (a key of host->mdevs), or NULL. */
+static inline struct mdev_device *mdev_of_uuid(const void *key)
+{
+	return key ? (struct mdev_device *)((char *)key -
+					    offsetof(struct mdev_device, uuid))
+		   : NULL;
+}
 
 struct mdevfs_host *mdev_host_new(const struct mdev_profile *profile);
 /* Unregisters anything left (plugins should have done so) and frees. */

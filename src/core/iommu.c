@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Emulated IOMMU groups: one fresh single-device group per bound mdev,
- * numbered with the lowest free id as the kernel's IDA does.
+ * numbered with the lowest free id as the kernel's IDA does, and kept in
+ * the mdev itself (struct mdev_device's iommu).
  */
 #include <stdio.h>
 
@@ -11,11 +12,10 @@
 struct iommu_group *iommu_group_alloc(struct mdevfs_host *host,
 				      struct mdev_device *mdev)
 {
-	struct iommu_group *group = g_new0(struct iommu_group, 1);
+	struct iommu_group *group = &mdev->iommu;
 	guint id;
 
-	group->host = host;
-	group->mdev = mdev;
+	*group = (struct iommu_group){ .host = host, .mdev = mdev };
 	g_mutex_lock(&host->lock);
 	for (id = host->iommu_first_free; id < host->iommu_groups->len; id++)
 		if (!host->iommu_groups->pdata[id])
@@ -40,7 +40,6 @@ void iommu_group_free(struct iommu_group *group)
 	if ((guint)group->id < host->iommu_first_free)
 		host->iommu_first_free = (guint)group->id;
 	g_mutex_unlock(&host->lock);
-	g_free(group);
 }
 
 static ssize_t name_show(struct iommu_group *group, char *buf)

@@ -4,6 +4,7 @@
 
 #include "attrs.h"
 
+/* mdev's group, with a new id; iommu_group_free() gives the id back. */
 struct iommu_group *iommu_group_alloc(struct mdevfs_host *host,
 				      struct mdev_device *mdev);
 void iommu_group_free(struct iommu_group *group);

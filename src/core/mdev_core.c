@@ -396,7 +396,7 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 	mdev->dev.kind = DEVICE_MDEV;
 	mdev->dev.subsystem = g_intern_static_string("bus/mdev");
 	mdev->dev.bus = g_intern_static_string("mdev");
-	g_hash_table_insert(host->mdevs, mdev->uuid, mdev);
+	g_hash_table_add(host->mdevs, mdev->uuid);
 	mdev->parent_link.data = mdev;
 	parent->devices = g_list_insert_before_link(parent->devices,
 						    parent->devices,
@@ -688,7 +688,7 @@ struct mdev_device *mdev_host_find(struct mdevfs_host *host, const uuid_t uuid)
 	struct mdev_device *mdev;
 
 	g_mutex_lock(&host->lock);
-	mdev = g_hash_table_lookup(host->mdevs, uuid);
+	mdev = mdev_of_uuid(g_hash_table_lookup(host->mdevs, uuid));
 	g_mutex_unlock(&host->lock);
 	return mdev;
 }

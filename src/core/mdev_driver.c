@@ -130,13 +130,13 @@ static void unbind_all(struct mdevfs_host *host, struct mdev_driver *drv)
 {
 	GPtrArray *bound = g_ptr_array_new();
 	GHashTableIter it;
-	gpointer value;
+	gpointer key;
 
 	g_mutex_lock(&host->lock);
 	g_hash_table_iter_init(&it, host->mdevs);
-	while (g_hash_table_iter_next(&it, NULL, &value))
-		if (((struct mdev_device *)value)->driver == drv)
-			g_ptr_array_add(bound, value);
+	while (g_hash_table_iter_next(&it, &key, NULL))
+		if (mdev_of_uuid(key)->driver == drv)
+			g_ptr_array_add(bound, mdev_of_uuid(key));
 	g_mutex_unlock(&host->lock);
 	for (guint i = 0; i < bound->len; i++)
 		mdev_unbind(bound->pdata[i]);
@@ -222,7 +222,7 @@ int mdev_bind(struct mdev_device *mdev, struct mdev_driver *drv)
 	mdev->group = iommu_group_alloc(host, mdev);
 	/* 6.1+: the VFIO registration in probe makes vfio-dev/vfioN. */
 	if (host->profile->vfio_dev_class)
-		mdev->vfio_dev = vfio_dev_add(mdev);
+		vfio_dev_add(mdev);
 	g_atomic_pointer_set(&mdev->driver, drv);
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_BIND,
 					      .mdev = mdev, .dev = &mdev->dev,
@@ -255,8 +255,7 @@ void mdev_unbind(struct mdev_device *mdev)
 	while (mdev->open_count > 0)
 		g_cond_wait(&host->released, &host->lock);
 	g_mutex_unlock(&host->lock);
-	vfio_dev_del(mdev->vfio_dev);
-	mdev->vfio_dev = NULL;
+	vfio_dev_del(mdev);
 	driver_remove(drv, mdev);
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_UNBIND,
 					      .mdev = mdev, .dev = &mdev->dev,

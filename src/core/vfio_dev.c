@@ -5,7 +5,6 @@
  * link back, and /sys/class/vfio-dev/vfioN.  N is the lowest free minor.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -79,31 +78,26 @@ static void minor_free(struct mdevfs_host *host, unsigned int minor)
 	g_mutex_unlock(&host->lock);
 }
 
-/* Where the vfio-dev lives in its mdev's block: after the names. */
-static size_t room_offset(const char *mdev_devpath)
-{
-	size_t end = offsetof(struct mdev_device, names) +
-		     device_names_size(mdev_devpath);
-	size_t align = _Alignof(struct vfio_dev);
-
-	return (end + align - 1) / align * align;
-}
-
 /* <mdev>/vfio-dev/vfio<minor>, the minor up to ten digits. */
 #define VFIO_DEV_SUFFIX "/vfio-dev/vfio"
 #define MINOR_DIGITS 10
 
 size_t vfio_dev_block_size(const char *mdev_devpath)
 {
-	return room_offset(mdev_devpath) + sizeof(struct vfio_dev) +
+	return sizeof(struct mdev_device) + device_names_size(mdev_devpath) +
 	       strlen(mdev_devpath) + strlen(VFIO_DEV_SUFFIX) + MINOR_DIGITS + 1;
+}
+
+/* The room vfio_dev_block_size() kept for its path: after the mdev's. */
+static char *path_room(struct mdev_device *mdev)
+{
+	return mdev->names + device_names_size(mdev->dev.devpath);
 }
 
 struct vfio_dev *vfio_dev_add(struct mdev_device *mdev)
 {
 	struct mdevfs_host *host = mdev->dev.host;
-	struct vfio_dev *vdev = (struct vfio_dev *)
-		((char *)mdev + room_offset(mdev->dev.devpath));
+	struct vfio_dev *vdev = &mdev->vfio;
 	unsigned int minor = minor_alloc(host);
 	char name[sizeof("vfio") + MINOR_DIGITS];
 	g_autofree char *devpath = NULL;
@@ -117,29 +111,30 @@ struct vfio_dev *vfio_dev_add(struct mdev_device *mdev)
 			.subsystem = g_intern_static_string("class/vfio-dev"),
 			.groups = vfio_dev_groups,
 		},
-		.mdev = mdev,
 		.minor = minor,
 	};
-	device_names(&vdev->dev, vdev->names, name, devpath);
+	device_names(&vdev->dev, path_room(mdev), name, devpath);
+	mdev->vfio_registered = true;
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_ADD,
 					      .dev = &vdev->dev });
 	device_create_link(&vdev->dev, "device", &mdev->dev);
 	return vdev;
 }
 
-void vfio_dev_del(struct vfio_dev *vdev)
+void vfio_dev_del(struct mdev_device *mdev)
 {
-	if (!vdev)
+	if (!mdev->vfio_registered)
 		return;
-	mdev_emit(vdev->dev.host,
+	mdev_emit(mdev->dev.host,
 		  &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_DEL,
-					.dev = &vdev->dev });
-	minor_free(vdev->dev.host, vdev->minor);
+					.dev = &mdev->vfio.dev });
+	minor_free(mdev->dev.host, mdev->vfio.minor);
+	mdev->vfio_registered = false;
 }
 
 struct device_chr vfio_dev_chr(const struct device *dev)
 {
-	const struct vfio_dev *vdev = (const struct vfio_dev *)dev;
+	const struct vfio_dev *vdev = vfio_of(dev);
 
 	/* The node the kernel's vfio_device_devnode() names. */
 	return (struct device_chr){ VFIO_DEV_MAJOR, vdev->minor, "vfio/devices" };

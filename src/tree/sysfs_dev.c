@@ -72,7 +72,8 @@ static void device_added(struct sysfs_tree *tree, struct device *dev)
 	sysfs_add_groups(tree, dir, device_core_groups, ATTR_OF_DEVICE, dev);
 	node_link(&tree->nodes, dir, "subsystem", dev->subsystem);
 	if (vfio_of(dev) && !sysfs_replaying(tree))
-		sysfs_index_vfio(tree->mdevs, vfio_of(dev)->mdev, vfio_of(dev));
+		sysfs_index_vfio(tree->mdevs, vfio_dev_mdev(vfio_of(dev)),
+				 vfio_of(dev));
 	if (dev->kind == DEVICE_PLAIN)
 		node_device_link(&tree->nodes, node_dir_path(&tree->nodes, list),
 				 dev->name, dev->devpath);
@@ -101,7 +102,7 @@ void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev)
 	if (dev->kind == DEVICE_MDEV)
 		sysfs_index_del(tree->mdevs, mdev_from_dev(dev));
 	if (vfio_of(dev))
-		sysfs_index_vfio(tree->mdevs, vfio_of(dev)->mdev, NULL);
+		sysfs_index_vfio(tree->mdevs, vfio_dev_mdev(vfio_of(dev)), NULL);
 	if (device_driver(dev)) {
 		g_autofree char *drv = driver_path(dev);
 
