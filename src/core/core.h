@@ -114,7 +114,6 @@ struct mdev_parent {
 	/* Core counter (max_instances drivers), under host->lock.  Before
 	 * 6.1 it only feeds available_instances and may go below zero. */
 	int available;
-	GList *devices;           /* struct mdev_device *, newest first */
 };
 
 struct mdev_type {
@@ -161,11 +160,9 @@ struct mdev_device {
 	bool remove_file;         /* `remove` exists; under host->lock */
 	bool vendor_removed;      /* Era A/B: remove() already ran */
 	bool vfio_registered;     /* vfio is in use: bound, 6.1+ */
-	GList parent_link;        /* its place in parent->devices (data: it) */
 	void *drvdata;
 	struct mdev_driver *driver;  /* bound driver, NULL if none */
-	struct iommu_group *group;   /* &iommu while bound */
-	struct iommu_group iommu;
+	struct iommu_group iommu;    /* its group while bound */
 	struct vfio_dev vfio;
 	/* dev.name and dev.devpath (device_names()); from 6.1 room for
 	 * vfio's path after them (vfio_dev_block_size()). */

@@ -177,25 +177,36 @@ int mdev_register_device(struct device *dev, const struct mdev_parent_ops *ops)
 	return 0;
 }
 
-static void remove_all_devices(struct mdev_parent *parent)
+/* The parent's created mdevs, each made inactive.  A parent has no list
+ * of its own: 100,000 mdevs would pay for it, and only this asks. */
+static GPtrArray *deactivate_all(struct mdev_parent *parent)
 {
 	struct mdevfs_host *host = parent->dev->host;
+	GPtrArray *found = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer key;
 
-	for (;;) {
-		struct mdev_device *mdev = NULL;
+	g_mutex_lock(&host->lock);
+	g_hash_table_iter_init(&it, host->mdevs);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		struct mdev_device *mdev = mdev_of_uuid(key);
 
-		g_mutex_lock(&host->lock);
 		/* Skip reservations whose create is backing out. */
-		for (GList *l = parent->devices; l && !mdev; l = l->next)
-			if (((struct mdev_device *)l->data)->complete)
-				mdev = l->data;
-		if (mdev)
+		if (mdev->type->parent == parent && mdev->complete) {
 			mdev->active = false;
-		g_mutex_unlock(&host->lock);
-		if (!mdev)
-			return;
-		mdev_device_remove_common(mdev);
+			g_ptr_array_add(found, mdev);
+		}
 	}
+	g_mutex_unlock(&host->lock);
+	return found;
+}
+
+static void remove_all_devices(struct mdev_parent *parent)
+{
+	g_autoptr(GPtrArray) found = deactivate_all(parent);
+
+	for (guint i = 0; i < found->len; i++)
+		mdev_device_remove_common(found->pdata[i]);
 }
 
 void mdev_unregister_device(struct device *dev)
@@ -397,10 +408,6 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 	mdev->dev.subsystem = g_intern_static_string("bus/mdev");
 	mdev->dev.bus = g_intern_static_string("mdev");
 	g_hash_table_add(host->mdevs, mdev->uuid);
-	mdev->parent_link.data = mdev;
-	parent->devices = g_list_insert_before_link(parent->devices,
-						    parent->devices,
-						    &mdev->parent_link);
 	g_mutex_unlock(&host->lock);
 	*out = mdev;
 	return 0;
@@ -414,7 +421,6 @@ static void release(struct mdev_device *mdev)
 
 	g_mutex_lock(&host->lock);
 	g_hash_table_remove(host->mdevs, mdev->uuid);
-	parent->devices = g_list_remove_link(parent->devices, &mdev->parent_link);
 	if (uses_core_counter(parent))
 		parent->available++;
 	g_mutex_unlock(&host->lock);

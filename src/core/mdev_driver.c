@@ -219,7 +219,7 @@ int mdev_bind(struct mdev_device *mdev, struct mdev_driver *drv)
 
 	if (ret)
 		return ret;
-	mdev->group = iommu_group_alloc(host, mdev);
+	iommu_group_alloc(host, mdev);
 	/* 6.1+: the VFIO registration in probe makes vfio-dev/vfioN. */
 	if (host->profile->vfio_dev_class)
 		vfio_dev_add(mdev);
@@ -260,8 +260,7 @@ void mdev_unbind(struct mdev_device *mdev)
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_UNBIND,
 					      .mdev = mdev, .dev = &mdev->dev,
 					      .driver = drv });
-	iommu_group_free(mdev->group);
-	mdev->group = NULL;
+	iommu_group_free(&mdev->iommu);
 	g_atomic_pointer_set(&mdev->driver, NULL);
 }
 

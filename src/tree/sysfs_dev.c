@@ -236,7 +236,7 @@ void sysfs_unbound(struct sysfs_tree *tree, struct mdev_device *mdev)
 	sysfs_remove_child(tree, dir, "iommu_group");
 	sysfs_remove_child(tree,
 			   node_dir_path(&tree->nodes, "kernel/iommu_groups"),
-			   mdev->group->name);
+			   mdev->iommu.name);
 	uevent_changed(tree, dir);
 }
 

@@ -275,7 +275,7 @@ static void on_event(void *data, const struct mdev_event *ev)
 		break;
 	case MDEV_EVENT_BIND:
 		step.arg = ev->driver;
-		step.arg2 = ev->mdev->group;
+		step.arg2 = &ev->mdev->iommu;
 		add(tree, &step);
 		break;
 	case MDEV_EVENT_UNBIND:

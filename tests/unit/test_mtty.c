@@ -178,8 +178,9 @@ START_TEST(bound_to_mtty_driver)
 	ck_assert_ptr_nonnull(mdev);
 	ck_assert_ptr_nonnull(mdev->driver);
 	ck_assert_str_eq(mdev->driver->name, "mtty");
-	ck_assert_ptr_nonnull(mdev->group);
-	ck_assert_int_eq(mdev->group->id, 0);
+	ck_assert_ptr_eq(mdev->iommu.mdev, mdev);
+	ck_assert_int_eq(mdev->iommu.id, 0);
+	ck_assert_str_eq(mdev->iommu.name, "0");
 	ck_assert_ptr_eq(mdev_get_type(mdev), mtty2);
 	ck_assert_int_eq(mdev_get_type_group_id(mdev), 1);
 	ck_assert_str_eq(dev_name(mdev_dev(mdev)),
