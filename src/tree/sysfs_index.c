@@ -7,9 +7,11 @@
  * class/vfio-dev.  A record costs about as much as one entry and index
  * slot of a set of the tree's own, and stands for six of them, and it
  * holds the log that builds its mdev's directory.  It holds what the
- * events said (the driver and group of a binding, the vfio-dev), never
- * what the core has now, so a listing agrees with the announcements.
- * With the node tree locked.
+ * events said (the driver of a binding, whether the vfio-dev is there),
+ * never what the core has now, so a listing agrees with the
+ * announcements; the group and vfio-dev it lists are its mdev's, whose
+ * id and minor stay as they are while announced.  With the node tree
+ * locked.
  */
 #include "sysfs_priv.h"
 
@@ -25,18 +27,29 @@ struct mdev_record {
 	/* Builds its directory.  First: the directory's nodes and entries
 	 * hold the log, and the last reference frees the record. */
 	struct build_log log;
-	const void *driver;             /* the driver it is bound to */
-	const struct iommu_group *group;  /* and its group, while bound */
-	const struct vfio_dev *vfio;    /* its vfio-dev, while bound (6.1+) */
+	/* The driver it is bound to; its group is its mdev's while bound. */
+	const void *driver;
 	uint64_t ino;                   /* + enum sysfs_listing: bus, type, parent */
 	uint64_t bind_ino;              /* + enum binding_number */
 	guint pos;                      /* in index->records */
-	bool linked;                    /* in its type's devices/ */
+	bool linked : 1;                /* in its type's devices/ */
+	bool has_vfio : 1;              /* its mdev's vfio-dev is listed */
 };
 
 static struct mdev_device *record_mdev(const struct mdev_record *rec)
 {
 	return mdev_from_dev(rec->log.owner);
+}
+
+/* A bound mdev's group and vfio-dev are parts of it. */
+static const struct iommu_group *record_group(const struct mdev_record *rec)
+{
+	return rec->driver ? &record_mdev(rec)->iommu : NULL;
+}
+
+static const struct vfio_dev *record_vfio(const struct mdev_record *rec)
+{
+	return rec->has_vfio ? &record_mdev(rec)->vfio : NULL;
 }
 
 /* The numbers of a binding, taken by the first of its two announcements:
@@ -81,9 +94,9 @@ static bool lists(const struct listing_view *view,
 	case SYSFS_LIST_PARENT:
 		return record_mdev(rec)->type->parent == view->key;
 	case SYSFS_LIST_GROUPS:
-		return rec->group != NULL;
+		return rec->driver != NULL;
 	case SYSFS_LIST_VFIO:
-		return rec->vfio != NULL;
+		return rec->has_vfio;
 	default:
 		return false;
 	}
@@ -105,15 +118,15 @@ static void fill_entry(const struct listing_view *view,
 	if (view->kind == SYSFS_LIST_DRIVER)
 		e->ino = rec->bind_ino + BIND_DRIVER;
 	if (view->kind == SYSFS_LIST_GROUPS) {
-		e->name = rec->group->name;
+		e->name = record_group(rec)->name;
 		e->ino = rec->bind_ino + BIND_GROUP;
-		e->pos = (guint)rec->group->id;
+		e->pos = (guint)record_group(rec)->id;
 	}
 	if (view->kind == SYSFS_LIST_VFIO) {
-		e->name = rec->vfio->dev.name;
-		e->target = rec->vfio->dev.devpath;
+		e->name = record_vfio(rec)->dev.name;
+		e->target = record_vfio(rec)->dev.devpath;
 		e->ino = rec->bind_ino + BIND_VFIO;
-		e->pos = rec->vfio->minor;
+		e->pos = record_vfio(rec)->minor;
 	}
 }
 
@@ -400,7 +413,7 @@ static void number_record(GPtrArray *records, guint id,
 
 static void binding_numbers(struct sysfs_index *index, struct mdev_record *rec)
 {
-	if (rec->driver || rec->vfio)
+	if (rec->driver || rec->has_vfio)
 		return;   /* the binding has them */
 	rec->bind_ino = index->tree->nodes.next_ino;
 	index->tree->nodes.next_ino += BIND_NUMBERS;
@@ -415,7 +428,6 @@ void sysfs_index_bind(struct sysfs_index *index, struct mdev_device *mdev,
 		return;
 	binding_numbers(index, rec);
 	rec->driver = driver;
-	rec->group = group;
 	number_record(index->by_group, (guint)group->id, rec);
 	count(index, driver, 1);
 	index->groups.count++;
@@ -425,11 +437,10 @@ static void record_unbind(struct sysfs_index *index, struct mdev_record *rec)
 {
 	if (!rec->driver)
 		return;
-	index->by_group->pdata[rec->group->id] = NULL;
+	index->by_group->pdata[record_group(rec)->id] = NULL;
 	count(index, rec->driver, -1);
 	index->groups.count--;
 	rec->driver = NULL;
-	rec->group = NULL;
 }
 
 void sysfs_index_unbind(struct sysfs_index *index, struct mdev_device *mdev)
@@ -440,20 +451,20 @@ void sysfs_index_unbind(struct sysfs_index *index, struct mdev_device *mdev)
 		record_unbind(index, rec);
 }
 
-static void record_vfio(struct sysfs_index *index, struct mdev_record *rec,
-			const struct vfio_dev *vdev)
+static void record_set_vfio(struct sysfs_index *index,
+			    struct mdev_record *rec, const struct vfio_dev *vdev)
 {
-	if (!rec->vfio == !vdev)
+	if (rec->has_vfio == (vdev != NULL))
 		return;
 	if (vdev) {
 		binding_numbers(index, rec);
 		number_record(index->by_minor, vdev->minor, rec);
 		index->vfio.count++;
 	} else {
-		index->by_minor->pdata[rec->vfio->minor] = NULL;
+		index->by_minor->pdata[record_vfio(rec)->minor] = NULL;
 		index->vfio.count--;
 	}
-	rec->vfio = vdev;
+	rec->has_vfio = vdev != NULL;
 }
 
 void sysfs_index_vfio(struct sysfs_index *index, struct mdev_device *mdev,
@@ -462,7 +473,7 @@ void sysfs_index_vfio(struct sysfs_index *index, struct mdev_device *mdev,
 	struct mdev_record *rec = record_of(index, mdev);
 
 	if (rec)
-		record_vfio(index, rec, vdev);
+		record_set_vfio(index, rec, vdev);
 }
 
 void sysfs_index_del(struct sysfs_index *index, struct mdev_device *mdev)
@@ -474,7 +485,7 @@ void sysfs_index_del(struct sysfs_index *index, struct mdev_device *mdev)
 	/* The core unlinks and unbinds first; should it not, the listings
 	 * must still forget the record. */
 	record_link(index, rec, false);
-	record_vfio(index, rec, NULL);
+	record_set_vfio(index, rec, NULL);
 	record_unbind(index, rec);
 	g_hash_table_remove(index->by_name, rec);
 	index->records->pdata[rec->pos] = NULL;
