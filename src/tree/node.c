@@ -25,8 +25,7 @@ void node_set_storing(struct node *node)
 /* borrow: the name is the caller's for as long as the node is not
  * removed (a file's always is: its attribute's). */
 static struct node *node_new_ino(struct node_tree *tree, enum node_type type,
-				 const char *name, unsigned short mode,
-				 uint64_t ino, bool borrow)
+				 const char *name, uint64_t ino, bool borrow)
 {
 	static const size_t size[] = { [NODE_DIR] = sizeof(struct dir_node),
 				       [NODE_FILE] = sizeof(struct file_node),
@@ -35,7 +34,6 @@ static struct node *node_new_ino(struct node_tree *tree, enum node_type type,
 
 	node->ino = ino;
 	node->type = type;
-	node->mode = mode;
 	node->borrowed = borrow;
 	node->name = type == NODE_FILE || borrow ? name : g_strdup(name);
 	node->time_ns = node_clock_ns();
@@ -44,9 +42,9 @@ static struct node *node_new_ino(struct node_tree *tree, enum node_type type,
 }
 
 static struct node *node_new(struct node_tree *tree, enum node_type type,
-			     const char *name, unsigned short mode)
+			     const char *name)
 {
-	return node_new_ino(tree, type, name, mode, tree->next_ino++, false);
+	return node_new_ino(tree, type, name, tree->next_ino++, false);
 }
 
 /* A link text and how many links show it (the table's key is text). */
@@ -152,7 +150,7 @@ void node_tree_init(struct node_tree *tree)
 	tree->link_texts = g_hash_table_new_full(g_str_hash, g_str_equal,
 						 NULL, g_free);
 	tree->next_ino = ROOT_INO;
-	tree->root = node_new(tree, NODE_DIR, "", 0755);
+	tree->root = node_new(tree, NODE_DIR, "");
 	tree->uid = getuid();
 	tree->gid = getgid();
 }
@@ -203,7 +201,7 @@ struct node *node_dir(struct node_tree *tree, struct node *dir, const char *name
 		return node->type == NODE_DIR ? node : NULL;
 	if (!dir || !node_admit(tree, dir, name, NODE_DIR))
 		return NULL;
-	return attach(tree, dir, node_new(tree, NODE_DIR, name, 0755));
+	return attach(tree, dir, node_new(tree, NODE_DIR, name));
 }
 
 int node_path_next(const char **path, char *name)
@@ -243,8 +241,9 @@ struct node *node_file(struct node_tree *tree, struct node *dir,
 	if (!dir || node_child(dir, attr->name) ||
 	    !node_admit(tree, dir, attr->name, NODE_FILE))
 		return NULL;
-	node = node_new(tree, NODE_FILE, attr->name, attr->mode & 07777);
+	node = node_new(tree, NODE_FILE, attr->name);
 	f = as_file(node);
+	f->mode = attr->mode & 07777;
 	f->owner = owner;
 	f->obj = obj;
 	f->attr = attr;
@@ -303,8 +302,7 @@ static char *link_text(const struct node *dir, const char *target)
 static struct node *new_link(struct node_tree *tree, struct node *dir,
 			     const char *name, const char *target, uint64_t ino)
 {
-	struct node *node = node_new_ino(tree, NODE_LINK, name, 0777, ino,
-					 false);
+	struct node *node = node_new_ino(tree, NODE_LINK, name, ino, false);
 
 	as_link(node)->target = share_text(tree, link_text(dir, target));
 	return node;
@@ -348,8 +346,7 @@ static struct node *set_made(struct node *dir, struct node *node)
 struct node *node_link_made(struct node_tree *tree, struct node *dir,
 			    const char *name, const char *target, uint64_t ino)
 {
-	struct node *node = node_new_ino(tree, NODE_LINK, name, 0777, ino,
-					 true);
+	struct node *node = node_new_ino(tree, NODE_LINK, name, ino, true);
 
 	as_link(node)->target = (char *)target;
 	return set_made(dir, node);
@@ -358,8 +355,7 @@ struct node *node_link_made(struct node_tree *tree, struct node *dir,
 struct node *node_dir_made(struct node_tree *tree, struct node *dir,
 			   const char *name, uint64_t ino)
 {
-	return set_made(dir, node_new_ino(tree, NODE_DIR, name, 0755, ino,
-					  true));
+	return set_made(dir, node_new_ino(tree, NODE_DIR, name, ino, true));
 }
 
 /* Wait until no show/store runs on node (but the caller's own store). */
@@ -393,7 +389,7 @@ static void remove_subtree(struct node_tree *tree, struct node *node)
 		drain(tree, node);
 		/* Pages cached for an open fd must go, so its next read fails
 		 * with ENODEV as sysfs does. */
-		if ((node->mode & 0444) && node->nlookup > 0 &&
+		if ((node_mode(node) & 0444) && node->nlookup > 0 &&
 		    tree->observer.inval_inode) {
 			/* Only constant files have pages with open handles. */
 			if (!tree->by_inode &&
@@ -452,17 +448,17 @@ void node_fill_stat(struct node_tree *tree, struct node *node,
 	st->st_blksize = ATTR_SIZE;
 	switch (node->type) {
 	case NODE_DIR:
-		st->st_mode = S_IFDIR | node->mode;
+		st->st_mode = S_IFDIR | node_mode(node);
 		st->st_nlink = 2 + node_lazy_nsubdirs(tree, node) +
 			       node_set_subdirs(node);
 		break;
 	case NODE_FILE:
-		st->st_mode = S_IFREG | node->mode;
+		st->st_mode = S_IFREG | node_mode(node);
 		st->st_nlink = 1;
 		st->st_size = ATTR_SIZE;
 		break;
 	case NODE_LINK:
-		st->st_mode = S_IFLNK | node->mode;
+		st->st_mode = S_IFLNK | node_mode(node);
 		st->st_nlink = 1;
 		break;
 	}
@@ -485,7 +481,8 @@ static void settle_cache(struct node *node)
 /* Inode mode: a readable file's length is that of the value it shows. */
 static bool shows_value(const struct node_tree *tree, const struct node *node)
 {
-	return tree->by_inode && node->type == NODE_FILE && (node->mode & 0444);
+	return tree->by_inode && node->type == NODE_FILE &&
+	       (node_mode(node) & 0444);
 }
 
 static void finish_stat(struct node_tree *tree, struct node *node,
@@ -510,7 +507,9 @@ int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
 		ret = dir && !dir->removed ? -ENOTDIR : -ENOENT;
 	else if ((node = node_lazy_child(tree, dir, name))) {
 		settle_cache(node);
-		node->nlookup++;   /* also keeps it while we show its value */
+		/* Also keeps it while we show its value. */
+		if (node->nlookup < NODE_NLOOKUP_MAX)
+			node->nlookup++;
 		node_fill_stat(tree, node, st);
 		ret = 0;
 	} else {
@@ -532,7 +531,8 @@ void node_forget(struct node_tree *tree, uint64_t ino, uint64_t nlookup)
 	g_mutex_lock(&tree->lock);
 	node = node_find(tree, ino);
 	if (node && node != tree->root) {
-		node->nlookup -= MIN(nlookup, node->nlookup);
+		if (node->nlookup < NODE_NLOOKUP_MAX)
+			node->nlookup -= MIN(nlookup, node->nlookup);
 		if (node->nlookup == 0 && node->type == NODE_FILE)
 			node_value_forgotten(node);
 		if (node->nlookup == 0)
@@ -549,9 +549,12 @@ int node_getattr(struct node_tree *tree, uint64_t ino, struct stat *st,
 
 	g_mutex_lock(&tree->lock);
 	node = node_find(tree, ino);
+	if (node && !node_hold(node)) {
+		g_mutex_unlock(&tree->lock);
+		return -ENFILE;
+	}
 	if (node) {
 		settle_cache(node);
-		node->handles++;
 		node_fill_stat(tree, node, st);
 	}
 	g_mutex_unlock(&tree->lock);

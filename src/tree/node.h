@@ -52,6 +52,13 @@ enum node_cache {
 	NODE_CACHE_VOLATILE,   /* a vendor's show(): checked at every read */
 };
 
+/*
+ * 64 bytes: the kernel holds three nodes per listed device, two of them
+ * links, and a link with its target pointer then fits a 80-byte malloc
+ * chunk.  So the counters share words with each other and the flags,
+ * each as wide as it can need to be (see NODE_HANDLES_MAX and
+ * NODE_NLOOKUP_MAX), and the permission bits are a file's alone.
+ */
 struct node {
 	uint64_t ino;
 	/* A file's is its attribute's name; the others own theirs, unless
@@ -59,23 +66,30 @@ struct node {
 	const char *name;
 	struct node *parent;       /* NULL for the root and removed nodes */
 	struct node *prev, *next;  /* siblings, in readdir order */
-	uint64_t seq;              /* readdir position within the parent */
 	/* Its times (all three alike), in nanoseconds since the epoch: half
 	 * a struct timespec, and every node has one (node_timespec()). */
 	int64_t time_ns;
-	uint64_t nlookup;          /* kernel references */
-	unsigned int handles;      /* open files and calls in progress */
-	unsigned char type : 2;    /* enum node_type */
-	bool removed : 1;
+	/* Readdir position within the parent; below NODE_SET_OFF, where
+	 * the offsets of a set's entries begin. */
+	uint64_t seq : 40;
+	uint64_t handles : 24;     /* open files and calls in progress */
+	uint64_t nlookup : 56;     /* kernel references */
+	uint64_t type : 2;         /* enum node_type */
+	uint64_t removed : 1;
 	/* A directory made on demand, see node_set_source(); so is all
 	 * below it.  A full one has every child it would have made. */
-	bool lazy : 1, full : 1;
-	bool in_set : 1;           /* made for an entry of its dir's link set */
+	uint64_t lazy : 1, full : 1;
+	uint64_t in_set : 1;       /* made for an entry of its dir's link set */
 	/* Made for a set entry: the name (and a link's target path below
 	 * the root) are the entry's, until the node is removed. */
-	bool borrowed : 1;
-	unsigned short mode;       /* permission bits */
+	uint64_t borrowed : 1;
 };
+
+/* Open files and calls in progress past this are refused (ENFILE). */
+#define NODE_HANDLES_MAX ((UINT64_C(1) << 24) - 1)
+/* A count of kernel references that got this high stays: the node lives
+ * on rather than going while the kernel may still hold it. */
+#define NODE_NLOOKUP_MAX ((UINT64_C(1) << 56) - 1)
 
 /* What each type adds, in one allocation with its struct node: a link,
  * the node the kernel holds most of, takes two thirds of a directory's
@@ -103,6 +117,7 @@ struct file_node {           /* NODE_FILE */
 	void *obj;
 	unsigned char owner;    /* enum attr_owner */
 	unsigned char cache;    /* enum node_cache */
+	unsigned short mode;    /* permission bits */
 	int active;             /* show/store calls in progress */
 	gint event;             /* bumped by node_notify(), poll */
 	guint version;          /* bumped by node_changed() */
@@ -131,6 +146,30 @@ static inline struct file_node *as_file(const struct node *node)
 static inline struct link_node *as_link(const struct node *node)
 {
 	return (struct link_node *)node;
+}
+
+/* A node's permission bits: a file's own; directories 0755, links 0777,
+ * as kernfs makes them. */
+static inline unsigned short node_mode(const struct node *node)
+{
+	switch (node->type) {
+	case NODE_FILE:
+		return as_file(node)->mode;
+	case NODE_DIR:
+		return 0755;
+	default:
+		return 0777;
+	}
+}
+
+/* Count an open file or a call in progress on node; false (ENFILE) if it
+ * has as many as it can count. */
+static inline bool node_hold(struct node *node)
+{
+	if (node->handles >= NODE_HANDLES_MAX)
+		return false;
+	node->handles++;
+	return true;
 }
 
 /*

@@ -98,8 +98,8 @@ int node_check_access(const struct node *node, int acc)
 		return -ENOENT;
 	if (node->type != NODE_FILE)
 		return node->type == NODE_DIR ? -EISDIR : -ELOOP;
-	if ((acc != O_WRONLY && !(node->mode & 0444)) ||
-	    (acc != O_RDONLY && !(node->mode & 0222)))
+	if ((acc != O_WRONLY && !(node_mode(node) & 0444)) ||
+	    (acc != O_RDONLY && !(node_mode(node) & 0222)))
 		return -EACCES;
 	return 0;
 }
@@ -116,13 +116,14 @@ int node_open(struct node_tree *tree, uint64_t ino, int flags,
 	g_mutex_lock(&tree->lock);
 	node = node_find(tree, ino);
 	ret = node ? node_check_access(node, flags & O_ACCMODE) : -ENOENT;
+	if (!ret && !node_hold(node))
+		ret = -ENFILE;
 	if (!ret) {
 		struct node_file *file = g_new0(struct node_file, 1);
 
 		file->node = node;
 		file->event = g_atomic_int_get(&as_file(node)->event);
 		g_mutex_init(&file->lock);
-		node->handles++;
 		g_hash_table_add(tree->files, file);
 		*out = file;
 	}
@@ -175,7 +176,7 @@ ssize_t node_write(struct node_tree *tree, struct node_file *file,
 	ret = node_store_page(tree, node, buf, size);
 	g_mutex_unlock(&file->lock);
 	/* A store may change what show() prints: drop any cached page. */
-	if (ret >= 0 && (node->mode & 0444)) {
+	if (ret >= 0 && (node_mode(node) & 0444)) {
 		g_mutex_lock(&tree->lock);
 		node_changed(tree, node);
 		node_tree_unlock(tree);

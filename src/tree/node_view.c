@@ -254,10 +254,10 @@ static struct node *pin(struct node_tree *tree, uint64_t ino, int acc, int *err)
 	/* A file removed under an fd the kernel still holds: ENODEV. */
 	if (*err == -ENOENT && node && node->type == NODE_FILE)
 		*err = -ENODEV;
+	if (!*err && !node_hold(node))
+		*err = -ENFILE;
 	if (*err)
 		node = NULL;
-	else
-		node->handles++;
 	g_mutex_unlock(&tree->lock);
 	return node;
 }
@@ -319,13 +319,13 @@ ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, const char *buf,
 		 * the kernel filled from the written data go after the
 		 * reply.  A write-only file's pages matter only if a whole
 		 * page was written: a partial one is never up to date. */
-		if (node->mode & 0444) {
+		if (node_mode(node) & 0444) {
 			g_mutex_lock(&tree->lock);
 			g_atomic_int_inc(&as_file(node)->version);
 			node_touch(node);
 			g_mutex_unlock(&tree->lock);
 		}
-		*drop_pages = (node->mode & 0444) || size >= ATTR_SIZE;
+		*drop_pages = (node_mode(node) & 0444) || size >= ATTR_SIZE;
 	}
 	unpin(tree, node);
 	return ret;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "node_priv.h"
 #include "plugin.h"
 #include "sysfs_tree.h"
 #include "testutil.h"
@@ -1224,6 +1225,34 @@ START_TEST(vfio_class_gets_new_numbers)
 }
 END_TEST
 
+/* A node's counters share words with its flags: an open or a call past
+ * what handles can count is refused with ENFILE, and a lookup count that
+ * reached its top stays there (the node is never freed under the kernel). */
+START_TEST(node_counters_have_limits)
+{
+	const char *path = TYPE1 "/available_instances";
+	uint64_t ino = ino_of(path);
+	struct node *node = node_find(nt, ino);
+	struct stat st;
+
+	ck_assert_ptr_nonnull(node);
+	node->handles = NODE_HANDLES_MAX;
+	ck_assert_int_eq(open_error(path, O_RDONLY), -ENFILE);
+	ck_assert_int_eq(node_getattr(nt, ino, &st, NULL), -ENFILE);
+	node->handles = 0;
+	assert_reads(path, "24\n");
+
+	node->nlookup = NODE_NLOOKUP_MAX;
+	ck_assert_int_eq(node_lookup(nt, ino_of(TYPE1), "available_instances",
+				     &st, NULL), 0);
+	ck_assert_uint_eq(node->nlookup, NODE_NLOOKUP_MAX);
+	node_forget(nt, ino, 3);
+	ck_assert_uint_eq(node->nlookup, NODE_NLOOKUP_MAX);
+	ck_assert_int_eq(node->type, NODE_FILE);
+	ck_assert_uint_eq(node_mode(node), 0444);
+}
+END_TEST
+
 
 /* ---- link sets ------------------------------------------------------------ */
 
@@ -1685,6 +1714,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, lazy_group_from_device_log);
 	tcase_add_test(tc, rebinding_gets_new_numbers);
 	tcase_add_test(tc, vfio_class_gets_new_numbers);
+	tcase_add_test(tc, node_counters_have_limits);
 	tcase_add_test(tc, set_tells_what_the_kernel_holds);
 
 	tc = unit_tcase(s, "by_inode");
