@@ -86,8 +86,8 @@ static void node_release_parts(struct node_tree *tree, struct node *node)
 	case NODE_DIR: {
 		struct dir_node *d = as_dir(node);
 
-		if (d->source && d->source->release)
-			d->source->release(d->source_obj);
+		if (d->source_obj && d->source_obj->source->release)
+			d->source_obj->source->release(d->source_obj);
 		node_set_free(node);
 		node_dir_free(node);
 		if (!node->borrowed)

@@ -107,8 +107,7 @@ struct dir_node {            /* NODE_DIR (node_dir.c) */
 	bool subdirs_known;
 	bool listed;            /* read since the kernel dropped it */
 	/* A lazy directory's builder: set on the topmost. */
-	const struct node_source *source;
-	void *source_obj;
+	struct node_lazy_obj *source_obj;
 };
 
 struct file_node {           /* NODE_FILE */
@@ -190,6 +189,13 @@ struct node_source {
 	void (*release)(void *obj);
 };
 
+/* What a lazy directory is built from: an object that begins with its
+ * source, so that a directory keeps one pointer for both (the kernel may
+ * hold 100,000 device directories). */
+struct node_lazy_obj {
+	const struct node_source *source;
+};
+
 struct tree_observer {
 	void (*inval_entry)(void *data, uint64_t parent_ino, const char *name);
 	void (*inval_inode)(void *data, uint64_t ino);
@@ -252,19 +258,17 @@ void node_remove(struct node_tree *tree, struct node *node);
 /* Remove dir's child name, made or not (NULL dir: nothing to do). */
 void node_remove_child(struct node_tree *tree, struct node *dir,
 		       const char *name);
-/* Make dir lazy: its contents come from src's fill(obj) (node.h); the
- * node releases obj when it is freed. */
-void node_set_source(struct node *dir, const struct node_source *src,
-		     void *obj);
+/* Make dir lazy: its contents come from obj's source's fill(obj)
+ * (node.h); the node releases obj when it is freed. */
+void node_set_source(struct node *dir, struct node_lazy_obj *obj);
 /*
- * A lazy subdirectory name of dir, built by src's fill(obj), kept as an
- * entry of dir's set (node_set.c) until the kernel looks it up.  name is
- * borrowed until node_remove_child(); the entry holds obj.  Nothing is
- * made during a replay.
+ * A lazy subdirectory name of dir, built by obj's source's fill(obj),
+ * kept as an entry of dir's set (node_set.c) until the kernel looks it
+ * up.  name is borrowed until node_remove_child(); the entry holds obj.
+ * Nothing is made during a replay.
  */
 void node_lazy_subdir(struct node_tree *tree, struct node *dir,
-		      const char *name, const struct node_source *src,
-		      void *obj);
+		      const char *name, struct node_lazy_obj *obj);
 /* The source object of dir's child name, made or an entry; or NULL. */
 void *node_source_at(struct node *dir, const char *name);
 

@@ -20,14 +20,10 @@ struct node_replay {
 	GHashTable *subdirs;       /* counting: names of subdirectories */
 };
 
-void node_set_source(struct node *dir, const struct node_source *src,
-		     void *obj)
+void node_set_source(struct node *dir, struct node_lazy_obj *obj)
 {
-	struct dir_node *d = as_dir(dir);
-
 	dir->lazy = true;
-	d->source = src;
-	d->source_obj = obj;
+	as_dir(dir)->source_obj = obj;
 }
 
 bool node_is_lazy(const struct node *node)
@@ -38,7 +34,7 @@ bool node_is_lazy(const struct node *node)
 /* The directory whose source builds dir's contents. */
 static struct node *source_of(struct node *dir)
 {
-	while (dir && dir->lazy && !as_dir(dir)->source)
+	while (dir && dir->lazy && !as_dir(dir)->source_obj)
 		dir = dir->parent;
 	return dir && dir->lazy ? dir : NULL;
 }
@@ -52,7 +48,7 @@ static void replay(struct node_tree *tree, struct node *dir,
 		return;
 	want->dir = dir;
 	tree->replay = want;
-	as_dir(top)->source->fill(as_dir(top)->source_obj);
+	as_dir(top)->source_obj->source->fill(as_dir(top)->source_obj);
 	tree->replay = NULL;
 }
 
@@ -160,7 +156,7 @@ static bool droppable(const struct node *node)
 		return false;
 	/* A directory with a source goes only if its set entry stays. */
 	return node->type != NODE_DIR ||
-	       (!d->first && (!d->source || node->in_set));
+	       (!d->first && (!d->source_obj || node->in_set));
 }
 
 static void drop(struct node_tree *tree, struct node *node)

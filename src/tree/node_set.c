@@ -97,6 +97,12 @@ void node_owned_set_added(struct node_tree *tree, struct node *dir,
 		node_name_unmade(tree, dir, name, node_dir_links(dir)->dirs != NULL);
 }
 
+/* What builds the directory of an entry of a set of directories. */
+static const struct node_source *source_of_obj(void *obj)
+{
+	return ((struct node_lazy_obj *)obj)->source;
+}
+
 static struct set_entry *entry_at(struct node_link_set *set, guint i)
 {
 	return &g_array_index(set->entries, struct set_entry, i);
@@ -105,7 +111,7 @@ static struct set_entry *entry_at(struct node_link_set *set, guint i)
 static void entry_clear(struct node_link_set *set, struct set_entry *e)
 {
 	if (set->dirs && e->name)
-		set->dirs->release(e->obj);
+		source_of_obj(e->obj)->release(e->obj);
 	e->name = NULL;
 	e->obj = NULL;
 }
@@ -189,9 +195,9 @@ struct node *node_device_link(struct node_tree *tree, struct node *dir,
 }
 
 void node_lazy_subdir(struct node_tree *tree, struct node *dir,
-		      const char *name, const struct node_source *src,
-		      void *obj)
+		      const char *name, struct node_lazy_obj *obj)
 {
+	const struct node_source *src = obj->source;
 	struct node_link_set *set;
 	struct node *made;
 
@@ -207,7 +213,7 @@ void node_lazy_subdir(struct node_tree *tree, struct node *dir,
 	/* A plain lazy directory, kept like any other node. */
 	made = node_dir(tree, dir, name);
 	if (made && !made->lazy) {
-		node_set_source(made, src, obj);
+		node_set_source(made, obj);
 		src->hold(obj);
 	}
 }
@@ -285,11 +291,10 @@ bool node_set_remove(struct node_tree *tree, struct node *dir,
 static struct node *make_dir(struct node_tree *tree, struct node *dir,
 			     const struct node_set_entry *e)
 {
-	const struct node_source *src = node_dir_links(dir)->dirs;
 	struct node *made = node_dir_made(tree, dir, e->name, e->ino);
 
-	node_set_source(made, src, e->obj);
-	src->hold(e->obj);
+	node_set_source(made, e->obj);
+	source_of_obj(e->obj)->hold(e->obj);
 	return made;
 }
 

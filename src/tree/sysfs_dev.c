@@ -42,7 +42,7 @@ static void listed(struct sysfs_tree *tree, struct node *dir,
 	if (sysfs_index_lists(tree->mdevs, kind, key))
 		node_owned_set_added(&tree->nodes, dir, name);
 	else if (log)
-		node_lazy_subdir(&tree->nodes, dir, name, &build_log_source, log);
+		node_lazy_subdir(&tree->nodes, dir, name, &log->lazy);
 	else
 		node_device_link(&tree->nodes, dir, name, target);
 }

@@ -36,18 +36,26 @@ static struct build_step owned_step(const struct build_log *log,
 /* The owner's steps come first, in the order of enum owned_step: no
  * builder depends on the order in which steps are replayed, only on the
  * device's being added first. */
+/* The tree of log, whose log_source it points to. */
+static struct sysfs_tree *log_tree(const struct build_log *log)
+{
+	return (struct sysfs_tree *)((char *)log->lazy.source -
+				     offsetof(struct sysfs_tree, log_source));
+}
+
 static void log_fill(void *obj)
 {
 	struct build_log *log = obj;
+	struct sysfs_tree *tree = log_tree(log);
 
 	for (guint k = 0; k < OWN_COUNT; k++)
 		if (log->owned & (1u << k)) {
 			struct build_step step = owned_step(log, k);
 
-			sysfs_tree_build(log->tree, &step);
+			sysfs_tree_build(tree, &step);
 		}
 	for (guint i = 0; i < log->len; i++)
-		sysfs_tree_build(log->tree, &log->steps[i]);
+		sysfs_tree_build(tree, &log->steps[i]);
 }
 
 /* Which owned step step is, or OWN_COUNT.  A device added inside the
@@ -99,7 +107,8 @@ const struct node_source build_log_source = {
 void build_log_init(struct build_log *log, struct sysfs_tree *tree,
 		    struct device *owner)
 {
-	*log = (struct build_log){ .tree = tree, .owner = owner, .refs = 1 };
+	*log = (struct build_log){ .lazy.source = &tree->log_source,
+				   .owner = owner, .refs = 1 };
 }
 
 static void log_resize(struct build_log *log, guint len)

@@ -40,7 +40,8 @@ enum owned_step { OWN_ADD, OWN_REMOVE_FILE, OWN_TYPE_LINK, OWN_GROUPS,
  * only when the device does.  Its fields are sysfs_log.c's alone; the
  * struct is here so that the record of its device can hold it. */
 struct build_log {
-	struct sysfs_tree *tree;
+	/* First: its tree's log_source, where the tree finds it. */
+	struct node_lazy_obj lazy;
 	struct device *owner;       /* whose directory it builds */
 	guint refs, len;
 	guint owned;                /* a bit per enum owned_step it holds */
@@ -52,7 +53,8 @@ struct build_log {
 	struct build_step *steps;   /* the others, in the order announced */
 };
 
-/* How a lazy directory is built from its log (node.h). */
+/* How a lazy directory is built from its log (node.h): what a tree's
+ * log_source is set to. */
 extern const struct node_source build_log_source;
 
 /* An empty log with one reference, for owner's directory.  log is the

@@ -332,6 +332,7 @@ struct sysfs_tree *sysfs_tree_new(struct mdevfs_host *host)
 
 	node_tree_init(&tree->nodes);
 	tree->host = host;
+	tree->log_source = build_log_source;
 	tree->dirs = g_hash_table_new(NULL, NULL);
 	lay_out_skeleton(tree);
 	node_tree_lock(&tree->nodes);

@@ -17,6 +17,9 @@ struct sysfs_tree {
 	struct mdev_listener listener;
 	GHashTable *dirs;      /* core object -> its directory node */
 	struct sysfs_index *mdevs;  /* the mdevs shown (sysfs_index.c) */
+	/* build_log_source, as the tree's own: a log points to it, and
+	 * finds its tree from it (sysfs_log.h). */
+	struct node_source log_source;
 };
 
 /* Lays out the bus, class and IOMMU skeleton and starts listening. */

@@ -1569,10 +1569,17 @@ static DEVICE_ATTR_RO(slow);
 static struct device *slow_dev;
 static struct node *slow_set;
 
-/* obj is the entry's name: its one file goes in its directory. */
+/* An entry of the slow set: its one file goes in its directory. */
+struct slow_entry {
+	struct node_lazy_obj lazy;
+	const char *name;
+};
+
 static void slow_fill(void *obj)
 {
-	node_file(nt, node_child(slow_set, obj), &dev_attr_slow.attr,
+	const struct slow_entry *e = obj;
+
+	node_file(nt, node_child(slow_set, e->name), &dev_attr_slow.attr,
 		  ATTR_OF_DEVICE, slow_dev);
 }
 
@@ -1616,6 +1623,8 @@ static const char *const names[] = {
  */
 START_TEST(set_remove_waits_for_show)
 {
+	static struct slow_entry a = { { &slow_source }, "a" };
+	static struct slow_entry more[G_N_ELEMENTS(names)];
 	struct node *set;
 	struct gate gate;
 	pthread_t reader, remover;
@@ -1623,7 +1632,7 @@ START_TEST(set_remove_waits_for_show)
 	slow_dev = mdevfs_class_device_create(h, "slow", "slow0");
 	node_tree_lock(nt);
 	set = slow_set = node_dir(nt, nt->root, "slowset");
-	node_lazy_subdir(nt, set, "a", &slow_source, "a");
+	node_lazy_subdir(nt, set, "a", &a.lazy);
 	node_tree_unlock(nt);
 	gate_init(&gate);
 	show_gate = &gate;
@@ -1632,9 +1641,10 @@ START_TEST(set_remove_waits_for_show)
 	pthread_create(&remover, NULL, remove_entry, set);
 	g_usleep(100 * 1000);   /* the remover waits for the show */
 	node_tree_lock(nt);
-	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-		node_lazy_subdir(nt, set, names[i], &slow_source,
-				 (void *)names[i]);
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		more[i] = (struct slow_entry){ { &slow_source }, names[i] };
+		node_lazy_subdir(nt, set, names[i], &more[i].lazy);
+	}
 	node_tree_unlock(nt);
 	gate_open(&gate);
 	pthread_join(reader, NULL);
