@@ -9,8 +9,7 @@
 #include "attrs.h"
 #include "iommu.h"
 
-struct iommu_group *iommu_group_alloc(struct mdevfs_host *host,
-				      struct mdev_device *mdev)
+void iommu_group_alloc(struct mdevfs_host *host, struct mdev_device *mdev)
 {
 	struct iommu_group *group = &mdev->iommu;
 	guint id;
@@ -28,7 +27,6 @@ struct iommu_group *iommu_group_alloc(struct mdevfs_host *host,
 	group->id = (int)id;
 	g_mutex_unlock(&host->lock);
 	g_snprintf(group->name, sizeof(group->name), "%u", id);
-	return group;
 }
 
 void iommu_group_free(struct iommu_group *group)

@@ -4,9 +4,9 @@
 
 #include "attrs.h"
 
-/* mdev's group, with a new id; iommu_group_free() gives the id back. */
-struct iommu_group *iommu_group_alloc(struct mdevfs_host *host,
-				      struct mdev_device *mdev);
+/* Set up mdev's group (its iommu member) with the lowest free id;
+ * iommu_group_free() gives the id back. */
+void iommu_group_alloc(struct mdevfs_host *host, struct mdev_device *mdev);
 void iommu_group_free(struct iommu_group *group);
 /* Pick the group files of the host's era; once, at host creation. */
 void iommu_group_files_init(struct mdevfs_host *host);

@@ -94,7 +94,7 @@ static char *path_room(struct mdev_device *mdev)
 	return mdev->names + device_names_size(mdev->dev.devpath);
 }
 
-struct vfio_dev *vfio_dev_add(struct mdev_device *mdev)
+void vfio_dev_add(struct mdev_device *mdev)
 {
 	struct mdevfs_host *host = mdev->dev.host;
 	struct vfio_dev *vdev = &mdev->vfio;
@@ -118,7 +118,6 @@ struct vfio_dev *vfio_dev_add(struct mdev_device *mdev)
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_ADD,
 					      .dev = &vdev->dev });
 	device_create_link(&vdev->dev, "device", &mdev->dev);
-	return vdev;
 }
 
 void vfio_dev_del(struct mdev_device *mdev)

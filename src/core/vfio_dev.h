@@ -9,7 +9,7 @@
 size_t vfio_dev_block_size(const char *mdev_devpath);
 /* The vfio-dev class device of a bound mdev (6.1+), its vfio member
  * (the mdev's block must have room for its path). */
-struct vfio_dev *vfio_dev_add(struct mdev_device *mdev);
+void vfio_dev_add(struct mdev_device *mdev);
 /* Unregister the mdev's vfio-dev, if it has one. */
 void vfio_dev_del(struct mdev_device *mdev);
 /* Its char device number (device_chr_of()). */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sysfs_log.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static const enum mdev_event_type owned_type[OWN_COUNT] = {
@@ -33,9 +34,6 @@ static struct build_step owned_step(const struct build_log *log,
 	return step;
 }
 
-/* The owner's steps come first, in the order of enum owned_step: no
- * builder depends on the order in which steps are replayed, only on the
- * device's being added first. */
 /* The tree of log, whose log_source it points to. */
 static struct sysfs_tree *log_tree(const struct build_log *log)
 {
@@ -43,6 +41,9 @@ static struct sysfs_tree *log_tree(const struct build_log *log)
 				     offsetof(struct sysfs_tree, log_source));
 }
 
+/* The owner's steps come first, in the order of enum owned_step: no
+ * builder depends on the order in which steps are replayed, only on the
+ * device's being added first. */
 static void log_fill(void *obj)
 {
 	struct build_log *log = obj;

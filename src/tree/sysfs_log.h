@@ -37,8 +37,8 @@ enum owned_step { OWN_ADD, OWN_REMOVE_FILE, OWN_TYPE_LINK, OWN_GROUPS,
 /* Shared by a directory's set entry and its node (when made), and by
  * those of the device's IOMMU group: each holds a reference.  The steps
  * are exactly as many as there are: one log per device, and it changes
- * only when the device does.  Its fields are sysfs_log.c's alone; the
- * struct is here so that the record of its device can hold it. */
+ * only when the device does.  Its fields are sysfs_log.c's (the record
+ * of its device, which holds it, reads its owner). */
 struct build_log {
 	/* First: its tree's log_source, where the tree finds it. */
 	struct node_lazy_obj lazy;
