@@ -22,6 +22,48 @@ void node_set_storing(struct node *node)
 	storing = node;
 }
 
+/* A text several nodes show: a link's target, or the name of a directory
+ * or link (every device has a mdev_type, a subsystem, a power/ ...), with
+ * how many show it (the table's key is text). */
+struct shared_text {
+	guint users;
+	char text[];
+};
+
+/* The tree's shared copy of text. */
+static char *share(struct node_tree *tree, const char *text)
+{
+	struct shared_text *st = g_hash_table_lookup(tree->shared_texts, text);
+
+	if (!st) {
+		size_t len = strlen(text);
+
+		st = g_malloc(sizeof(*st) + len + 1);
+		st->users = 0;
+		memcpy(st->text, text, len + 1);
+		g_hash_table_insert(tree->shared_texts, st->text, st);
+	}
+	st->users++;
+	return st->text;
+}
+
+/* share() a text the caller made, and free it. */
+static char *share_text(struct node_tree *tree, char *text)
+{
+	char *shared = share(tree, text);
+
+	g_free(text);
+	return shared;
+}
+
+static void unshare_text(struct node_tree *tree, const char *text)
+{
+	struct shared_text *st = g_hash_table_lookup(tree->shared_texts, text);
+
+	if (st && --st->users == 0)
+		g_hash_table_remove(tree->shared_texts, text);
+}
+
 /* borrow: the name is the caller's for as long as the node is not
  * removed (a file's always is: its attribute's). */
 static struct node *node_new_ino(struct node_tree *tree, enum node_type type,
@@ -35,7 +77,7 @@ static struct node *node_new_ino(struct node_tree *tree, enum node_type type,
 	node->ino = ino;
 	node->type = type;
 	node->borrowed = borrow;
-	node->name = type == NODE_FILE || borrow ? name : g_strdup(name);
+	node->name = type == NODE_FILE || borrow ? name : share(tree, name);
 	node->time_ns = node_clock_ns();
 	g_hash_table_add(tree->inodes, &node->ino);
 	return node;
@@ -47,37 +89,6 @@ static struct node *node_new(struct node_tree *tree, enum node_type type,
 	return node_new_ino(tree, type, name, tree->next_ino++, false);
 }
 
-/* A link text and how many links show it (the table's key is text). */
-struct shared_text {
-	guint links;
-	char text[];
-};
-
-/* text (taken) as the tree's shared copy of it. */
-static char *share_text(struct node_tree *tree, char *text)
-{
-	struct shared_text *st = g_hash_table_lookup(tree->link_texts, text);
-
-	if (!st) {
-		size_t len = strlen(text);
-
-		st = g_malloc(sizeof(*st) + len + 1);
-		st->links = 0;
-		memcpy(st->text, text, len + 1);
-		g_hash_table_insert(tree->link_texts, st->text, st);
-	}
-	g_free(text);
-	st->links++;
-	return st->text;
-}
-
-static void unshare_text(struct node_tree *tree, const char *text)
-{
-	struct shared_text *st = g_hash_table_lookup(tree->link_texts, text);
-
-	if (st && --st->links == 0)
-		g_hash_table_remove(tree->link_texts, text);
-}
 
 /* What a node owns, and the node itself. */
 static void node_release_parts(struct node_tree *tree, struct node *node)
@@ -91,13 +102,13 @@ static void node_release_parts(struct node_tree *tree, struct node *node)
 		node_set_free(node);
 		node_dir_free(node);
 		if (!node->borrowed)
-			g_free((char *)node->name);
+			unshare_text(tree, node->name);
 		break;
 	}
 	case NODE_LINK:
 		if (!node->borrowed) {
 			unshare_text(tree, as_link(node)->target);
-			g_free((char *)node->name);
+			unshare_text(tree, node->name);
 		}
 		break;
 	case NODE_FILE:
@@ -147,8 +158,8 @@ void node_tree_init(struct node_tree *tree)
 	g_cond_init(&tree->drained);
 	tree->inodes = g_hash_table_new(g_int64_hash, g_int64_equal);
 	tree->files = g_hash_table_new_full(NULL, NULL, file_free, NULL);
-	tree->link_texts = g_hash_table_new_full(g_str_hash, g_str_equal,
-						 NULL, g_free);
+	tree->shared_texts = g_hash_table_new_full(g_str_hash, g_str_equal,
+						   NULL, g_free);
 	tree->next_ino = ROOT_INO;
 	tree->root = node_new(tree, NODE_DIR, "");
 	tree->uid = getuid();
@@ -174,7 +185,7 @@ void node_tree_fini(struct node_tree *tree)
 		node_release_parts(tree, node);
 	}
 	g_hash_table_destroy(tree->inodes);
-	g_hash_table_destroy(tree->link_texts);
+	g_hash_table_destroy(tree->shared_texts);
 	g_cond_clear(&tree->drained);
 	g_mutex_clear(&tree->lock);
 }
@@ -319,7 +330,7 @@ static void own_strings(struct node_tree *tree, struct node *node)
 
 		l->target = share_text(tree, link_text(node->parent, l->target));
 	}
-	node->name = g_strdup(node->name);
+	node->name = share(tree, node->name);
 	node->borrowed = false;
 }
 

@@ -210,9 +210,10 @@ struct node_tree {
 	struct node *root;
 	GHashTable *inodes;        /* ino -> node */
 	GHashTable *files;         /* open struct node_file, freed at fini */
-	/* Link texts, shared by the links that show them (most are alike:
-	 * every mdev's mdev_type of a type), with how many do. */
-	GHashTable *link_texts;    /* text -> struct shared_text (node.c) */
+	/* Link texts and the names of directories and links, shared by
+	 * the nodes that show them (most are alike: every mdev's
+	 * mdev_type, with the same text within a type), with how many do. */
+	GHashTable *shared_texts;  /* text -> struct shared_text (node.c) */
 	uint64_t next_ino;
 	struct tree_observer observer;
 	uid_t uid;
