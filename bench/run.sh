@@ -44,6 +44,16 @@ CYCLE_ITERS=${CYCLE_ITERS:-1000}
 MAX_DEVICES=${MAX_DEVICES:-100000}
 MDEVCTL_REPS=${MDEVCTL_REPS:-10}
 [ "$MAX_DEVICES" -ge 1000 ] || die "MAX_DEVICES must be at least 1000"
+# The CPU the timed client loops of the rounds run on: the cores of a
+# virtual machine may differ in speed by half, and a ratio must compare
+# like with like.  Empty: not pinned.
+BENCH_CPU=${BENCH_CPU-$(($(nproc) - 1))}
+PIN=()
+if [ -n "$BENCH_CPU" ] && command -v taskset >/dev/null; then
+	PIN=(taskset -c "$BENCH_CPU")
+else
+	BENCH_CPU=
+fi
 
 TMP=$(mktemp -d /tmp/mdevfs-bench.XXXXXX)
 SHM=$(mktemp -d /dev/shm/mdevfs-bench.XXXXXX)
@@ -133,7 +143,7 @@ rounds() {
 	for _ in $(seq "$REPS"); do
 		for cmd in "$@"; do
 			# shellcheck disable=SC2086 # the words of cmd are its arguments
-			r=$("$BENCH" $cmd 1)
+			r=$("${PIN[@]}" "$BENCH" $cmd 1)
 			printf '%s ' "$(field median_ns "$r")" >>"$out"
 		done
 		echo >>"$out"
@@ -486,6 +496,7 @@ echo "mdevfs benchmark, $DATE"
 echo "machine: $CPU, $CORES cores, $MEM RAM, Linux $KERNEL, libfuse $FUSEVER, mdevctl ${MDEVCTL_VER:-?}"
 echo "mdevfs: $MDEVFS, built $BUILT, tree $GIT; mdevfs-run: $RUNNER_NOTE"
 echo "$REPS repetitions of each loop, medians shown; load average before: $LOAD0, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "reads, writes and cycles: client ${BENCH_CPU:+pinned to CPU $BENCH_CPU}${BENCH_CPU:-not pinned}"
 echo
 awk -F'\t' '
 function fmt(v, u) {
