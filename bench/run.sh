@@ -496,7 +496,11 @@ echo "mdevfs benchmark, $DATE"
 echo "machine: $CPU, $CORES cores, $MEM RAM, Linux $KERNEL, libfuse $FUSEVER, mdevctl ${MDEVCTL_VER:-?}"
 echo "mdevfs: $MDEVFS, built $BUILT, tree $GIT; mdevfs-run: $RUNNER_NOTE"
 echo "$REPS repetitions of each loop, medians shown; load average before: $LOAD0, after: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "reads, writes and cycles: client ${BENCH_CPU:+pinned to CPU $BENCH_CPU}${BENCH_CPU:-not pinned}"
+if [ -n "$BENCH_CPU" ]; then
+	echo "reads, writes and cycles: client pinned to CPU $BENCH_CPU"
+else
+	echo "reads, writes and cycles: client not pinned"
+fi
 echo
 awk -F'\t' '
 function fmt(v, u) {
