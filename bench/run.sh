@@ -44,7 +44,8 @@ CYCLE_ITERS=${CYCLE_ITERS:-1000}
 MAX_DEVICES=${MAX_DEVICES:-100000}
 MDEVCTL_REPS=${MDEVCTL_REPS:-10}
 [ "$MAX_DEVICES" -ge 1000 ] || die "MAX_DEVICES must be at least 1000"
-# The CPU the timed client loops of the rounds run on: the cores of a
+# The CPU the timed client loops of the rounds and the listings run on:
+# the cores of a
 # virtual machine may differ in speed by half, and a ratio must compare
 # like with like.  Empty: not pinned.
 BENCH_CPU=${BENCH_CPU-$(($(nproc) - 1))}
@@ -301,11 +302,11 @@ list_rows() {
 	cold=$(field first_ms "$lr")
 	: >"$LOG/list"
 	for _ in $(seq "$reps"); do
-		lr=$("$BENCH" list "$DEVDIR" 1)
+		lr=$("${PIN[@]}" "$BENCH" list "$DEVDIR" 1)
 		printf '%s ' "$(field median_ms "$lr")" >>"$LOG/list"
-		lr=$("$BENCH" list "$DEVDIR" 1 "$TYPEDIR" "$PARENTDIR")
+		lr=$("${PIN[@]}" "$BENCH" list "$DEVDIR" 1 "$TYPEDIR" "$PARENTDIR")
 		printf '%s ' "$(field median_ms "$lr")" >>"$LOG/list"
-		lr=$("$BENCH" list "$SHM/tree/bus/mdev/devices" 1)
+		lr=$("${PIN[@]}" "$BENCH" list "$SHM/tree/bus/mdev/devices" 1)
 		[ "$(field entries "$lr")" -eq "$n" ] || die "tmpfs image has $(field entries "$lr") entries"
 		field median_ms "$lr" >>"$LOG/list"
 	done
@@ -497,9 +498,9 @@ echo "machine: $CPU, $CORES cores, $MEM RAM, Linux $KERNEL, libfuse $FUSEVER, md
 echo "mdevfs: $MDEVFS, built $BUILT, tree $GIT; mdevfs-run: $RUNNER_NOTE"
 echo "$REPS repetitions of each loop, medians shown; load average before: $LOAD0, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "$BENCH_CPU" ]; then
-	echo "reads, writes and cycles: client pinned to CPU $BENCH_CPU"
+	echo "reads, writes, cycles and listings: client pinned to CPU $BENCH_CPU"
 else
-	echo "reads, writes and cycles: client not pinned"
+	echo "reads, writes, cycles and listings: client not pinned"
 fi
 echo
 awk -F'\t' '
