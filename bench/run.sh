@@ -45,9 +45,8 @@ MAX_DEVICES=${MAX_DEVICES:-100000}
 MDEVCTL_REPS=${MDEVCTL_REPS:-10}
 [ "$MAX_DEVICES" -ge 1000 ] || die "MAX_DEVICES must be at least 1000"
 # The CPU the timed client loops of the rounds and the listings run on:
-# the cores of a
-# virtual machine may differ in speed by half, and a ratio must compare
-# like with like.  Empty: not pinned.
+# the cores of a virtual machine may differ in speed by half, and a ratio
+# must compare like with like.  Empty: not pinned.
 BENCH_CPU=${BENCH_CPU-$(($(nproc) - 1))}
 PIN=()
 if [ -n "$BENCH_CPU" ] && command -v taskset >/dev/null; then
