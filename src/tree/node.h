@@ -92,7 +92,7 @@ struct node {
 #define NODE_NLOOKUP_MAX ((UINT64_C(1) << 56) - 1)
 
 /* What each type adds, in one allocation with its struct node: a link,
- * the node the kernel holds most of, takes two thirds of a directory's
+ * the node the kernel holds most of, takes three fifths of a directory's
  * room. */
 struct dir_node {            /* NODE_DIR (node_dir.c) */
 	struct node node;
