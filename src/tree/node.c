@@ -89,7 +89,6 @@ static struct node *node_new(struct node_tree *tree, enum node_type type,
 	return node_new_ino(tree, type, name, tree->next_ino++, false);
 }
 
-
 /* What a node owns, and the node itself. */
 static void node_release_parts(struct node_tree *tree, struct node *node)
 {
