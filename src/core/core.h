@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <uuid/uuid.h>
 
+#include "lockdep.h"
 #include "mdevfs/mdev.h"
 #include "profile.h"
 
@@ -31,14 +32,23 @@ struct device_chr {
 	const char *devnode_dir;   /* interned, e.g. vfio/devices */
 };
 
-/* Internal view of `struct device` (opaque to plugins): what every
- * device has, an mdev too (struct plain_device has the rest). */
+/*
+ * Internal view of `struct device` (opaque to plugins): what every
+ * device has, an mdev too (struct plain_device has the rest).
+ *
+ * Lifetime as in the driver core: whoever finds a device (by UUID, name
+ * or from another object) holds a counted reference (get_device()), and
+ * the last put_device() releases it, whatever was unregistered meanwhile.
+ * Binding, unbinding and removal of an mdev run under its device lock.
+ */
 struct device {
 	struct mdevfs_host *host;
-	enum device_kind kind;
+	enum device_kind kind : 8;
 	/* The backend announces every change of its files' values
 	 * (mdevfs_device_announces_changes()). */
 	bool announces;
+	gint refcount;            /* atomic; see get_device() */
+	struct core_mutex lock;   /* device_lock() */
 	char *name;
 	char *devpath;        /* below the mount root, e.g. devices/virtual/mtty/mtty */
 	/* Interned (g_intern_string()): a handful of values shared by every
@@ -74,6 +84,20 @@ static inline struct plain_device *plain_of(const struct device *dev)
 						: NULL;
 }
 
+/*
+ * References and the device lock (device.c).  A plain device's release
+ * frees it; an mdev's gives its UUID and instance back (mdev_core.c); a
+ * vfio-dev is part of its mdev and counts on the mdev's reference.
+ */
+struct device *get_device(struct device *dev);
+void put_device(struct device *dev);
+void device_initialize(struct device *dev);
+/* Bind, unbind, probe and remove of one device are serialised by it.
+ * Taken before host->lock, never while holding it. */
+void device_lock(struct device *dev);
+void device_unlock(struct device *dev);
+#define device_lock_assert(dev) lockdep_assert_held(&(dev)->lock)
+
 /* The fields of a plain device, read on any device (an mdev has none). */
 const char *device_class_name(const struct device *dev);
 const char *device_driver(const struct device *dev);
@@ -101,8 +125,12 @@ char **device_uevent_vars(const struct device *dev);
 /* The kernel's dev_driver_string(): driver, else bus, else class. */
 const char *dev_driver_string(const struct device *dev);
 
+/* Counted like a device: its mdevs and every lookup hold it, so a
+ * parent that was unregistered lives on until the last of them is
+ * released (mdev_parent_get()/mdev_parent_put()). */
 struct mdev_parent {
-	struct device *dev;
+	struct device *dev;       /* holds a reference on it */
+	gint refcount;
 	const struct mdev_parent_ops *ops;
 	struct mdev_driver *driver;  /* bound to new mdevs in Era D/E */
 	struct mdev_type **types;
@@ -110,6 +138,7 @@ struct mdev_parent {
 	/* Creates and removes hold it shared, unregistration exclusive. */
 	GRWLock unreg_sem;
 	bool unregistering;       /* under host->lock */
+	bool registered;          /* under host->lock; false once unregistered */
 	GMutex serial;            /* Era A: serialises creates and removes */
 	/* Core counter (max_instances drivers), under host->lock.  Before
 	 * 6.1 it only feeds available_instances and may go below zero. */
@@ -154,6 +183,9 @@ struct mdev_device {
 	struct mdev_type *type;
 	uuid_t uuid;
 	int open_count;           /* VFIO opens, under host->lock */
+	/* Added and not yet deleted: lookups by name find only such mdevs,
+	 * as bus_find_device() walks only the bus's list; under host->lock. */
+	bool on_bus;
 	bool active;              /* under host->lock */
 	bool complete;            /* created; under host->lock */
 	bool vendor_groups_added;
@@ -161,7 +193,9 @@ struct mdev_device {
 	bool vendor_removed;      /* Era A/B: remove() already ran */
 	bool vfio_registered;     /* vfio is in use: bound, 6.1+ */
 	void *drvdata;
-	struct mdev_driver *driver;  /* bound driver, NULL if none */
+	/* Bound driver, NULL if none: set and cleared under the device
+	 * lock, read atomically by those without it. */
+	struct mdev_driver *driver;
 	struct iommu_group iommu;    /* its group while bound */
 	struct vfio_dev vfio;
 	/* dev.name and dev.devpath (device_names()); from 6.1 room for
@@ -184,7 +218,13 @@ static inline struct mdev_device *vfio_dev_mdev(const struct vfio_dev *vdev)
 
 struct mdevfs_host {
 	const struct mdev_profile *profile;
-	GMutex lock;              /* UUID registry, driver list, iommu ids */
+	/* UUID registry, driver list, iommu ids.  Never held across a
+	 * vendor callback or an event; taken after a device lock, never
+	 * before one (host_lock()). */
+	struct core_mutex lock;
+	/* The most mdevs that may exist (reserved or created) at once: a
+	 * create past it fails with ENOMEM (mdev_host_set_max_mdevs()). */
+	unsigned int max_mdevs;
 	/* The registry: a set of the mdevs' own uuid fields (mdev_of_uuid()),
 	 * 12 bytes a slot where a map from UUID to mdev takes 20. */
 	GHashTable *mdevs;
@@ -218,6 +258,16 @@ static inline struct mdev_device *mdev_of_uuid(const void *key)
 		   : NULL;
 }
 
+static inline void host_lock(struct mdevfs_host *host)
+{
+	core_mutex_lock(&host->lock);
+}
+
+static inline void host_unlock(struct mdevfs_host *host)
+{
+	core_mutex_unlock(&host->lock);
+}
+
 struct mdevfs_host *mdev_host_new(const struct mdev_profile *profile);
 /* Unregisters anything left (plugins should have done so) and frees. */
 void mdev_host_free(struct mdevfs_host *host);
@@ -228,7 +278,10 @@ void mdev_host_free(struct mdevfs_host *host);
  */
 int mdev_device_create(struct mdev_type *type, const uuid_t uuid);
 int mdev_device_remove(struct mdev_device *mdev);
-/* Tear down a device whose `active` flag the caller cleared (force). */
+/* What put_device() does with an mdev's last reference. */
+void mdev_device_release(struct mdev_device *mdev);
+/* Tear down a device whose `active` flag the caller cleared (force);
+ * it drops the reference the create made. */
 void mdev_device_remove_common(struct mdev_device *mdev);
 /*
  * A device's path, and its name at the path's end, live in its own
@@ -245,8 +298,17 @@ void device_claims_fini(struct mdevfs_host *host);
 bool device_claim_path(struct mdevfs_host *host, struct device *dev);
 void device_release_path(struct mdevfs_host *host, struct device *dev);
 
-/* Look up a live mdev by UUID (NULL if none).  No reference is taken. */
+/* The mdev with this UUID while it is on the bus (added, not yet
+ * deleted), with a reference the caller puts (put_device()); or NULL. */
 struct mdev_device *mdev_host_find(struct mdevfs_host *host, const uuid_t uuid);
+/* The registry's hash of a UUID: every bit counts, keyed per process. */
+guint mdev_uuid_hash(gconstpointer uuid);
+/* At most max mdevs at once (0: no limit); see mdev_memory_budget(). */
+void mdev_host_set_max_mdevs(struct mdevfs_host *host, unsigned int max);
+/* How many mdevs fit in this process's memory limit (the smallest of
+ * RLIMIT_AS, RLIMIT_DATA and its cgroup's memory.max), at bytes_each;
+ * 0 when nothing limits it. */
+unsigned int mdev_memory_budget(size_t bytes_each);
 /* Value of available_instances for a type (may be negative in old eras). */
 int mdev_type_available(struct mdev_type *type);
 unsigned int mdev_host_device_count(struct mdevfs_host *host);
@@ -261,9 +323,12 @@ int mdev_host_register_parent(struct mdevfs_host *host, const char *name);
 /* "NAME registered|unregistered" lines for every device with ops. */
 char *mdev_host_describe_parents(struct mdevfs_host *host);
 
-/* Find a parent by device name; NULL if none. */
+/* Find a registered parent by device name, with a reference the caller
+ * puts (mdev_parent_put()); NULL if none. */
 struct mdev_parent *mdev_host_find_parent(struct mdevfs_host *host,
 					  const char *name);
+struct mdev_parent *mdev_parent_get(struct mdev_parent *parent);
+void mdev_parent_put(struct mdev_parent *parent);
 struct mdev_type *mdev_parent_find_type(struct mdev_parent *parent,
 					const char *id);
 

@@ -67,27 +67,27 @@ bool device_claim_path(struct mdevfs_host *host, struct device *dev)
 {
 	bool free_;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	free_ = !g_hash_table_contains(host->claimed_paths, dev) &&
 		!g_hash_table_contains(host->claimed_names, dev);
 	if (free_) {
 		g_hash_table_add(host->claimed_paths, dev);
 		g_hash_table_add(host->claimed_names, dev);
 	}
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	return free_;
 }
 
 void device_release_path(struct mdevfs_host *host, struct device *dev)
 {
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	/* Only dev's own claims: another device may hold an equal key if
 	 * dev's claim failed. */
 	if (g_hash_table_lookup(host->claimed_paths, dev) == dev)
 		g_hash_table_remove(host->claimed_paths, dev);
 	if (g_hash_table_lookup(host->claimed_names, dev) == dev)
 		g_hash_table_remove(host->claimed_names, dev);
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 }
 
 static bool valid_name(const char *name)
@@ -204,7 +204,9 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 		plain->pci->groups = NULL;
 		plain->pci->uevent_vars = NULL;
 	}
+	device_initialize(dev);
 	if (!device_claim_path(host, dev)) {
+		core_mutex_clear(&dev->lock);
 		plain_free(plain);
 		errno = EEXIST;
 		return NULL;
@@ -280,6 +282,67 @@ void device_names(struct device *dev, char *room, const char *name,
 }
 
 
+/* ------------------------------------------------------------------ */
+/* References and the device lock                                      */
+
+void device_initialize(struct device *dev)
+{
+	dev->refcount = 1;
+	core_mutex_init(&dev->lock);
+}
+
+/* A vfio-dev is part of its mdev: it counts on the mdev's references. */
+static struct device *counted(struct device *dev)
+{
+	return vfio_of(dev) ? &vfio_dev_mdev(vfio_of(dev))->dev : dev;
+}
+
+struct device *get_device(struct device *dev)
+{
+	if (dev) {
+		dev = counted(dev);
+		/* Only a holder may take another: 0 would be a resurrection. */
+		g_assert(g_atomic_int_get(&dev->refcount) > 0);
+		g_atomic_int_inc(&dev->refcount);
+	}
+	return dev;
+}
+
+static void plain_release(struct device *dev)
+{
+	core_mutex_clear(&dev->lock);
+	plain_free(plain_of(dev));
+}
+
+void put_device(struct device *dev)
+{
+	if (!dev)
+		return;
+	dev = counted(dev);
+	if (!g_atomic_int_dec_and_test(&dev->refcount))
+		return;
+	/* The release may take the host lock and announce: like the
+	 * kernel's, it must not run under a core lock. */
+	lockdep_assert_not_held(&dev->lock);
+	lockdep_assert_not_held(&dev->host->lock);
+	if (dev->kind == DEVICE_MDEV)
+		mdev_device_release(mdev_from_dev(dev));
+	else
+		plain_release(dev);
+}
+
+void device_lock(struct device *dev)
+{
+	/* Lock order: a device, then the host; never the other way. */
+	lockdep_assert_not_held(&dev->host->lock);
+	core_mutex_lock(&dev->lock);
+}
+
+void device_unlock(struct device *dev)
+{
+	core_mutex_unlock(&dev->lock);
+}
+
 void mdevfs_device_destroy(struct device *dev)
 {
 	struct plain_device *plain = plain_of(dev);
@@ -292,12 +355,13 @@ void mdevfs_device_destroy(struct device *dev)
 	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_DEL,
 						   .dev = dev });
 	if (plain->ops) {
-		g_mutex_lock(&dev->host->lock);
+		host_lock(dev->host);
 		g_ptr_array_remove(dev->host->devices, dev);
-		g_mutex_unlock(&dev->host->lock);
+		host_unlock(dev->host);
 	}
 	device_release_path(dev->host, dev);
-	plain_free(plain);
+	/* The creator's reference: a lookup in progress may hold others. */
+	put_device(dev);
 }
 
 int device_create_link(struct device *dev, const char *name,

@@ -53,23 +53,23 @@ void mdev_fault_add(struct mdevfs_host *host, enum mdev_fault_op op,
 	fault->count = count;
 	fault->error = error;
 	fault->delay_ms = delay_ms;
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	g_ptr_array_add(host->faults, fault);
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 }
 
 void mdev_fault_clear(struct mdevfs_host *host)
 {
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	g_ptr_array_set_size(host->faults, 0);
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 }
 
 char *mdev_fault_describe(struct mdevfs_host *host)
 {
 	GString *text = g_string_new(NULL);
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	for (guint i = 0; i < host->faults->len; i++) {
 		const struct mdev_fault *f = host->faults->pdata[i];
 
@@ -77,7 +77,7 @@ char *mdev_fault_describe(struct mdevfs_host *host)
 				       op_names[f->op], f->type_id, f->count,
 				       f->error, f->delay_ms);
 	}
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	return g_string_free(text, FALSE);
 }
 
@@ -87,7 +87,7 @@ int mdev_fault_hit(struct mdevfs_host *host, enum mdev_fault_op op,
 	unsigned int delay_ms = 0;
 	int error = 0;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	for (guint i = 0; i < host->faults->len; i++) {
 		struct mdev_fault *f = host->faults->pdata[i];
 
@@ -99,7 +99,7 @@ int mdev_fault_hit(struct mdevfs_host *host, enum mdev_fault_op op,
 			g_ptr_array_remove_index(host->faults, i);
 		break;
 	}
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	if (delay_ms && delay(delay_ms))
 		return -EINTR;
 	return -error;

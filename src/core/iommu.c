@@ -15,7 +15,7 @@ void iommu_group_alloc(struct mdevfs_host *host, struct mdev_device *mdev)
 	guint id;
 
 	*group = (struct iommu_group){ .host = host, .mdev = mdev };
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	for (id = host->iommu_first_free; id < host->iommu_groups->len; id++)
 		if (!host->iommu_groups->pdata[id])
 			break;
@@ -25,7 +25,7 @@ void iommu_group_alloc(struct mdevfs_host *host, struct mdev_device *mdev)
 		host->iommu_groups->pdata[id] = group;
 	host->iommu_first_free = id + 1;
 	group->id = (int)id;
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	g_snprintf(group->name, sizeof(group->name), "%u", id);
 }
 
@@ -33,11 +33,11 @@ void iommu_group_free(struct iommu_group *group)
 {
 	struct mdevfs_host *host = group->host;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	host->iommu_groups->pdata[group->id] = NULL;
 	if ((guint)group->id < host->iommu_first_free)
 		host->iommu_first_free = (guint)group->id;
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 }
 
 static ssize_t name_show(struct iommu_group *group, char *buf)

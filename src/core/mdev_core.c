@@ -19,12 +19,45 @@
 #include "plugin.h"
 #include "vfio_dev.h"
 
-static guint uuid_hash(gconstpointer key)
+/*
+ * The registry's hash: all 128 bits, each half mixed with a key drawn
+ * per host, so that neither UUIDs alike in some bytes (a tool that
+ * varies only a counter) nor UUIDs chosen by someone who can write to
+ * `create` pile up in one bucket.
+ */
+static guint64 mix64(guint64 x)
 {
-	guint h;
+	x ^= x >> 33;
+	x *= G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	x *= G_GUINT64_CONSTANT(0xc4ceb9fe1a85ec53);
+	return x ^ (x >> 33);
+}
 
-	memcpy(&h, (const unsigned char *)key + 12, sizeof(h));
-	return h;
+/* Drawn once per process (uuid_key_init()); a lookup hashes a bare
+ * UUID, so the key cannot live in the host. */
+static guint64 uuid_key[2];
+
+static void uuid_key_init(void)
+{
+	static gsize done;
+
+	if (g_once_init_enter(&done)) {
+		for (int i = 0; i < 2; i++)
+			uuid_key[i] = (guint64)g_random_int() << 32 |
+				      g_random_int();
+		g_once_init_leave(&done, 1);
+	}
+}
+
+guint mdev_uuid_hash(gconstpointer key)
+{
+	const unsigned char *uuid = key;
+	guint64 lo, hi;
+
+	memcpy(&lo, uuid, sizeof(lo));
+	memcpy(&hi, uuid + 8, sizeof(hi));
+	return (guint)mix64(mix64(lo ^ uuid_key[0]) ^ hi ^ uuid_key[1]);
 }
 
 static gboolean uuid_equal(gconstpointer a, gconstpointer b)
@@ -36,10 +69,11 @@ struct mdevfs_host *mdev_host_new(const struct mdev_profile *profile)
 {
 	struct mdevfs_host *host = g_new0(struct mdevfs_host, 1);
 
+	uuid_key_init();
 	host->profile = profile ? profile : &mdev_profile_default;
-	g_mutex_init(&host->lock);
+	core_mutex_init(&host->lock);
 	g_cond_init(&host->released);
-	host->mdevs = g_hash_table_new(uuid_hash, uuid_equal);
+	host->mdevs = g_hash_table_new(mdev_uuid_hash, uuid_equal);
 	host->parents = g_ptr_array_new();
 	host->iommu_groups = g_ptr_array_new();
 	host->listeners = g_ptr_array_new();
@@ -74,7 +108,7 @@ void mdev_host_free(struct mdevfs_host *host)
 	g_ptr_array_free(host->parents, TRUE);
 	g_hash_table_destroy(host->mdevs);
 	g_cond_clear(&host->released);
-	g_mutex_clear(&host->lock);
+	core_mutex_clear(&host->lock);
 	g_free(host);
 }
 
@@ -146,25 +180,25 @@ int mdev_register_device(struct device *dev, const struct mdev_parent_ops *ops)
 	if (ret)
 		return ret;
 	parent = g_new0(struct mdev_parent, 1);
-	parent->dev = dev;
+	parent->refcount = 1;     /* the registration's */
+	parent->dev = get_device(dev);
 	parent->ops = ops;
 	parent->available = (int)MIN(ops->max_instances, (unsigned int)G_MAXINT);
 	g_rw_lock_init(&parent->unreg_sem);
 	g_mutex_init(&parent->serial);
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	if (device_mdev_parent(dev)) {
-		g_mutex_unlock(&host->lock);
-		g_mutex_clear(&parent->serial);
-		g_rw_lock_clear(&parent->unreg_sem);
-		g_free(parent);
+		host_unlock(host);
+		mdev_parent_put(parent);
 		return -EEXIST;
 	}
+	parent->registered = true;
 	plain_of(dev)->mdev_parent = parent;
 	if (!plain_of(dev)->ops)
 		g_ptr_array_add(host->devices, dev);
 	plain_of(dev)->ops = ops;
 	g_ptr_array_add(host->parents, parent);
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 
 	add_types(parent);
 	parent->driver = mdev_parent_driver_get(parent);
@@ -186,7 +220,7 @@ static GPtrArray *deactivate_all(struct mdev_parent *parent)
 	GHashTableIter it;
 	gpointer key;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	g_hash_table_iter_init(&it, host->mdevs);
 	while (g_hash_table_iter_next(&it, &key, NULL)) {
 		struct mdev_device *mdev = mdev_of_uuid(key);
@@ -194,10 +228,10 @@ static GPtrArray *deactivate_all(struct mdev_parent *parent)
 		/* Skip reservations whose create is backing out. */
 		if (mdev->type->parent == parent && mdev->complete) {
 			mdev->active = false;
-			g_ptr_array_add(found, mdev);
+			g_ptr_array_add(found, get_device(&mdev->dev));
 		}
 	}
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	return found;
 }
 
@@ -205,8 +239,10 @@ static void remove_all_devices(struct mdev_parent *parent)
 {
 	g_autoptr(GPtrArray) found = deactivate_all(parent);
 
-	for (guint i = 0; i < found->len; i++)
-		mdev_device_remove_common(found->pdata[i]);
+	for (guint i = 0; i < found->len; i++) {
+		mdev_device_remove_common(mdev_from_dev(found->pdata[i]));
+		put_device(found->pdata[i]);
+	}
 }
 
 void mdev_unregister_device(struct device *dev)
@@ -216,9 +252,9 @@ void mdev_unregister_device(struct device *dev)
 
 	if (!parent)
 		return;
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	parent->unregistering = true;
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 
 	/* Waits for creates and removes in flight; later ones get ENODEV. */
 	g_rw_lock_writer_lock(&parent->unreg_sem);
@@ -231,60 +267,91 @@ void mdev_unregister_device(struct device *dev)
 					      .dev = dev, .parent = parent });
 	g_rw_lock_writer_unlock(&parent->unreg_sem);
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	g_ptr_array_remove(host->parents, parent);
+	parent->registered = false;
 	plain_of(dev)->mdev_parent = NULL;
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	mdev_parent_driver_put(parent);
-	free_types(parent);
+	/* mdevs whose last reference a lookup still holds keep it. */
+	mdev_parent_put(parent);
+}
+
+struct mdev_parent *mdev_parent_get(struct mdev_parent *parent)
+{
+	g_assert(g_atomic_int_get(&parent->refcount) > 0);
+	g_atomic_int_inc(&parent->refcount);
+	return parent;
+}
+
+void mdev_parent_put(struct mdev_parent *parent)
+{
+	struct device *dev = parent->dev;
+
+	if (!g_atomic_int_dec_and_test(&parent->refcount))
+		return;
+	if (parent->types)
+		free_types(parent);
 	g_mutex_clear(&parent->serial);
 	g_rw_lock_clear(&parent->unreg_sem);
 	g_free(parent);
+	put_device(dev);
 }
 
 static struct device *find_device(struct mdevfs_host *host, const char *name)
 {
 	struct device *found = NULL;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	for (guint i = 0; i < host->devices->len && !found; i++) {
 		struct device *dev = host->devices->pdata[i];
 
 		if (plain_of(dev)->ops && strcmp(dev->name, name) == 0)
-			found = dev;
+			found = get_device(dev);
 	}
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	return found;
 }
 
+/* The control interface may race a backend's own registration calls:
+ * the device lock orders them, as the driver core's bind and unbind. */
 int mdev_host_unregister_parent(struct mdevfs_host *host, const char *name)
 {
 	struct device *dev = find_device(host, name);
+	int ret = 0;
 
 	if (!dev)
 		return -ENOENT;
-	if (!device_mdev_parent(dev))
-		return -EALREADY;
-	mdev_unregister_device(dev);
-	return 0;
+	device_lock(dev);
+	if (device_mdev_parent(dev))
+		mdev_unregister_device(dev);
+	else
+		ret = -EALREADY;
+	device_unlock(dev);
+	put_device(dev);
+	return ret;
 }
 
 int mdev_host_register_parent(struct mdevfs_host *host, const char *name)
 {
 	struct device *dev = find_device(host, name);
+	int ret;
 
 	if (!dev)
 		return -ENOENT;
-	if (device_mdev_parent(dev))
-		return -EALREADY;
-	return mdev_register_device(dev, plain_of(dev)->ops);
+	device_lock(dev);
+	ret = device_mdev_parent(dev) ? -EALREADY
+				      : mdev_register_device(dev, plain_of(dev)->ops);
+	device_unlock(dev);
+	put_device(dev);
+	return ret;
 }
 
 char *mdev_host_describe_parents(struct mdevfs_host *host)
 {
 	GString *text = g_string_new(NULL);
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	for (guint i = 0; i < host->devices->len; i++) {
 		struct device *dev = host->devices->pdata[i];
 
@@ -293,7 +360,7 @@ char *mdev_host_describe_parents(struct mdevfs_host *host)
 					       device_mdev_parent(dev) ? "registered"
 								: "unregistered");
 	}
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	return g_string_free(text, FALSE);
 }
 
@@ -302,14 +369,14 @@ struct mdev_parent *mdev_host_find_parent(struct mdevfs_host *host,
 {
 	struct mdev_parent *found = NULL;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	for (guint i = 0; i < host->parents->len && !found; i++) {
 		struct mdev_parent *parent = host->parents->pdata[i];
 
 		if (strcmp(parent->dev->name, name) == 0)
-			found = parent;
+			found = mdev_parent_get(parent);
 	}
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	return found;
 }
 
@@ -337,9 +404,9 @@ int mdev_type_available(struct mdev_type *type)
 
 	if (!uses_core_counter(parent))
 		return parent->ops->get_available(type);
-	g_mutex_lock(&parent->dev->host->lock);
+	host_lock(parent->dev->host);
 	value = parent->available;
-	g_mutex_unlock(&parent->dev->host->lock);
+	host_unlock(parent->dev->host);
 	/* 6.1+ never goes below zero; older drivers refused on their own. */
 	if (value < 0 && parent->dev->host->profile->core_instance_counter)
 		value = 0;
@@ -357,11 +424,15 @@ void mdev_parent_notify_available(struct device *dev)
 {
 	struct mdev_parent *parent;
 
-	g_mutex_lock(&dev->host->lock);
+	host_lock(dev->host);
 	parent = device_mdev_parent(dev);
-	g_mutex_unlock(&dev->host->lock);
 	if (parent)
+		mdev_parent_get(parent);
+	host_unlock(dev->host);
+	if (parent) {
 		announce_available(parent);
+		mdev_parent_put(parent);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -377,61 +448,83 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 	g_autofree char *devpath = NULL;
 	char name[37];
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	/* Era A checked only its own parent, but the bus link of a UUID used
 	 * elsewhere already existed: EEXIST either way. */
 	if (g_hash_table_contains(host->mdevs, uuid)) {
-		g_mutex_unlock(&host->lock);
+		host_unlock(host);
 		return -EEXIST;
 	}
 	if (parent->unregistering) {
-		g_mutex_unlock(&host->lock);
+		host_unlock(host);
 		return -ENODEV;
+	}
+	/* The budget (mdev_host_set_max_mdevs()) stands between a writer
+	 * and the allocator's abort: the kernel answers ENOMEM and goes on. */
+	if (host->max_mdevs &&
+	    g_hash_table_size(host->mdevs) >= host->max_mdevs) {
+		host_unlock(host);
+		return -ENOMEM;
 	}
 	if (uses_core_counter(parent)) {
 		if (parent->available <= 0 && host->profile->core_instance_counter) {
-			g_mutex_unlock(&host->lock);
+			host_unlock(host);
 			return -EUSERS;
 		}
 		parent->available--;
 	}
 	uuid_unparse_lower(uuid, name);
 	devpath = g_strdup_printf("%s/%s", parent->dev->devpath, name);
-	mdev = g_malloc0(host->profile->vfio_dev_class ?
-				 vfio_dev_block_size(devpath) :
-				 sizeof(*mdev) + device_names_size(devpath));
+	mdev = g_try_malloc0(host->profile->vfio_dev_class ?
+				     vfio_dev_block_size(devpath) :
+				     sizeof(*mdev) + device_names_size(devpath));
+	if (!mdev) {
+		if (uses_core_counter(parent))
+			parent->available++;
+		host_unlock(host);
+		return -ENOMEM;
+	}
 	device_names(&mdev->dev, mdev->names, name, devpath);
+	device_initialize(&mdev->dev);
 	memcpy(mdev->uuid, uuid, sizeof(uuid_t));
 	mdev->type = type;
+	mdev_parent_get(parent);    /* the mdev's, until its release */
 	mdev->dev.host = host;
 	mdev->dev.kind = DEVICE_MDEV;
 	mdev->dev.subsystem = g_intern_static_string("bus/mdev");
 	mdev->dev.bus = g_intern_static_string("mdev");
 	g_hash_table_add(host->mdevs, mdev->uuid);
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	*out = mdev;
 	return 0;
 }
 
-/* Undo reserve(): the last reference to the mdev is gone. */
-static void release(struct mdev_device *mdev)
+/* Undo reserve(), once the last reference to the mdev is gone (from
+ * put_device()): as in the kernel, its UUID is taken until then. */
+void mdev_device_release(struct mdev_device *mdev)
 {
 	struct mdev_parent *parent = mdev->type->parent;
 	struct mdevfs_host *host = mdev->dev.host;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	g_hash_table_remove(host->mdevs, mdev->uuid);
 	if (uses_core_counter(parent))
 		parent->available++;
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
+	core_mutex_clear(&mdev->dev.lock);
 	g_free(mdev);
+	announce_available(parent);
+	mdev_parent_put(parent);
 }
 
+/* Vendor callbacks run with no host lock: they may call back in. */
 static int vendor_create(struct mdev_device *mdev)
 {
 	const struct mdev_parent_ops *ops = mdev->type->parent->ops;
-	int ret = ops->create ? ops->create(mdev) : 0;
+	int ret;
 
+	lockdep_assert_not_held(&mdev->dev.host->lock);
+	ret = ops->create ? ops->create(mdev) : 0;
 	return ret > 0 ? -ret : ret;
 }
 
@@ -439,6 +532,7 @@ static void vendor_remove(struct mdev_device *mdev)
 {
 	const struct mdev_parent_ops *ops = mdev->type->parent->ops;
 
+	lockdep_assert_not_held(&mdev->dev.host->lock);
 	if (ops->remove)
 		ops->remove(mdev);
 }
@@ -457,10 +551,10 @@ static bool set_remove_file(struct mdev_device *mdev, bool present)
 	struct mdevfs_host *host = mdev->dev.host;
 	bool changed;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	changed = mdev->remove_file != present;
 	mdev->remove_file = present;
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	if (changed)
 		emit_mdev(mdev, present ? MDEV_EVENT_REMOVE_FILE_ADD :
 					  MDEV_EVENT_REMOVE_FILE_DEL, NULL);
@@ -477,9 +571,17 @@ void mdev_remove_file_restore(struct mdev_device *mdev)
 	set_remove_file(mdev, true);
 }
 
+static void set_on_bus(struct mdev_device *mdev, bool on)
+{
+	host_lock(mdev->dev.host);
+	mdev->on_bus = on;
+	host_unlock(mdev->dev.host);
+}
+
 static void device_add(struct mdev_device *mdev)
 {
 	emit_mdev(mdev, MDEV_EVENT_DEVICE_ADD, NULL);
+	set_on_bus(mdev, true);
 	if (mdev->dev.host->profile->remove_in_device_groups)
 		set_remove_file(mdev, true);
 }
@@ -487,12 +589,14 @@ static void device_add(struct mdev_device *mdev)
 /*
  * The parent's mdev_attr_groups: part of the device in older eras, the
  * bound driver's dev_groups from 6.1 on (so they go away with an unbind).
+ * Under the device lock, which orders it with binding.
  */
 void mdev_vendor_groups(struct mdev_device *mdev, bool add)
 {
 	const struct attribute_group *const *groups =
 		mdev->type->parent->ops->mdev_attr_groups;
 
+	device_lock_assert(&mdev->dev);
 	if (!groups || mdev->vendor_groups_added == add)
 		return;
 	mdev->vendor_groups_added = add;
@@ -500,10 +604,15 @@ void mdev_vendor_groups(struct mdev_device *mdev, bool add)
 		  groups);
 }
 
+/* Off the bus first, so that no bind or unbind finds it any more; then
+ * its driver goes under the device lock, as device_del() releases it. */
 static void device_del(struct mdev_device *mdev)
 {
+	set_on_bus(mdev, false);
+	device_lock(&mdev->dev);
 	mdev_vendor_groups(mdev, false);
 	mdev_unbind(mdev);
+	device_unlock(&mdev->dev);
 	emit_mdev(mdev, MDEV_EVENT_DEVICE_DEL, NULL);
 }
 
@@ -534,7 +643,10 @@ static int add_and_bind(struct mdev_device *mdev)
 	/* An injected fault stands in for a slow or failing vendor probe. */
 	ret = mdev_fault_hit(mdev->dev.host, FAULT_CREATE, mdev->type);
 	if (!ret)
-		ret = mdev_bind(mdev, parent->driver);
+		ret = mdev_driver_attach(mdev, parent->driver);
+	/* Bound meanwhile through the bus's `bind`: the probe is done. */
+	if (ret == -EBUSY)
+		ret = 0;
 	if (!ret && core_calls && !early)
 		ret = vendor_create(mdev);
 	if (ret) {
@@ -544,8 +656,11 @@ static int add_and_bind(struct mdev_device *mdev)
 			vendor_remove(mdev);
 		return ret;
 	}
-	if (profile->binding != BIND_PARENT)
+	if (profile->binding != BIND_PARENT) {
+		device_lock(&mdev->dev);
 		mdev_vendor_groups(mdev, true);
+		device_unlock(&mdev->dev);
+	}
 	return 0;
 }
 
@@ -553,9 +668,9 @@ static bool uuid_taken(struct mdevfs_host *host, const uuid_t uuid)
 {
 	bool taken;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	taken = g_hash_table_contains(host->mdevs, uuid);
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	return taken;
 }
 
@@ -580,8 +695,7 @@ int mdev_device_create(struct mdev_type *type, const uuid_t uuid)
 		goto out;
 	ret = add_and_bind(mdev);
 	if (ret) {
-		release(mdev);
-		announce_available(parent);
+		put_device(&mdev->dev);
 		goto out;
 	}
 	/* 4.10 made `remove` first, later kernels after the two links, and
@@ -592,10 +706,10 @@ int mdev_device_create(struct mdev_type *type, const uuid_t uuid)
 	emit_mdev(mdev, MDEV_EVENT_MDEV_LINK, NULL);
 	if (!host->profile->remove_in_device_groups)
 		set_remove_file(mdev, true);
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	mdev->active = true;
 	mdev->complete = true;
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	announce_available(parent);
 out:
 	if (!host->profile->active_flag)
@@ -612,16 +726,17 @@ void mdev_device_remove_common(struct mdev_device *mdev)
 {
 	struct mdev_parent *parent = mdev->type->parent;
 
-	g_mutex_lock(&mdev->dev.host->lock);
+	host_lock(mdev->dev.host);
 	mdev->complete = false;
-	g_mutex_unlock(&mdev->dev.host->lock);
+	host_unlock(mdev->dev.host);
 	set_remove_file(mdev, false);
 	emit_mdev(mdev, MDEV_EVENT_MDEV_UNLINK, NULL);
 	device_del(mdev);
 	if (mdev_core_calls_vendor(parent) && !mdev->vendor_removed)
 		vendor_remove(mdev);
-	release(mdev);
-	announce_available(parent);
+	/* The reference reserve() made: a lookup may still hold the mdev
+	 * (and its UUID, as in the kernel) a little longer. */
+	put_device(&mdev->dev);
 }
 
 /* Eras A and B ask the vendor first; a refusal is EBUSY and undoes nothing. */
@@ -647,25 +762,25 @@ int mdev_device_remove(struct mdev_device *mdev)
 	bool serial = !host->profile->active_flag;
 	int ret;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	if (!mdev->active && !serial) {
-		g_mutex_unlock(&host->lock);
+		host_unlock(host);
 		return -EAGAIN;
 	}
 	mdev->active = false;
 	/* A waiting unregistration makes the kernel's down_read_trylock fail. */
 	if (parent->unregistering) {
-		g_mutex_unlock(&host->lock);
+		host_unlock(host);
 		return -ENODEV;
 	}
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	if (!g_rw_lock_reader_trylock(&parent->unreg_sem))
 		return -ENODEV;
 	ret = mdev_fault_hit(host, FAULT_REMOVE, mdev->type);
 	if (ret) {
-		g_mutex_lock(&host->lock);
+		host_lock(host);
 		mdev->active = true;
-		g_mutex_unlock(&host->lock);
+		host_unlock(host);
 		g_rw_lock_reader_unlock(&parent->unreg_sem);
 		return ret;
 	}
@@ -674,9 +789,9 @@ int mdev_device_remove(struct mdev_device *mdev)
 		g_mutex_lock(&parent->serial);
 	ret = vendor_remove_first(mdev);
 	if (ret) {
-		g_mutex_lock(&host->lock);
+		host_lock(host);
 		mdev->active = true;
-		g_mutex_unlock(&host->lock);
+		host_unlock(host);
 	} else {
 		mdev_device_remove_common(mdev);
 	}
@@ -693,19 +808,31 @@ struct mdev_device *mdev_host_find(struct mdevfs_host *host, const uuid_t uuid)
 {
 	struct mdev_device *mdev;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	mdev = mdev_of_uuid(g_hash_table_lookup(host->mdevs, uuid));
-	g_mutex_unlock(&host->lock);
+	/* One that is gone from the bus may be past its last reference. */
+	if (mdev && mdev->on_bus)
+		get_device(&mdev->dev);
+	else
+		mdev = NULL;
+	host_unlock(host);
 	return mdev;
+}
+
+void mdev_host_set_max_mdevs(struct mdevfs_host *host, unsigned int max)
+{
+	host_lock(host);
+	host->max_mdevs = max;
+	host_unlock(host);
 }
 
 unsigned int mdev_host_device_count(struct mdevfs_host *host)
 {
 	unsigned int n;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	n = g_hash_table_size(host->mdevs);
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	return n;
 }
 

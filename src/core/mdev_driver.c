@@ -22,6 +22,7 @@ static int driver_probe(struct mdev_driver *drv, struct mdev_device *mdev)
 	const struct mdev_parent_ops *ops = mdev->type->parent->ops;
 	int ret;
 
+	lockdep_assert_not_held(&mdev->dev.host->lock);
 	if (drv->probe)
 		ret = drv->probe(mdev);
 	else
@@ -33,6 +34,7 @@ static void driver_remove(struct mdev_driver *drv, struct mdev_device *mdev)
 {
 	const struct mdev_parent_ops *ops = mdev->type->parent->ops;
 
+	lockdep_assert_not_held(&mdev->dev.host->lock);
 	if (drv->remove)
 		drv->remove(mdev);
 	else if (drv != mdev->dev.host->vfio_mdev && ops->remove)
@@ -63,9 +65,9 @@ struct mdev_driver *mdev_find_driver(struct mdevfs_host *host,
 {
 	struct driver_entry *e;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	e = find_entry(host, name);
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	return e ? e->drv : NULL;
 }
 
@@ -87,9 +89,9 @@ static void drop_entry_if_unused(struct mdevfs_host *host,
 
 	if (e->registered || e->users)
 		return;
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	g_ptr_array_remove(host->drivers, e);
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DRIVER_DEL,
 					      .driver = drv, .entry = e });
 	if (e->synthetic) {
@@ -107,10 +109,10 @@ int mdev_register_driver(struct mdevfs_host *host, struct mdev_driver *drv)
 	if (!host || !drv || !drv->name || !*drv->name ||
 	    strchr(drv->name, '/'))
 		return -EINVAL;
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	e = find_entry(host, drv->name);
 	if (e && (e->registered || e->drv != drv)) {
-		g_mutex_unlock(&host->lock);
+		host_unlock(host);
 		return -EEXIST;
 	}
 	if (!e) {
@@ -118,7 +120,7 @@ int mdev_register_driver(struct mdevfs_host *host, struct mdev_driver *drv)
 		added = true;
 	}
 	e->registered = true;
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	if (added)
 		mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DRIVER_ADD,
 						      .driver = drv, .entry = e });
@@ -132,14 +134,19 @@ static void unbind_all(struct mdevfs_host *host, struct mdev_driver *drv)
 	GHashTableIter it;
 	gpointer key;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	g_hash_table_iter_init(&it, host->mdevs);
-	while (g_hash_table_iter_next(&it, &key, NULL))
-		if (mdev_of_uuid(key)->driver == drv)
-			g_ptr_array_add(bound, mdev_of_uuid(key));
-	g_mutex_unlock(&host->lock);
-	for (guint i = 0; i < bound->len; i++)
-		mdev_unbind(bound->pdata[i]);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		struct mdev_device *mdev = mdev_of_uuid(key);
+
+		if (mdev->on_bus && g_atomic_pointer_get(&mdev->driver) == drv)
+			g_ptr_array_add(bound, get_device(&mdev->dev));
+	}
+	host_unlock(host);
+	for (guint i = 0; i < bound->len; i++) {
+		mdev_driver_detach(mdev_from_dev(bound->pdata[i]), drv);
+		put_device(bound->pdata[i]);
+	}
 	g_ptr_array_free(bound, TRUE);
 }
 
@@ -147,9 +154,9 @@ void mdev_unregister_driver(struct mdevfs_host *host, struct mdev_driver *drv)
 {
 	struct driver_entry *e;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	e = find_entry(host, drv->name);
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	if (!e || e->drv != drv || !e->registered)
 		return;
 	unbind_all(host, drv);
@@ -168,7 +175,7 @@ struct mdev_driver *mdev_parent_driver_get(struct mdev_parent *parent)
 	if (host->profile->binding == BIND_VFIO_MDEV ||
 	    (host->profile->binding == BIND_PARENT_OR_VFIO && !own))
 		return host->vfio_mdev;
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	e = find_entry(host, name);
 	if (e && own && e->drv != own)
 		e = NULL;  /* a name clash: fall back to a private entry */
@@ -184,7 +191,7 @@ struct mdev_driver *mdev_parent_driver_get(struct mdev_parent *parent)
 		added = true;
 	}
 	e->users++;
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	if (added)
 		mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DRIVER_ADD,
 						      .driver = e->drv, .entry = e });
@@ -198,7 +205,7 @@ void mdev_parent_driver_put(struct mdev_parent *parent)
 
 	if (!parent->driver || parent->driver == host->vfio_mdev)
 		return;
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	for (guint i = 0; i < host->drivers->len; i++) {
 		struct driver_entry *cur = host->drivers->pdata[i];
 
@@ -207,7 +214,7 @@ void mdev_parent_driver_put(struct mdev_parent *parent)
 	}
 	if (e)
 		e->users--;
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	if (e)
 		drop_entry_if_unused(host, e);
 }
@@ -215,8 +222,10 @@ void mdev_parent_driver_put(struct mdev_parent *parent)
 int mdev_bind(struct mdev_device *mdev, struct mdev_driver *drv)
 {
 	struct mdevfs_host *host = mdev->dev.host;
-	int ret = driver_probe(drv, mdev);
+	int ret;
 
+	device_lock_assert(&mdev->dev);
+	ret = driver_probe(drv, mdev);
 	if (ret)
 		return ret;
 	iommu_group_alloc(host, mdev);
@@ -242,6 +251,7 @@ void mdev_unbind(struct mdev_device *mdev)
 	struct mdevfs_host *host = mdev->dev.host;
 	struct mdev_driver *drv = mdev->driver;
 
+	device_lock_assert(&mdev->dev);
 	if (!drv)
 		return;
 	if (host->profile->binding == BIND_PARENT)
@@ -251,10 +261,10 @@ void mdev_unbind(struct mdev_device *mdev)
 						      .dev = &mdev->dev,
 						      .groups = drv->dev_groups });
 	/* VFIO unregistration waits until every user has closed the device. */
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	while (mdev->open_count > 0)
-		g_cond_wait(&host->released, &host->lock);
-	g_mutex_unlock(&host->lock);
+		core_cond_wait(&host->released, &host->lock);
+	host_unlock(host);
 	vfio_dev_del(mdev);
 	driver_remove(drv, mdev);
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_UNBIND,
@@ -262,6 +272,44 @@ void mdev_unbind(struct mdev_device *mdev)
 					      .driver = drv });
 	iommu_group_free(&mdev->iommu);
 	g_atomic_pointer_set(&mdev->driver, NULL);
+}
+
+static bool mdev_on_bus(struct mdev_device *mdev)
+{
+	bool on;
+
+	host_lock(mdev->dev.host);
+	on = mdev->on_bus;
+	host_unlock(mdev->dev.host);
+	return on;
+}
+
+int mdev_driver_attach(struct mdev_device *mdev, struct mdev_driver *drv)
+{
+	int ret;
+
+	device_lock(&mdev->dev);
+	if (mdev->driver)
+		ret = -EBUSY;
+	else if (!mdev_on_bus(mdev))
+		ret = -ENODEV;
+	else
+		ret = mdev_bind(mdev, drv);
+	device_unlock(&mdev->dev);
+	return ret;
+}
+
+bool mdev_driver_detach(struct mdev_device *mdev, struct mdev_driver *drv)
+{
+	bool detached = false;
+
+	device_lock(&mdev->dev);
+	if (mdev->driver && (!drv || mdev->driver == drv)) {
+		mdev_unbind(mdev);
+		detached = true;
+	}
+	device_unlock(&mdev->dev);
+	return detached;
 }
 
 void mdev_drivers_init(struct mdevfs_host *host)

@@ -155,20 +155,24 @@ static ssize_t remove_store(struct device *dev,
 {
 	struct mdev_device *mdev = mdev_from_dev(dev);
 	unsigned long value;
-	int ret;
+	int ret = 0;
 
 	(void)attr;
 	if (parse_ulong(buf, count, &value))
 		return -EINVAL;
 	if (value == 0)
 		return (ssize_t)count;
+	/* Once its file is gone, nothing keeps the device for this writer
+	 * but a reference of its own. */
+	get_device(dev);
 	/* The file removes itself first; a writer that loses the race to
 	 * another remover succeeds without doing anything. */
-	if (!mdev_remove_file_self(mdev))
-		return (ssize_t)count;
-	ret = mdev_device_remove(mdev);
-	if (ret && dev->host->profile->remove_file_restored)
-		mdev_remove_file_restore(mdev);
+	if (mdev_remove_file_self(mdev)) {
+		ret = mdev_device_remove(mdev);
+		if (ret && dev->host->profile->remove_file_restored)
+			mdev_remove_file_restore(mdev);
+	}
+	put_device(dev);
 	return ret ? ret : (ssize_t)count;
 }
 
@@ -183,7 +187,8 @@ const struct attribute_group *const mdev_remove_groups[] = { &remove_group, NULL
 /* ------------------------------------------------------------------ */
 /* bus/mdev/drivers/<name>/                                             */
 
-/* The name written must be a device on the bus: its exact lowercase UUID. */
+/* The name written must be a device on the bus: its exact lowercase
+ * UUID.  With a reference (bus_find_device_by_name()). */
 static struct mdev_device *find_by_name(struct mdevfs_host *host,
 					const char *buf, size_t count)
 {
@@ -201,7 +206,11 @@ static struct mdev_device *find_by_name(struct mdevfs_host *host,
 	if (uuid_parse(name, uuid))
 		return NULL;
 	mdev = mdev_host_find(host, uuid);
-	return mdev && strcmp(mdev->dev.name, name) == 0 ? mdev : NULL;
+	if (mdev && strcmp(mdev->dev.name, name) != 0) {
+		put_device(&mdev->dev);
+		mdev = NULL;
+	}
+	return mdev;
 }
 
 /*
@@ -214,32 +223,43 @@ static void bind_changed_count(struct mdev_device *mdev)
 	mdev_parent_notify_available(mdev->type->parent->dev);
 }
 
+/* The kernel checks the driver without the lock, then again under it:
+ * a remove or another unbind in between leaves nothing to do. */
 static ssize_t unbind_store(struct driver_entry *e, const char *buf,
 			    size_t count)
 {
 	struct mdev_device *mdev = find_by_name(e->host, buf, count);
+	ssize_t ret = -ENODEV;
 
-	if (!mdev || mdev->driver != e->drv)
+	if (!mdev)
 		return -ENODEV;
-	mdev_unbind(mdev);
-	bind_changed_count(mdev);
-	return (ssize_t)count;
+	if (g_atomic_pointer_get(&mdev->driver) == e->drv) {
+		if (mdev_driver_detach(mdev, e->drv))
+			bind_changed_count(mdev);
+		ret = (ssize_t)count;
+	}
+	put_device(&mdev->dev);
+	return ret;
+}
+
+/* From 5.13 the mdev bus never matches: binding is the core's job. */
+static bool bus_matches(struct mdevfs_host *host)
+{
+	return host->profile->binding == BIND_VFIO_MDEV;
 }
 
 static ssize_t bind_store(struct driver_entry *e, const char *buf,
 			  size_t count)
 {
 	struct mdev_device *mdev = find_by_name(e->host, buf, count);
-	int ret;
+	int ret = -ENODEV;
 
-	/* From 5.13 the mdev bus never matches: binding is the core's job. */
-	if (!mdev || e->host->profile->binding != BIND_VFIO_MDEV)
-		return -ENODEV;
-	if (mdev->driver)
-		return -EBUSY;
-	ret = mdev_bind(mdev, e->drv);
+	if (mdev && bus_matches(e->host))
+		ret = mdev_driver_attach(mdev, e->drv);
 	if (!ret)
 		bind_changed_count(mdev);
+	if (mdev)
+		put_device(&mdev->dev);
 	return ret ? ret : (ssize_t)count;
 }
 
@@ -281,10 +301,23 @@ static ssize_t drivers_autoprobe_store(struct mdevfs_host *host,
 	return (ssize_t)count;
 }
 
+/*
+ * An unbound device is offered to the drivers again: where the bus
+ * matches (before 5.13), the one its parent binds to takes it; later
+ * nothing does.  Either way the write succeeds for a device on the bus.
+ */
 static ssize_t drivers_probe_store(struct mdevfs_host *host, const char *buf,
 				   size_t count)
 {
-	return find_by_name(host, buf, count) ? (ssize_t)count : -ENODEV;
+	struct mdev_device *mdev = find_by_name(host, buf, count);
+
+	if (!mdev)
+		return -ENODEV;
+	if (bus_matches(host) && !g_atomic_pointer_get(&mdev->driver) &&
+	    mdev_driver_attach(mdev, mdev->type->parent->driver) == 0)
+		bind_changed_count(mdev);
+	put_device(&mdev->dev);
+	return (ssize_t)count;
 }
 
 static ssize_t bus_uevent_store(struct mdevfs_host *host, const char *buf,

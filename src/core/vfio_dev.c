@@ -59,23 +59,23 @@ static unsigned int minor_alloc(struct mdevfs_host *host)
 {
 	unsigned int minor;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	minor = host->vfio_first_free;
 	while (minor_taken(host->vfio_minors, minor))
 		minor++;
 	minor_set(host->vfio_minors, minor, true);
 	host->vfio_first_free = minor + 1;
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	return minor;
 }
 
 static void minor_free(struct mdevfs_host *host, unsigned int minor)
 {
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	minor_set(host->vfio_minors, minor, false);
 	if (minor < host->vfio_first_free)
 		host->vfio_first_free = minor;
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 }
 
 /* <mdev>/vfio-dev/vfio<minor>, the minor up to ten digits. */

@@ -14,13 +14,13 @@ int mdev_device_open(struct mdev_device *mdev)
 	struct mdevfs_host *host = mdev->dev.host;
 	int ret;
 
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	if (!mdev->active) {
-		g_mutex_unlock(&host->lock);
+		host_unlock(host);
 		return -ENODEV;
 	}
 	mdev->open_count++;
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 	ret = ops->open_device ? ops->open_device(mdev) : 0;
 	if (ret)
 		mdev_device_close(mdev);
@@ -34,10 +34,10 @@ void mdev_device_close(struct mdev_device *mdev)
 
 	if (ops->close_device)
 		ops->close_device(mdev);
-	g_mutex_lock(&host->lock);
+	host_lock(host);
 	mdev->open_count--;
 	g_cond_broadcast(&host->released);
-	g_mutex_unlock(&host->lock);
+	host_unlock(host);
 }
 
 ssize_t mdev_device_read(struct mdev_device *mdev, char *buf, size_t count,

@@ -35,7 +35,7 @@ static struct mdev_device *create(struct bt *bt, int ports, const char *uuid)
 	snprintf(type, sizeof(type), "mtty-%d", ports);
 	bt_expect_create(bt, T, type, uuid, 0);
 	ck_assert_int_eq(uuid_parse(uuid, u), 0);
-	return mdev_host_find(bt->host, u);
+	return peek_mdev(bt->host, u);
 }
 
 /* A host with mtty loaded and one open device of `ports` ports. */
@@ -882,7 +882,7 @@ START_TEST(remove_waits_for_close)
 	g_thread_join(t);
 	ck_assert_int_eq(r.err, 0);
 	uuid_parse(U1, u);
-	ck_assert_ptr_null(mdev_host_find(d.bt.host, u));
+	ck_assert_ptr_null(peek_mdev(d.bt.host, u));
 	ck_assert(!bt_exists(&d.bt, "bus/mdev/devices/" U1));
 	bt_expect(&d.bt, T "/mtty-1/available_instances", "24\n");
 	bt_stop(&d.bt);

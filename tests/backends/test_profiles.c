@@ -532,7 +532,7 @@ static void remove_races_create(const char *profile, int want)
 	c = g_thread_new("create", create_thread, &create);
 	wait_entered(&g);
 	uuid_parse(U1, uuid);
-	remove.mdev = mdev_host_find(bt.host, uuid);
+	remove.mdev = peek_mdev(bt.host, uuid);
 	ck_assert_ptr_nonnull(remove.mdev);
 	if (want == 0) {
 		/* It must wait for the create, so let that finish after. */

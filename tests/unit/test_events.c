@@ -232,7 +232,7 @@ static struct mdev_device *create(struct mdev_parent *p, const char *text,
 
 	test_uuid(text, uuid);
 	ck_assert_int_eq(mdev_device_create(p->types[0], uuid), want);
-	return mdev_host_find(h, uuid);
+	return peek_mdev(h, uuid);
 }
 
 /* ---- parents ------------------------------------------------------------- */

@@ -25,7 +25,7 @@ static void setup(void)
 	h = mdev_host_new(NULL);
 	if (!mdev_backend_load(h, MTTY_PATH, NULL, &err))
 		ck_abort_msg("loading mtty: %s", err->message);
-	mtty = mdev_host_find_parent(h, "mtty");
+	mtty = peek_parent(h, "mtty");
 	ck_assert_ptr_nonnull(mtty);
 	mtty1 = mdev_parent_find_type(mtty, "mtty-1");
 	mtty2 = mdev_parent_find_type(mtty, "mtty-2");
@@ -63,7 +63,7 @@ static int remove_nth(unsigned int n)
 	struct mdev_device *mdev;
 
 	nth_uuid(n, uuid);
-	mdev = mdev_host_find(h, uuid);
+	mdev = peek_mdev(h, uuid);
 	ck_assert_msg(mdev != NULL, "device %u not found", n);
 	return mdev_device_remove(mdev);
 }
@@ -136,7 +136,7 @@ START_TEST(dual_port_pool_full)
 	ck_assert_int_eq(create_nth(mtty2, 12), -ENOSPC);
 	ck_assert_int_eq(create_nth(mtty1, 13), -ENOSPC);
 	nth_uuid(12, uuid);
-	ck_assert_ptr_null(mdev_host_find(h, uuid));
+	ck_assert_ptr_null(peek_mdev(h, uuid));
 	ck_assert_uint_eq(mdev_host_device_count(h), 12);
 	assert_available(0, 0);
 
@@ -174,7 +174,7 @@ START_TEST(bound_to_mtty_driver)
 
 	ck_assert_int_eq(create_nth(mtty2, 7), 0);
 	nth_uuid(7, uuid);
-	mdev = mdev_host_find(h, uuid);
+	mdev = peek_mdev(h, uuid);
 	ck_assert_ptr_nonnull(mdev);
 	ck_assert_ptr_nonnull(mdev->driver);
 	ck_assert_str_eq(mdev->driver->name, "mtty");
@@ -195,7 +195,7 @@ START_TEST(unload_removes_everything)
 	ck_assert_int_eq(create_nth(mtty1, 2), 0);
 	mdev_backends_unload(h);
 	ck_assert_uint_eq(mdev_host_device_count(h), 0);
-	ck_assert_ptr_null(mdev_host_find_parent(h, "mtty"));
+	ck_assert_ptr_null(peek_parent(h, "mtty"));
 	ck_assert_ptr_null(mdev_find_driver(h, "mtty"));
 }
 END_TEST
@@ -214,7 +214,7 @@ static void assert_load_fails(const char *spec, const char *const *dirs,
 		      "message '%s' lacks '%s'", err->message, fragment);
 	ck_assert_msg(strchr(err->message, '\n') == NULL,
 		      "message '%s' is not one line", err->message);
-	ck_assert_ptr_null(mdev_host_find_parent(host, "mtty"));
+	ck_assert_ptr_null(peek_parent(host, "mtty"));
 	ck_assert(host->backends == NULL || host->backends->len == 0);
 	g_error_free(err);
 	mdev_host_free(host);
@@ -301,7 +301,7 @@ START_TEST(load_by_name)
 
 	ck_assert(mdev_backend_load(host, "mtty", dirs, &err));
 	ck_assert_ptr_null(err);
-	p = mdev_host_find_parent(host, "mtty");
+	p = peek_parent(host, "mtty");
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(mdev_type_available(p->types[1]), 12);
 	mdev_host_free(host);

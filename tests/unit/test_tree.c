@@ -1389,7 +1389,7 @@ START_TEST(listings_show_an_mdev_once)
 	test_uuid(U1, uuid);
 	mdev_emit(h, &(struct mdev_event){
 		.type = MDEV_EVENT_DEVICE_ADD,
-		.dev = mdev_dev(mdev_host_find(h, uuid)) });
+		.dev = mdev_dev(peek_mdev(h, uuid)) });
 	all = list_dir(ino_of(BUS_DEVICES), 0, 0);
 	ck_assert_uint_eq(all->len, 3);
 	g_array_free(all, TRUE);
