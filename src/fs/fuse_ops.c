@@ -168,10 +168,16 @@ static bool fill_entry(void *ctx, const char *name, uint64_t ino, mode_t type,
 static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	struct dirbuf d = { .req = req, .buf = g_malloc(size), .size = size };
-	int ret = node_readdir(nodes_of(req), ino, off, fill_entry, &d);
+	/* The size is the client's: a failure is its ENOMEM, not an abort. */
+	struct dirbuf d = { .req = req, .buf = g_try_malloc(size), .size = size };
+	int ret;
 
 	(void)fi;
+	if (!d.buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	ret = node_readdir(nodes_of(req), ino, off, fill_entry, &d);
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else
@@ -214,10 +220,15 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct node_file *file = (struct node_file *)(uintptr_t)fi->fh;
-	char *buf = g_malloc(size ? size : 1);
-	ssize_t len = file ? node_read(nodes_of(req), file, buf, size, off)
-			   : node_pread(nodes_of(req), ino, buf, size, off);
+	char *buf = g_try_malloc(size ? size : 1);
+	ssize_t len;
 
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	len = file ? node_read(nodes_of(req), file, buf, size, off)
+		   : node_pread(nodes_of(req), ino, buf, size, off);
 	if (len < 0)
 		fuse_reply_err(req, (int)-len);
 	else

@@ -223,11 +223,12 @@ static void bound(struct sysfs_tree *tree, struct mdev_device *mdev,
 		uevent_changed(tree, dir);
 }
 
-void sysfs_unbound(struct sysfs_tree *tree, struct mdev_device *mdev)
+void sysfs_unbound(struct sysfs_tree *tree, struct mdev_device *mdev,
+		   const struct mdev_driver *driver)
 {
 	struct node *dir = sysfs_dev_dir(tree, &mdev->dev);
 	g_autofree char *drv_path = g_strdup_printf("bus/mdev/drivers/%s",
-						    mdev->driver->name);
+						    driver->name);
 
 	sysfs_index_unbind(tree->mdevs, mdev);
 	sysfs_remove_child(tree, node_dir_path(&tree->nodes, drv_path),

@@ -83,6 +83,8 @@ void sysfs_index_vfio(struct sysfs_index *index, struct mdev_device *mdev,
  * that add to a device's directory. */
 void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev);
 void sysfs_mdev_unlinked(struct sysfs_tree *tree, struct mdev_device *mdev);
-void sysfs_unbound(struct sysfs_tree *tree, struct mdev_device *mdev);
+/* The driver is the event's: what the core has now may differ. */
+void sysfs_unbound(struct sysfs_tree *tree, struct mdev_device *mdev,
+		   const struct mdev_driver *driver);
 
 #endif

@@ -280,7 +280,7 @@ static void on_event(void *data, const struct mdev_event *ev)
 		break;
 	case MDEV_EVENT_UNBIND:
 		unlog(tree, MDEV_EVENT_BIND, ev->dev, NULL, NULL);
-		sysfs_unbound(tree, ev->mdev);
+		sysfs_unbound(tree, ev->mdev, ev->driver);
 		break;
 	case MDEV_EVENT_MDEV_UNLINK:
 		unlog(tree, MDEV_EVENT_MDEV_LINK, ev->dev, NULL, NULL);
