@@ -309,6 +309,10 @@ void mdev_host_set_max_mdevs(struct mdevfs_host *host, unsigned int max);
  * RLIMIT_AS, RLIMIT_DATA and its cgroup's memory.max), at bytes_each;
  * 0 when nothing limits it. */
 unsigned int mdev_memory_budget(size_t bytes_each);
+/* What one mdev may cost the daemon at most: its block and record, and
+ * the nodes of its directories while the kernel holds all of them
+ * (bench/README.md, "Memory"). */
+#define MDEV_BYTES_WORST 6144
 /* Value of available_instances for a type (may be negative in old eras). */
 int mdev_type_available(struct mdev_type *type);
 unsigned int mdev_host_device_count(struct mdevfs_host *host);

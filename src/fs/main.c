@@ -30,6 +30,8 @@ struct options {
 	int allow_other;       /* others may use the tree: enforce modes */
 	int no_open;           /* the kernel opens files without asking us */
 	double timeout;
+	/* The most mdevs at once; -1: from the process's memory limit. */
+	long long max_mdevs;
 	int show_help;
 	int show_version;
 };
@@ -51,6 +53,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("--profile=%s", profile),
 	OPT("cache_timeout=%lf", timeout),
 	OPT("no_open", no_open),
+	OPT("max_mdevs=%lld", max_mdevs),
 	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
@@ -111,7 +114,10 @@ static void usage(const char *prog)
 	       "    -o cache_timeout=SECS  kernel cache lifetime (default 3600)\n"
 	       "    -o no_open             serve reads from the kernel's page cache, with\n"
 	       "                           no round trip per open (see mdevfs(8) for\n"
-	       "                           what differs from sysfs)\n\n",
+	       "                           what differs from sysfs)\n"
+	       "    -o max_mdevs=N         refuse a create past N mdevs with ENOMEM\n"
+	       "                           (0: no limit; default: what the process's\n"
+	       "                           memory limit holds)\n\n",
 	       prog);
 }
 
@@ -225,7 +231,7 @@ int main(int argc, char *argv[])
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct options opts = { .backends = g_ptr_array_new_with_free_func(g_free),
 				.positional = g_ptr_array_new_with_free_func(g_free),
-				.timeout = 3600 };
+				.timeout = 3600, .max_mdevs = -1 };
 	struct fuse_cmdline_opts cmd = { 0 };
 	const struct mdev_profile *profile = &mdev_profile_default;
 	struct mdevfs_fs fs = { 0 };
@@ -272,6 +278,11 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "mdevfs: cache_timeout must not be negative\n");
 		goto out;
 	}
+	if (opts.max_mdevs < -1 || opts.max_mdevs > G_MAXUINT) {
+		fprintf(stderr, "mdevfs: max_mdevs must be between 0 and %u\n",
+			G_MAXUINT);
+		goto out;
+	}
 	fuse_opt_add_arg(&args, "-osubtype=mdevfs,fsname=mdevfs");
 	/* The kernel checks each file's owner and mode: shared with other
 	 * users, only the mount's owner (and root) may create or remove; and
@@ -281,6 +292,9 @@ int main(int argc, char *argv[])
 		fuse_opt_add_arg(&args, "-odefault_permissions");
 
 	host = mdev_host_new(profile);
+	mdev_host_set_max_mdevs(host, opts.max_mdevs >= 0
+				      ? (unsigned int)opts.max_mdevs
+				      : mdev_memory_budget(MDEV_BYTES_WORST));
 	mdevfs_fs_init(&fs, sysfs_tree_new(host), opts.timeout);
 	fs.no_open = opts.no_open;
 	if (opts.uevents && !(uevents = start_uevents(host)))
