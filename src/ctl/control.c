@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -23,6 +24,8 @@ struct control {
 	struct mdevfs_host *host;
 	const char *const *plugin_dirs;
 	char *path;
+	dev_t dev;             /* the socket file we bound */
+	ino_t ino;
 	int fd;
 	int stop_pipe[2];
 	GThread *thread;
@@ -249,6 +252,8 @@ static void serve_client(struct control *ctl, int fd)
 		if (memchr(line, '\n', used))
 			break;
 	}
+	if (used == 0)
+		return;  /* nothing asked: a probe of whether we listen */
 	line[used] = '\0';
 	line[strcspn(line, "\n")] = '\0';
 	reply = control_execute(ctl->host, ctl->plugin_dirs, line);
@@ -286,11 +291,65 @@ static gpointer control_thread(gpointer data)
 	return NULL;
 }
 
-static int listen_on(const char *path, GError **error)
+G_DEFINE_QUARK(mdevfs-control-error-quark, control_error)
+
+/*
+ * Whether a daemon listens on the socket at path: 1 yes, 0 no (nothing
+ * there, or a socket nobody listens on, left by a daemon that died), -1
+ * if that cannot be told (error set).  The probe connects without
+ * blocking and sends nothing; a full backlog (EAGAIN) means alive.
+ */
+static int socket_in_use(const char *path, const struct sockaddr_un *addr,
+			 GError **error)
+{
+	struct stat st;
+	int fd, ret, err;
+
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		err = errno;
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
+			    "cannot check control socket %s: %s", path,
+			    g_strerror(err));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+			    "control socket path %s exists and is not a socket",
+			    path);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		err = errno;
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
+			    "socket: %s", g_strerror(err));
+		return -1;
+	}
+	ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	err = errno;
+	close(fd);
+	if (ret == 0 || err == EAGAIN || err == EINPROGRESS)
+		return 1;
+	if (err == ECONNREFUSED || err == ENOENT)
+		return 0;
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
+		    "cannot check control socket %s: %s", path, g_strerror(err));
+	return -1;
+}
+
+/*
+ * Bind and listen on path, replacing only a stale socket.  The check and
+ * the bind are done under an flock on the socket's directory, so two
+ * daemons starting together cannot both find the path free.  *id gets
+ * the socket's device and inode, to know it again at exit.
+ */
+static int listen_on(const char *path, struct stat *id, GError **error)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	g_autofree char *dir = g_path_get_dirname(path);
-	int fd;
+	int fd = -1, dirfd, err;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG,
@@ -303,16 +362,52 @@ static int listen_on(const char *path, GError **error)
 			    "cannot make %s: %s", dir, g_strerror(errno));
 		return -1;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	unlink(path);  /* a stale socket of a daemon that died */
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    chmod(path, 0600) || listen(fd, 8)) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-			    "cannot listen on %s: %s", path, g_strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || flock(dirfd, LOCK_EX) != 0) {
+		err = errno;
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
+			    "cannot lock %s: %s", dir, g_strerror(err));
+		goto out;
 	}
+	switch (socket_in_use(path, &addr, error)) {
+	case 1:
+		g_set_error(error, CONTROL_ERROR, CONTROL_ERROR_IN_USE,
+			    "control socket %s is in use by another daemon", path);
+		goto out;
+	case 0:
+		/* Nobody listens: a socket left by a daemon that died. */
+		if (unlink(path) != 0 && errno != ENOENT) {
+			err = errno;
+			g_set_error(error, G_FILE_ERROR,
+				    g_file_error_from_errno(err),
+				    "cannot remove stale control socket %s: %s",
+				    path, g_strerror(err));
+			goto out;
+		}
+		break;
+	default:
+		goto out;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    lstat(path, id) || chmod(path, 0600) || listen(fd, 8)) {
+		err = errno;
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
+			    "cannot listen on %s: %s", path, g_strerror(err));
+		if (fd >= 0) {
+			struct stat now;
+
+			/* Our own socket file, if bind made it. */
+			if (lstat(path, &now) == 0 && now.st_dev == id->st_dev &&
+			    now.st_ino == id->st_ino)
+				unlink(path);
+			close(fd);
+		}
+		fd = -1;
+	}
+out:
+	if (dirfd >= 0)
+		close(dirfd);  /* drops the lock */
 	return fd;
 }
 
@@ -333,11 +428,12 @@ static GThread *start_thread_without_signals(struct control *ctl)
 	return thread;
 }
 
-struct control *control_start(struct mdevfs_host *host, const char *path,
-			      const char *const *plugin_dirs, GError **error)
+struct control *control_open(struct mdevfs_host *host, const char *path,
+			     const char *const *plugin_dirs, GError **error)
 {
 	struct control *ctl;
-	int fd = listen_on(path, error);
+	struct stat id = { 0 };
+	int fd = listen_on(path, &id, error);
 
 	if (fd < 0)
 		return NULL;
@@ -346,29 +442,70 @@ struct control *control_start(struct mdevfs_host *host, const char *path,
 	ctl->plugin_dirs = plugin_dirs;
 	ctl->path = g_strdup(path);
 	ctl->fd = fd;
+	ctl->dev = id.st_dev;
+	ctl->ino = id.st_ino;
 	if (pipe2(ctl->stop_pipe, O_CLOEXEC)) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
 			    "pipe: %s", g_strerror(errno));
-		close(fd);
-		g_free(ctl->path);
-		g_free(ctl);
+		ctl->stop_pipe[0] = ctl->stop_pipe[1] = -1;
+		control_stop(ctl);
 		return NULL;
 	}
-	ctl->thread = start_thread_without_signals(ctl);
 	return ctl;
+}
+
+void control_run(struct control *ctl)
+{
+	if (ctl && !ctl->thread)
+		ctl->thread = start_thread_without_signals(ctl);
+}
+
+struct control *control_start(struct mdevfs_host *host, const char *path,
+			      const char *const *plugin_dirs, GError **error)
+{
+	struct control *ctl = control_open(host, path, plugin_dirs, error);
+
+	control_run(ctl);
+	return ctl;
+}
+
+/* Remove the socket file only while it is still the one we bound: after
+ * a kill -9 and a restart, or a removal by hand, it may be another
+ * daemon's.  (Under the directory lock, as listen_on() checks.) */
+static void unlink_own_socket(struct control *ctl)
+{
+	g_autofree char *dir = g_path_get_dirname(ctl->path);
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	if (dirfd >= 0 && flock(dirfd, LOCK_EX) != 0) {
+		close(dirfd);
+		dirfd = -1;
+	}
+	if (lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev &&
+	    st.st_ino == ctl->ino)
+		unlink(ctl->path);
+	if (dirfd >= 0)
+		close(dirfd);
 }
 
 void control_stop(struct control *ctl)
 {
 	if (!ctl)
 		return;
-	if (write(ctl->stop_pipe[1], "x", 1) != 1)
-		g_warning("control: cannot wake the control thread");
-	g_thread_join(ctl->thread);
-	close(ctl->stop_pipe[0]);
-	close(ctl->stop_pipe[1]);
+	if (ctl->thread) {
+		if (write(ctl->stop_pipe[1], "x", 1) != 1)
+			g_warning("control: cannot wake the control thread");
+		g_thread_join(ctl->thread);
+	}
+	if (ctl->stop_pipe[0] >= 0) {
+		close(ctl->stop_pipe[0]);
+		close(ctl->stop_pipe[1]);
+	}
+	/* Unlinked while still listening, so no other daemon can have
+	 * taken the path over in between. */
+	unlink_own_socket(ctl);
 	close(ctl->fd);
-	unlink(ctl->path);
 	g_free(ctl->path);
 	g_free(ctl);
 }

@@ -19,9 +19,29 @@ struct control;
  */
 char *control_default_path(const char *mountpoint);
 
-/* Listen on path and serve in a thread; NULL with a message in error. */
+#define CONTROL_ERROR control_error_quark()
+GQuark control_error_quark(void);
+enum {
+	CONTROL_ERROR_IN_USE,  /* a live daemon listens on the path */
+};
+
+/*
+ * Bind and listen on path; NULL with a message in error.  A socket file
+ * already at path is replaced only if nobody listens on it (left by a
+ * daemon that died); if a daemon answers there, the error is
+ * CONTROL_ERROR_IN_USE, "control socket PATH is in use by another daemon".
+ * Anything else at path is left alone (an error too).
+ */
+struct control *control_open(struct mdevfs_host *host, const char *path,
+			     const char *const *plugin_dirs, GError **error);
+/* Start serving commands in a thread (after any fork: threads do not
+ * survive it).  A no-op for NULL or a control already running. */
+void control_run(struct control *ctl);
+/* Both at once. */
 struct control *control_start(struct mdevfs_host *host, const char *path,
 			      const char *const *plugin_dirs, GError **error);
+/* Stop serving, and remove the socket file if it is still the one this
+ * control bound (a kill -9'd daemon's successor may own the path now). */
 void control_stop(struct control *ctl);
 
 /* Run one command line and return the reply (first line "ok" or

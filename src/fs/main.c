@@ -4,16 +4,23 @@
  *
  *   mdevfs [options] MOUNTPOINT
  *
- * Start-up order: core host, sysfs tree, backends (their parents build the
- * tree), then mount, then route invalidations, then serve.
+ * Start-up order: check the mount point, core host, sysfs tree, backends
+ * (their parents build the tree), claim the control socket, then mount,
+ * then route invalidations, then serve.  Every failure on the way exits 1
+ * with one line "mdevfs: ..." on stderr, and before going to the
+ * background, so a daemonizing start reports it too.
  */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "control.h"
 #include "fs.h"
@@ -165,42 +172,266 @@ static struct uevent_sender *start_uevents(struct mdevfs_host *host)
 	return sender;
 }
 
-/* The control socket: started after daemonizing (threads do not
- * survive the fork). */
-static struct control *start_control(struct mdevfs_fs *fs,
-				     struct fuse_cmdline_opts *cmd,
-				     const char *option)
+/*
+ * libfuse's own error messages while starting ("fuse: bad mount point
+ * ...", "fuse: mount failed: ...") are kept here and folded into the one
+ * line mdevfs prints when the start fails; once mounted, libfuse logs as
+ * usual again (-d needs that).  NULL when not capturing.
+ */
+static GPtrArray *startup_log;
+
+static void capture_fuse_log(enum fuse_log_level level, const char *fmt,
+			     va_list ap)
+{
+	char *msg;
+
+	if (!startup_log || level > FUSE_LOG_ERR) {
+		vfprintf(stderr, fmt, ap);
+		return;
+	}
+	msg = g_strdup_vprintf(fmt, ap);
+	g_strchomp(msg);
+	if (*msg)
+		g_ptr_array_add(startup_log, msg);
+	else
+		g_free(msg);
+}
+
+static void startup_log_begin(void)
+{
+	startup_log = g_ptr_array_new_with_free_func(g_free);
+	fuse_set_log_func(capture_fuse_log);
+}
+
+/* Stop capturing; after a successful start, pass on what was said. */
+static void startup_log_end(bool flush)
+{
+	if (!startup_log)
+		return;
+	fuse_set_log_func(NULL);
+	for (guint i = 0; flush && i < startup_log->len; i++)
+		fprintf(stderr, "%s\n", (char *)startup_log->pdata[i]);
+	g_ptr_array_free(startup_log, TRUE);
+	startup_log = NULL;
+}
+
+/* What libfuse said, on one line without its "fuse: "; NULL if nothing. */
+static char *startup_reason(void)
+{
+	GString *text;
+
+	if (!startup_log || !startup_log->len)
+		return NULL;
+	text = g_string_new(NULL);
+	for (guint i = 0; i < startup_log->len; i++) {
+		const char *msg = startup_log->pdata[i];
+
+		if (g_str_has_prefix(msg, "fuse: "))
+			msg += 6;
+		if (i)
+			g_string_append(text, "; ");
+		g_string_append(text, msg);
+	}
+	g_strdelimit(text->str, "\n", ' ');
+	return g_string_free(text, FALSE);
+}
+
+/* "mdevfs: WHAT[: what libfuse said]", one line. */
+static void startup_failed(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+static void startup_failed(const char *fmt, ...)
+{
+	g_autofree char *what = NULL;
+	g_autofree char *reason = startup_reason();
+	va_list ap;
+
+	va_start(ap, fmt);
+	what = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "mdevfs: %s%s%s\n", what, reason ? ": " : "",
+		reason ? reason : "");
+	startup_log_end(false);
+}
+
+/* "mdevfs: what libfuse said", or "mdevfs: FALLBACK" if it said nothing. */
+static void startup_failed_log(const char *fallback)
+{
+	g_autofree char *reason = startup_reason();
+
+	fprintf(stderr, "mdevfs: %s\n", reason ? reason : fallback);
+	startup_log_end(false);
+}
+
+/* "\040" and the like in a /proc/self/mountinfo path, decoded in place. */
+static void mountinfo_unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++, w++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*w = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
+				    (s[3] - '0'));
+			s += 3;
+		} else {
+			*w = *s;
+		}
+	}
+	*w = '\0';
+}
+
+/* Whether the topmost mount at dir (a real path) is an mdevfs. */
+static bool mdevfs_mounted_at(const char *dir)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	bool found = false;
+
+	if (!g_file_get_contents("/proc/self/mountinfo", &text, NULL, NULL))
+		return false;
+	lines = g_strsplit(text, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		g_auto(GStrv) f = g_strsplit(*l, " ", -1);
+		guint n = g_strv_length(f), sep;
+
+		if (n < 7)
+			continue;
+		for (sep = 6; sep < n && strcmp(f[sep], "-") != 0; sep++)
+			;
+		if (sep + 1 >= n)
+			continue;
+		mountinfo_unescape(f[4]);
+		/* Later lines are mounted on top of earlier ones. */
+		if (strcmp(f[4], dir) == 0)
+			found = strcmp(f[sep + 1], "fuse.mdevfs") == 0;
+	}
+	return found;
+}
+
+/*
+ * Refuse, before anything is mounted, what libfuse would mount badly or
+ * fail on with a message of its own: a mount point that is no directory
+ * (a directory tree mounted on a file gives EIO everywhere), a FUSE mount
+ * whose daemon is gone (ENOTCONN), and a mount point a live mdevfs already
+ * serves: mounting over it would hide that tree, and its daemon would keep
+ * running with nobody able to reach it.  statfs() is answered by the
+ * daemon every time, where stat() may come from the kernel's cache.
+ */
+static bool check_mountpoint(const char *dir)
+{
+	struct stat st;
+	struct statfs sfs;
+	bool mdevfs;
+
+	if (stat(dir, &st) != 0) {
+		if (errno == ENOTCONN)
+			goto dead;
+		fprintf(stderr, "mdevfs: bad mount point %s: %s\n", dir,
+			g_strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "mdevfs: bad mount point %s: %s\n", dir,
+			g_strerror(ENOTDIR));
+		return false;
+	}
+	mdevfs = mdevfs_mounted_at(dir);
+	if (statfs(dir, &sfs) != 0 && errno == ENOTCONN)
+		goto dead;
+	if (mdevfs) {
+		fprintf(stderr, "mdevfs: %s is already mounted by a running "
+			"mdevfs\n", dir);
+		return false;
+	}
+	return true;
+dead:
+	fprintf(stderr, "mdevfs: %s is a FUSE mount whose daemon is gone "
+		"(unmount it first: fusermount3 -u %s)\n", dir, dir);
+	return false;
+}
+
+/*
+ * The control socket is claimed before mounting, so that a daemon already
+ * listening there (on this mount point, or given the same --control)
+ * stops this one before it mounts anything; its thread starts after
+ * daemonizing (threads do not survive the fork).  Only that conflict is
+ * fatal: without a socket the tree still works.
+ *
+ * check_mountpoint() found no mdevfs mounted here, so a daemon on the
+ * default socket of this mount point was unmounted from it and is on its
+ * way out (`umount DIR; mdevfs DIR` races with it): it gets
+ * CONTROL_WAIT_MS to go.  One that stays (a lazy unmount with files still
+ * open) keeps its socket, and this start fails.
+ */
+#define CONTROL_WAIT_MS 3000
+
+static struct control *open_control(struct mdevfs_host *host,
+				    const char *mountpoint, const char *option,
+				    bool *in_use)
 {
 	g_autofree char *path = NULL;
 	g_autoptr(GError) error = NULL;
 	struct control *ctl;
 
+	*in_use = false;
 	if (option && strcmp(option, "none") == 0)
 		return NULL;
-	path = option ? g_strdup(option) : control_default_path(cmd->mountpoint);
-	ctl = control_start(fs->tree->host, path, plugin_dirs, &error);
-	if (!ctl)
+	path = option ? g_strdup(option) : control_default_path(mountpoint);
+	for (int waited = 0;; waited += 50) {
+		ctl = control_open(host, path, plugin_dirs, &error);
+		if (ctl || option || waited >= CONTROL_WAIT_MS ||
+		    !g_error_matches(error, CONTROL_ERROR, CONTROL_ERROR_IN_USE))
+			break;
+		g_clear_error(&error);
+		g_usleep(50 * 1000);
+	}
+	if (ctl)
+		return ctl;
+	*in_use = g_error_matches(error, CONTROL_ERROR, CONTROL_ERROR_IN_USE);
+	if (*in_use)
+		fprintf(stderr, "mdevfs: %s\n", error->message);
+	else
 		fprintf(stderr, "mdevfs: no control socket: %s\n", error->message);
-	return ctl;
+	return NULL;
+}
+
+/* How a loop ended: 0 when unmounted, the number of the signal that
+ * stopped it (SIGINT, SIGTERM, SIGHUP: all fine), or -errno. */
+static bool loop_ended_well(int ret)
+{
+	return ret == 0 || ret == SIGINT || ret == SIGTERM || ret == SIGHUP;
 }
 
 static int serve(struct mdevfs_fs *fs, struct fuse_cmdline_opts *cmd,
-		 struct fuse_args *args, const char *control_option)
+		 struct fuse_args *args, struct control *ctl)
 {
 	struct fuse_loop_config *loop;
-	struct control *ctl;
-	int ret = 1;
+	bool failed = true;
+	int ret;
 
 	fs->se = fuse_session_new(args, &mdevfs_ll_ops, sizeof(mdevfs_ll_ops), fs);
-	if (!fs->se)
+	if (!fs->se) {
+		startup_failed("cannot start a FUSE session");
 		return 1;
-	if (fuse_set_signal_handlers(fs->se) != 0)
+	}
+	if (fuse_set_signal_handlers(fs->se) != 0) {
+		startup_failed("cannot install signal handlers");
 		goto out_destroy;
-	if (fuse_session_mount(fs->se, cmd->mountpoint) != 0)
+	}
+	if (fuse_session_mount(fs->se, cmd->mountpoint) != 0) {
+		/* fusermount3 (an unprivileged mount) said why on stderr. */
+		startup_failed("cannot mount %s%s", cmd->mountpoint,
+			       startup_log && startup_log->len ? "" :
+			       " (see the message above)");
 		goto out_signals;
+	}
+	startup_log_end(true);
 	mdevfs_fs_observe(fs);
-	fuse_daemonize(cmd->foreground);
-	ctl = start_control(fs, cmd, control_option);
+	if (fuse_daemonize(cmd->foreground) != 0) {
+		fprintf(stderr, "mdevfs: cannot go to the background\n");
+		goto out_unmount;
+	}
+	control_run(ctl);
 	if (cmd->singlethread) {
 		ret = fuse_session_loop(fs->se);
 	} else {
@@ -214,7 +445,14 @@ static int serve(struct mdevfs_fs *fs, struct fuse_cmdline_opts *cmd,
 		ret = fuse_session_loop_mt(fs->se, loop);
 		fuse_loop_cfg_destroy(loop);
 	}
+	/* Before the session goes: commands invalidate through it. */
 	control_stop(ctl);
+	ctl = NULL;
+	failed = !loop_ended_well(ret);
+	if (failed)
+		fprintf(stderr, "mdevfs: error while serving: %s\n",
+			ret < 0 ? g_strerror(-ret) : "unexpected end");
+out_unmount:
 	/* Stop routing invalidations before the session goes away. */
 	sysfs_tree_set_observer(fs->tree, NULL);
 	fuse_session_unmount(fs->se);
@@ -222,8 +460,8 @@ out_signals:
 	fuse_remove_signal_handlers(fs->se);
 out_destroy:
 	fuse_session_destroy(fs->se);
-	/* A loop ended by SIGINT/SIGTERM/SIGHUP returns the signal number. */
-	return ret == 0 || ret == SIGINT || ret == SIGTERM || ret == SIGHUP ? 0 : 1;
+	control_stop(ctl);  /* not started, if still here */
+	return failed ? 1 : 0;
 }
 
 int main(int argc, char *argv[])
@@ -237,10 +475,15 @@ int main(int argc, char *argv[])
 	struct mdevfs_fs fs = { 0 };
 	struct uevent_sender *uevents = NULL;
 	struct mdevfs_host *host;
+	struct control *ctl;
+	bool in_use;
 	int ret = 1;
 
-	if (fuse_opt_parse(&args, &opts, option_spec, handle_option) != 0)
-		return 1;
+	startup_log_begin();
+	if (fuse_opt_parse(&args, &opts, option_spec, handle_option) != 0) {
+		startup_failed("bad command line");
+		goto out;
+	}
 	/* `mount -t fuse.mdevfs SOURCE DIR` runs "mdevfs SOURCE DIR -o ...";
 	 * the source names nothing here. */
 	if (opts.positional->len > 2) {
@@ -250,8 +493,10 @@ int main(int argc, char *argv[])
 	if (opts.positional->len)
 		fuse_opt_add_arg(&args, g_ptr_array_index(opts.positional,
 							 opts.positional->len - 1));
-	if (fuse_parse_cmdline(&args, &cmd) != 0)
+	if (fuse_parse_cmdline(&args, &cmd) != 0) {
+		startup_failed_log("bad command line (try --help)");
 		goto out;
+	}
 	if (opts.show_help || cmd.show_help) {
 		usage(argv[0]);
 		fuse_cmdline_help();
@@ -291,16 +536,26 @@ int main(int argc, char *argv[])
 	if (opts.allow_other || opts.no_open)
 		fuse_opt_add_arg(&args, "-odefault_permissions");
 
+	if (!check_mountpoint(cmd.mountpoint))
+		goto out;
+
 	host = mdev_host_new(profile);
 	mdev_host_set_max_mdevs(host, opts.max_mdevs >= 0
 				      ? (unsigned int)opts.max_mdevs
 				      : mdev_memory_budget(MDEV_BYTES_WORST));
 	mdevfs_fs_init(&fs, sysfs_tree_new(host), opts.timeout);
 	fs.no_open = opts.no_open;
-	if (opts.uevents && !(uevents = start_uevents(host)))
+	ctl = open_control(host, cmd.mountpoint, opts.control, &in_use);
+	if (in_use)
 		goto out_host;
+	if (opts.uevents && !(uevents = start_uevents(host))) {
+		control_stop(ctl);
+		goto out_host;
+	}
 	if (load_backends(host, &opts))
-		ret = serve(&fs, &cmd, &args, opts.control);
+		ret = serve(&fs, &cmd, &args, ctl);  /* stops ctl */
+	else
+		control_stop(ctl);
 	mdev_backends_unload(host);
 	uevent_sender_stop(uevents);
 out_host:
@@ -308,6 +563,7 @@ out_host:
 	mdevfs_fs_fini(&fs);
 	mdev_host_free(host);
 out:
+	startup_log_end(true);
 	free(cmd.mountpoint);
 	fuse_opt_free_args(&args);
 	g_ptr_array_free(opts.backends, TRUE);
