@@ -143,6 +143,7 @@ struct mdev_parent {
 	/* Core counter (max_instances drivers), under host->lock.  Before
 	 * 6.1 it only feeds available_instances and may go below zero. */
 	int available;
+	bool core_counter;        /* no get_available(): the core counts */
 };
 
 struct mdev_type {
@@ -156,7 +157,8 @@ struct mdev_type {
 };
 
 /* The IOMMU group of a bound mdev (vfio_mdev's, or VFIO's emulated one
- * from 5.x on): one per device, part of its block. */
+ * from 5.x on): one per device, part of its block, and counted through
+ * it (get_device(&group->mdev->dev)). */
 struct iommu_group {
 	struct mdevfs_host *host;
 	int id;
@@ -333,6 +335,19 @@ struct mdev_parent *mdev_host_find_parent(struct mdevfs_host *host,
 					  const char *name);
 struct mdev_parent *mdev_parent_get(struct mdev_parent *parent);
 void mdev_parent_put(struct mdev_parent *parent);
+/* A type lives as long as its parent: the caller's reference on the
+ * parent covers it (mdev_type_get() takes one through it). */
+static inline struct mdev_type *mdev_type_get(struct mdev_type *type)
+{
+	mdev_parent_get(type->parent);
+	return type;
+}
+
+static inline void mdev_type_put(struct mdev_type *type)
+{
+	mdev_parent_put(type->parent);
+}
+
 struct mdev_type *mdev_parent_find_type(struct mdev_parent *parent,
 					const char *id);
 

@@ -184,6 +184,7 @@ int mdev_register_device(struct device *dev, const struct mdev_parent_ops *ops)
 	parent->dev = get_device(dev);
 	parent->ops = ops;
 	parent->available = (int)MIN(ops->max_instances, (unsigned int)G_MAXINT);
+	parent->core_counter = !ops->get_available;
 	g_rw_lock_init(&parent->unreg_sem);
 	g_mutex_init(&parent->serial);
 	host_lock(host);
@@ -392,9 +393,11 @@ struct mdev_type *mdev_parent_find_type(struct mdev_parent *parent,
 /* ------------------------------------------------------------------ */
 /* Capacity                                                            */
 
+/* Read from the parent, not its ops: a release may come after the
+ * backend that owns the ops was unloaded. */
 static bool uses_core_counter(const struct mdev_parent *parent)
 {
-	return !parent->ops->get_available;
+	return parent->core_counter;
 }
 
 int mdev_type_available(struct mdev_type *type)

@@ -30,7 +30,11 @@ static ssize_t create_store(struct mdev_type *type,
 	ret = mdev_parse_uuid(buf, count, uuid);
 	if (ret)
 		return ret;
+	/* The parent stays for the whole create, even one unregistered
+	 * meanwhile (its unreg_sem then refuses). */
+	mdev_type_get(type);
 	ret = mdev_device_create(type, uuid);
+	mdev_type_put(type);
 	return ret ? ret : (ssize_t)count;
 }
 
