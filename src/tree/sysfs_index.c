@@ -494,17 +494,19 @@ void sysfs_index_vfio(struct sysfs_index *index, struct mdev_device *mdev,
 void sysfs_index_del(struct sysfs_index *index, struct mdev_device *mdev)
 {
 	struct mdev_record *rec = record_of(index, mdev);
+	gint slot;
 
 	if (!rec)
 		return;
+	slot = node_pos_find(&index->records, rec->pos);
+	g_assert(slot >= 0);
 	/* The core unlinks and unbinds first; should it not, the listings
 	 * must still forget the record. */
 	record_link(index, rec, false);
 	record_set_vfio(index, rec, NULL);
 	record_unbind(index, rec);
 	g_hash_table_remove(index->by_name, rec);
-	node_pos_remove(&index->records,
-			(guint)node_pos_find(&index->records, rec->pos));
+	node_pos_remove(&index->records, (guint)slot);
 	index->bus.count--;
 	count(index, mdev->type->parent, -1);
 	record_free(rec);
