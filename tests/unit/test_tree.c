@@ -1757,6 +1757,51 @@ static void assert_once(GHashTable *seen, GPtrArray *stayed, const char *dir)
 	ck_assert_uint_eq(GPOINTER_TO_UINT(g_hash_table_lookup(seen, "..")), 1);
 }
 
+/* Positions go on past 2^32 (a guint would wrap there), keep their order
+ * through a compaction, and make offsets that give them back. */
+START_TEST(readdir_positions_past_32_bits)
+{
+	struct node_pos_array a;
+	struct node_pos_head slot;
+	static const char item[] = "x";
+	uint64_t first = (UINT64_C(1) << 32) - 100;
+
+	node_pos_init(&a, sizeof(slot));
+	a.next = first;
+	for (guint i = 0; i < 200; i++) {
+		slot = (struct node_pos_head){ .item = item };
+		ck_assert_uint_eq(node_pos_append(&a, &slot), first + i);
+	}
+	/* Remove all but every tenth: holes are compacted on the way. */
+	for (guint i = 0; i < 200; i++)
+		if (i % 10) {
+			gint at = node_pos_find(&a, first + i);
+
+			ck_assert_int_ge(at, 0);
+			node_pos_remove(&a, (guint)at);
+		}
+	ck_assert_uint_lt(node_pos_len(&a), 100);
+	ck_assert_uint_eq(node_pos_live(&a), 20);
+	for (guint i = 0; i < 200; i++) {
+		guint at = node_pos_from(&a, first + i);
+		uint64_t want = first + (i + 9) / 10 * 10;
+		const struct node_pos_head *got = node_pos_at(&a, at);
+
+		if (want >= first + 200) {
+			ck_assert_uint_eq(at, node_pos_len(&a));
+			continue;
+		}
+		ck_assert_uint_eq(got->pos, want);
+		/* The offset after an entry resumes right after it. */
+		ck_assert_uint_eq(node_pos_off_set(node_pos_set_off(got->pos)),
+				  got->pos + 1);
+		ck_assert_int_gt(node_pos_set_off(got->pos), NODE_SET_OFF);
+	}
+	ck_assert_int_gt(node_pos_set_off(NODE_POS_MAX), 0);
+	node_pos_fini(&a);
+}
+END_TEST
+
 /* A set of the tree's own (node_set.c): 300 links, listed 16 entries a
  * call; after the first call the 180 that do not stay go (the set
  * compacts its holes on the way) and 20 new ones come. */
@@ -1954,6 +1999,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, readdir_resumes);
 	tcase_add_test(tc, readdir_sees_new_links);
 	tcase_add_test(tc, readdir_not_a_dir);
+	tcase_add_test(tc, readdir_positions_past_32_bits);
 	tcase_add_test(tc, readdir_stable_own_set);
 	tcase_add_loop_test(tc, readdir_stable_views, 0,
 			    G_N_ELEMENTS(stable_views));
