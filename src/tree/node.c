@@ -610,10 +610,10 @@ static bool readdir_one(struct readdir_walk *walk, const struct node *node)
 					[NODE_FILE] = S_IFREG,
 					[NODE_LINK] = S_IFLNK };
 
-	/* Offsets 1 and 2 are "." and ".."; a child's next offset is seq+3. */
+	/* Offsets 1 and 2 are "." and ".."; node_pos.h has the rest. */
 	return walk->fill(walk->ctx, node->name,
 			  node_kernel_ino(walk->tree, node), types[node->type],
-			  (off_t)node->seq + 3);
+			  node_pos_seq_off(node->seq));
 }
 
 int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
@@ -621,7 +621,6 @@ int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
 {
 	struct readdir_walk walk = { tree, fill, ctx };
 	struct node *dir;
-	uint64_t from;
 
 	g_mutex_lock(&tree->lock);
 	dir = node_find(tree, ino);
@@ -637,11 +636,11 @@ int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
 			     S_IFDIR, 2))
 		goto out;
 	if (off >= NODE_SET_OFF) {
-		node_set_readdir(dir, (guint)(off - NODE_SET_OFF), fill, ctx);
+		node_set_readdir(dir, node_pos_off_set(off), fill, ctx);
 		goto out;
 	}
-	from = off > 2 ? (uint64_t)off - 2 : 0;
-	for (struct node *c = node_dir_from(dir, from); c; c = c->next)
+	for (struct node *c = node_dir_from(dir, node_pos_off_seq(off)); c;
+	     c = c->next)
 		if (!c->in_set && !readdir_one(&walk, c))
 			goto out;
 	node_set_readdir(dir, 0, fill, ctx);

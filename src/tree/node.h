@@ -69,8 +69,9 @@ struct node {
 	/* Its times (all three alike), in nanoseconds since the epoch: half
 	 * a struct timespec, and every node has one (node_timespec()). */
 	int64_t time_ns;
-	/* Readdir position within the parent; below NODE_SET_OFF, where
-	 * the offsets of a set's entries begin. */
+	/* Readdir position within the parent, given when it is added
+	 * and never changed (node_pos.h); at most NODE_SEQ_MAX, below
+	 * the offsets of a set's entries. */
 	uint64_t seq : 40;
 	uint64_t handles : 24;     /* open files and calls in progress */
 	uint64_t nlookup : 56;     /* kernel references */
@@ -288,14 +289,16 @@ struct node_set_entry {
 	const char *target;    /* a link: its target's path below the root */
 	void *obj;             /* a directory: its source's object */
 	uint64_t ino;
-	guint pos;             /* a listing goes on after it */
+	/* Its readdir position (node_pos.h): never another entry's of the
+	 * set, and unchanged while it exists.  A listing goes on after it. */
+	uint64_t pos;
 };
 
 struct node_set_ops {
 	const struct node_source *dirs;   /* its directories'; NULL: links */
 	bool (*find)(void *owner, const char *name, struct node_set_entry *e);
 	/* The first entry at position pos or after it. */
-	bool (*from)(void *owner, guint pos, struct node_set_entry *e);
+	bool (*from)(void *owner, uint64_t pos, struct node_set_entry *e);
 	guint (*size)(void *owner);
 };
 

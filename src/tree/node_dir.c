@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * A directory's children: a list in readdir order (seq), and once the
- * directory is big an index by name and a cursor where the last listing
- * call started.  Most directories of the tree hold a handful of files,
+ * A directory's children: a list in readdir order (seq, node_pos.h),
+ * and once the directory is big an index by name and a cursor where the
+ * last listing call started.  Most directories of the tree hold a handful of files,
  * and a hash table for each would cost more than the nodes themselves.
  * The kernel lists a directory in calls that each start where the one
  * before stopped, so a cursor finds the start in a few steps, without a
@@ -94,6 +94,12 @@ void node_dir_add(struct node *dir, struct node *child)
 	struct dir_node *d = as_dir(dir);
 	struct node_dir_index *index = index_of(dir);
 
+	/* A child's seq is its readdir position (node_pos.h): given once,
+	 * in the order of the list, never changed while it is a child.
+	 * 2^40 additions to one directory are out of reach (35 years at a
+	 * thousand a second); past them a listing could not be resumed. */
+	if (d->next_seq > NODE_SEQ_MAX)
+		g_error("readdir positions of %s exhausted", dir->name);
 	child->parent = dir;
 	child->seq = d->next_seq++;
 	child->prev = d->last;

@@ -4,6 +4,7 @@
 #define MDEVFS_NODE_PRIV_H
 
 #include "node.h"
+#include "node_pos.h"
 
 #include <time.h>
 
@@ -156,8 +157,8 @@ void node_lazy_drop(struct node_tree *tree, struct node *node);
 void node_lazy_forgotten(struct node_tree *tree, struct node *node);
 
 /* Link sets (node_set.c), with the tree lock held.  A listing shows a
- * set's entries after the directory's nodes, from this offset on. */
-#define NODE_SET_OFF ((off_t)1 << 40)
+ * set's entries after the directory's nodes, from NODE_SET_OFF on
+ * (node_pos.h). */
 void node_set_free(struct node *dir);
 /* Remove the entry name (and its node); false if there is none. */
 bool node_set_remove(struct node_tree *tree, struct node *dir,
@@ -169,8 +170,8 @@ guint node_set_size(const struct node *dir);
 bool node_set_has(struct node *dir, const char *name);
 /* The subdirectories a set of directories adds to dir's link count. */
 guint node_set_subdirs(const struct node *dir);
-/* Fill entries from position from on, until fill is full. */
-void node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
+/* Fill entries from position from on (node_pos.h), until fill is full. */
+void node_set_readdir(struct node *dir, uint64_t from, node_fill_fn fill,
 		      void *ctx);
 /* Make the node of a set entry (node.c). */
 struct node *node_link_made(struct node_tree *tree, struct node *dir,

@@ -20,7 +20,9 @@
 #include <string.h>
 
 struct set_entry {
-	const char *name;      /* borrowed from the device; NULL: a hole */
+	/* Its readdir position (node_pos.h), and its name, borrowed from
+	 * the device; a NULL name is a hole. */
+	struct node_pos_head head;
 	union {
 		const char *target;    /* a link: the device's path */
 		void *obj;             /* a directory: what builds it */
@@ -29,9 +31,8 @@ struct set_entry {
 };
 
 struct node_link_set {
-	GArray *entries;       /* struct set_entry, in the order added */
+	struct node_pos_array entries;   /* struct set_entry, by position */
 	GHashTable *by_name;   /* name -> index + 1 */
-	guint holes;
 	/* A set of directories: their source; NULL for links. */
 	const struct node_source *dirs;
 	/* An owner's set: no entries here. */
@@ -39,9 +40,10 @@ struct node_link_set {
 	void *owner;
 };
 
-/* Fewer holes than this stay (squeezing them out moves the positions
- * a listing in progress resumes from). */
-#define SET_HOLES_MIN 64
+static const char *entry_name(const struct set_entry *e)
+{
+	return e->head.item;
+}
 
 /* dir's set, made if it has none; NULL if it holds the other kind (a
  * backend can place devices so: they then get plain nodes). */
@@ -52,7 +54,7 @@ static struct node_link_set *set_of(struct node *dir,
 
 	if (!set) {
 		set = g_new0(struct node_link_set, 1);
-		set->entries = g_array_new(FALSE, FALSE, sizeof(struct set_entry));
+		node_pos_init(&set->entries, sizeof(struct set_entry));
 		set->by_name = g_hash_table_new(g_str_hash, g_str_equal);
 		set->dirs = dirs;
 		node_dir_extras(dir)->links = set;
@@ -105,14 +107,14 @@ static const struct node_source *source_of_obj(void *obj)
 
 static struct set_entry *entry_at(struct node_link_set *set, guint i)
 {
-	return &g_array_index(set->entries, struct set_entry, i);
+	return node_pos_at(&set->entries, i);
 }
 
-static void entry_clear(struct node_link_set *set, struct set_entry *e)
+/* Let go of what a live entry holds. */
+static void entry_release(struct node_link_set *set, struct set_entry *e)
 {
-	if (set->dirs && e->name)
+	if (set->dirs && entry_name(e))
 		source_of_obj(e->obj)->release(e->obj);
-	e->name = NULL;
 	e->obj = NULL;
 }
 
@@ -123,9 +125,9 @@ void node_set_free(struct node *dir)
 	if (!set)
 		return;
 	if (!set->ops) {
-		for (guint i = 0; i < set->entries->len; i++)
-			entry_clear(set, entry_at(set, i));
-		g_array_free(set->entries, TRUE);
+		for (guint i = 0; i < node_pos_len(&set->entries); i++)
+			entry_release(set, entry_at(set, i));
+		node_pos_fini(&set->entries);
 		g_hash_table_destroy(set->by_name);
 	}
 	g_free(set);
@@ -154,11 +156,11 @@ static bool entry_of(const struct node *dir, const char *name,
 	if (!e)
 		return false;
 	*out = (struct node_set_entry){
-		.name = e->name,
+		.name = entry_name(e),
 		.target = set->dirs ? NULL : e->target,
 		.obj = set->dirs ? e->obj : NULL,
 		.ino = e->ino,
-		.pos = (guint)(e - entry_at(set, 0)),
+		.pos = e->head.pos,
 	};
 	return true;
 }
@@ -167,13 +169,15 @@ static bool entry_of(const struct node *dir, const char *name,
 static bool add(struct node_tree *tree, struct node *dir,
 		struct node_link_set *set, struct set_entry entry)
 {
-	if (node_child(dir, entry.name) || find(set, entry.name))
+	const char *name = entry_name(&entry);
+
+	if (node_child(dir, name) || find(set, name))
 		return false;
 	entry.ino = tree->next_ino++;
-	g_array_append_val(set->entries, entry);
-	g_hash_table_insert(set->by_name, (gpointer)entry.name,
-			    GUINT_TO_POINTER(set->entries->len));
-	node_name_unmade(tree, dir, entry.name, set->dirs != NULL);
+	node_pos_append(&set->entries, &entry);
+	g_hash_table_insert(set->by_name, (gpointer)name,
+			    GUINT_TO_POINTER(node_pos_len(&set->entries)));
+	node_name_unmade(tree, dir, name, set->dirs != NULL);
 	return true;
 }
 
@@ -190,7 +194,8 @@ struct node *node_device_link(struct node_tree *tree, struct node *dir,
 	set = set_of(dir, NULL);
 	if (!set)
 		return node_link(tree, dir, name, target);
-	add(tree, dir, set, (struct set_entry){ .name = name, .target = target });
+	add(tree, dir, set, (struct set_entry){ .head.item = name,
+						 .target = target });
 	return NULL;
 }
 
@@ -206,7 +211,7 @@ void node_lazy_subdir(struct node_tree *tree, struct node *dir,
 	set = set_of(dir, src);
 	if (set) {
 		if (add(tree, dir, set,
-			(struct set_entry){ .name = name, .obj = obj }))
+			(struct set_entry){ .head.item = name, .obj = obj }))
 			src->hold(obj);
 		return;
 	}
@@ -229,25 +234,14 @@ void *node_source_at(struct node *dir, const char *name)
 	return entry_of(dir, name, &e) ? e.obj : NULL;
 }
 
-/* Renumber once holes are the most of it. */
-static void squeeze(struct node_link_set *set)
+/* The name index after the entries moved (node_pos_remove()). */
+static void reindex(struct node_link_set *set)
 {
-	guint kept = 0;
-
-	if (set->holes < SET_HOLES_MIN || set->holes * 2 < set->entries->len)
-		return;
 	g_hash_table_remove_all(set->by_name);
-	for (guint i = 0; i < set->entries->len; i++) {
-		struct set_entry *e = entry_at(set, i);
-
-		if (!e->name)
-			continue;
-		*entry_at(set, kept++) = *e;
-		g_hash_table_insert(set->by_name, (gpointer)e->name,
-				    GUINT_TO_POINTER(kept));
-	}
-	g_array_set_size(set->entries, kept);
-	set->holes = 0;
+	for (guint i = 0; i < node_pos_len(&set->entries); i++)
+		g_hash_table_insert(set->by_name,
+				    (gpointer)entry_name(entry_at(set, i)),
+				    GUINT_TO_POINTER(i + 1));
 }
 
 /* The entry name went from set: its node goes, or the kernel is told. */
@@ -281,9 +275,9 @@ bool node_set_remove(struct node_tree *tree, struct node *dir,
 	 * go meanwhile (e would point into a moved array).  A made node
 	 * holds the entry's object itself. */
 	g_hash_table_remove(set->by_name, name);
-	entry_clear(set, e);
-	set->holes++;
-	squeeze(set);
+	entry_release(set, e);
+	if (node_pos_remove(&set->entries, (guint)(e - entry_at(set, 0))))
+		reindex(set);
 	entry_gone(tree, dir, set, name);
 	return true;
 }
@@ -325,7 +319,7 @@ guint node_set_size(const struct node *dir)
 		return 0;
 	if (set->ops)
 		return set->ops->size(set->owner);
-	return set->entries->len - set->holes;
+	return node_pos_live(&set->entries);
 }
 
 guint node_set_subdirs(const struct node *dir)
@@ -336,19 +330,18 @@ guint node_set_subdirs(const struct node *dir)
 }
 
 /* An owner's set, from position from on. */
-static void owned_readdir(struct node_link_set *set, guint from, mode_t type,
-			  node_fill_fn fill, void *ctx)
+static void owned_readdir(struct node_link_set *set, uint64_t from,
+			  mode_t type, node_fill_fn fill, void *ctx)
 {
 	struct node_set_entry e;
 
-	for (guint pos = from; set->ops->from(set->owner, pos, &e);
+	for (uint64_t pos = from; set->ops->from(set->owner, pos, &e);
 	     pos = e.pos + 1)
-		if (!fill(ctx, e.name, e.ino, type,
-			  NODE_SET_OFF + (off_t)e.pos + 1))
+		if (!fill(ctx, e.name, e.ino, type, node_pos_set_off(e.pos)))
 			return;
 }
 
-void node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
+void node_set_readdir(struct node *dir, uint64_t from, node_fill_fn fill,
 		      void *ctx)
 {
 	struct node_link_set *set = node_dir_links(dir);
@@ -358,11 +351,15 @@ void node_set_readdir(struct node *dir, guint from, node_fill_fn fill,
 		owned_readdir(set, from, type, fill, ctx);
 		return;
 	}
-	for (guint i = from; set && i < set->entries->len; i++) {
+	if (!set)
+		return;
+	for (guint i = node_pos_from(&set->entries, from);
+	     i < node_pos_len(&set->entries); i++) {
 		struct set_entry *e = entry_at(set, i);
 
-		if (e->name && !fill(ctx, e->name, e->ino, type,
-				     NODE_SET_OFF + (off_t)i + 1))
+		if (entry_name(e) &&
+		    !fill(ctx, entry_name(e), e->ino, type,
+			  node_pos_set_off(e->head.pos)))
 			return;
 	}
 }

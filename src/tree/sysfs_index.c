@@ -14,6 +14,7 @@
  * locked.
  */
 #include "sysfs_priv.h"
+#include "node_pos.h"
 
 #include <string.h>
 
@@ -31,9 +32,17 @@ struct mdev_record {
 	const void *driver;
 	uint64_t ino;                   /* + enum sysfs_listing: bus, type, parent */
 	uint64_t bind_ino;              /* + enum binding_number */
-	guint pos;                      /* in index->records */
-	bool linked : 1;                /* in its type's devices/ */
-	bool has_vfio : 1;              /* its mdev's vfio-dev is listed */
+	/* Its readdir position in index->records (node_pos.h), beside
+	 * two flags in one word: the record stays 120 bytes. */
+	uint64_t pos : 62;
+	uint64_t linked : 1;            /* in its type's devices/ */
+	uint64_t has_vfio : 1;          /* its mdev's vfio-dev is listed */
+};
+
+/* A slot of index->records: the record's position, and the record (NULL
+ * for a hole). */
+struct record_slot {
+	struct node_pos_head head;
 };
 
 static struct mdev_device *record_mdev(const struct mdev_record *rec)
@@ -67,8 +76,9 @@ struct listing_view {
 
 struct sysfs_index {
 	struct sysfs_tree *tree;
-	GPtrArray *records;       /* by position; NULL: a hole */
-	guint holes;
+	/* struct record_slot, by position: the bus, type, driver and
+	 * parent directories list in this order, and resume by position. */
+	struct node_pos_array records;
 	/* The records, hashed by their mdev's name: a set costs 12 bytes
 	 * a slot where a map from names takes 20. */
 	GHashTable *by_name;
@@ -77,9 +87,6 @@ struct sysfs_index {
 	GHashTable *views;        /* key -> struct listing_view */
 	struct listing_view bus, groups, vfio;
 };
-
-/* Fewer holes than this stay (a listing in progress resumes by position). */
-#define HOLES_MIN 64
 
 static bool lists(const struct listing_view *view,
 		  const struct mdev_record *rec)
@@ -120,7 +127,7 @@ static void fill_entry(const struct listing_view *view,
 	if (view->kind == SYSFS_LIST_GROUPS) {
 		e->name = record_group(rec)->name;
 		e->ino = rec->bind_ino + BIND_GROUP;
-		e->pos = (guint)record_group(rec)->id;
+		e->pos = (uint64_t)record_group(rec)->id;
 	}
 	if (view->kind == SYSFS_LIST_VFIO) {
 		e->name = record_vfio(rec)->dev.name;
@@ -131,7 +138,9 @@ static void fill_entry(const struct listing_view *view,
 }
 
 /* The records by number (group id, vfio-dev minor) that a view lists by
- * position, or NULL if it lists all records. */
+ * position, or NULL if it lists from index->records.  A number stays its
+ * entry's while the entry exists, which is all a position has to do
+ * (node_pos.h). */
 static GPtrArray *by_number(const struct listing_view *view)
 {
 	if (view->kind == SYSFS_LIST_GROUPS)
@@ -139,6 +148,14 @@ static GPtrArray *by_number(const struct listing_view *view)
 	if (view->kind == SYSFS_LIST_VFIO)
 		return view->index->by_minor;
 	return NULL;
+}
+
+static struct mdev_record *slot_record(const struct sysfs_index *index,
+				       guint i)
+{
+	const struct record_slot *slot = node_pos_at(&index->records, i);
+
+	return (struct mdev_record *)slot->head.item;
 }
 
 static const char *record_name(gconstpointer rec)
@@ -204,13 +221,30 @@ static bool view_find(void *owner, const char *name, struct node_set_entry *e)
 	return true;
 }
 
-static bool view_from(void *owner, guint pos, struct node_set_entry *e)
+/* The first record the view lists at a number from pos on. */
+static bool numbered_from(const struct listing_view *view, GPtrArray *all,
+			  uint64_t pos, struct node_set_entry *e)
 {
-	struct listing_view *view = owner;
-	GPtrArray *all = by_number(view) ? by_number(view) : view->index->records;
-
 	for (; pos < all->len; pos++) {
 		struct mdev_record *rec = all->pdata[pos];
+
+		if (rec && lists(view, rec)) {
+			fill_entry(view, rec, e);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool view_from(void *owner, uint64_t pos, struct node_set_entry *e)
+{
+	struct listing_view *view = owner;
+	const struct node_pos_array *all = &view->index->records;
+
+	if (by_number(view))
+		return numbered_from(view, by_number(view), pos, e);
+	for (guint i = node_pos_from(all, pos); i < node_pos_len(all); i++) {
+		struct mdev_record *rec = slot_record(view->index, i);
 
 		if (rec && lists(view, rec)) {
 			fill_entry(view, rec, e);
@@ -252,7 +286,7 @@ struct sysfs_index *sysfs_index_new(struct sysfs_tree *tree)
 	struct build_log *log;
 
 	index->tree = tree;
-	index->records = g_ptr_array_new();
+	node_pos_init(&index->records, sizeof(struct record_slot));
 	index->by_name = g_hash_table_new(record_hash, record_equal);
 	index->by_group = g_ptr_array_new();
 	index->by_minor = g_ptr_array_new();
@@ -279,9 +313,9 @@ static void record_free(struct mdev_record *rec)
 
 void sysfs_index_free(struct sysfs_index *index)
 {
-	for (guint i = 0; i < index->records->len; i++)
-		record_free(index->records->pdata[i]);
-	g_ptr_array_free(index->records, TRUE);
+	for (guint i = 0; i < node_pos_len(&index->records); i++)
+		record_free(slot_record(index, i));
+	node_pos_fini(&index->records);
 	g_ptr_array_free(index->by_group, TRUE);
 	g_ptr_array_free(index->by_minor, TRUE);
 	g_hash_table_destroy(index->by_name);
@@ -357,31 +391,12 @@ struct build_log *sysfs_index_add(struct sysfs_index *index,
 	build_log_init(&rec->log, index->tree, &mdev->dev);
 	rec->ino = nodes->next_ino;
 	nodes->next_ino += SYSFS_LIST_PARENT + 1;
-	rec->pos = index->records->len;
-	g_ptr_array_add(index->records, rec);
+	rec->pos = node_pos_append(&index->records,
+				   &(struct record_slot){ .head.item = rec });
 	g_hash_table_add(index->by_name, rec);
 	index->bus.count++;
 	count(index, mdev->type->parent, 1);
 	return &rec->log;
-}
-
-/* Renumber once holes are the most of it. */
-static void squeeze(struct sysfs_index *index)
-{
-	guint kept = 0;
-
-	if (index->holes < HOLES_MIN || index->holes * 2 < index->records->len)
-		return;
-	for (guint i = 0; i < index->records->len; i++) {
-		struct mdev_record *rec = index->records->pdata[i];
-
-		if (rec) {
-			rec->pos = kept;
-			index->records->pdata[kept++] = rec;
-		}
-	}
-	g_ptr_array_set_size(index->records, kept);
-	index->holes = 0;
 }
 
 static void record_link(struct sysfs_index *index, struct mdev_record *rec,
@@ -479,18 +494,19 @@ void sysfs_index_vfio(struct sysfs_index *index, struct mdev_device *mdev,
 void sysfs_index_del(struct sysfs_index *index, struct mdev_device *mdev)
 {
 	struct mdev_record *rec = record_of(index, mdev);
+	gint slot;
 
 	if (!rec)
 		return;
+	slot = node_pos_find(&index->records, rec->pos);
+	g_assert(slot >= 0);
 	/* The core unlinks and unbinds first; should it not, the listings
 	 * must still forget the record. */
 	record_link(index, rec, false);
 	record_set_vfio(index, rec, NULL);
 	record_unbind(index, rec);
 	g_hash_table_remove(index->by_name, rec);
-	index->records->pdata[rec->pos] = NULL;
-	index->holes++;
-	squeeze(index);
+	node_pos_remove(&index->records, (guint)slot);
 	index->bus.count--;
 	count(index, mdev->type->parent, -1);
 	record_free(rec);

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -448,9 +449,14 @@ static int try_create(const char *type, const char *uuid)
 	return write_str_errno(P(TYPES "/%s/create", type), text);
 }
 
+static void remove_dev_at(const char *parent, const char *uuid)
+{
+	expect_write_ok(P("%s/%s/remove", parent, uuid), "1\n");
+}
+
 static void remove_dev(const char *uuid)
 {
-	expect_write_ok(P(PARENT "/%s/remove", uuid), "1\n");
+	remove_dev_at(PARENT, uuid);
 }
 
 static void expect_available(const char *type, int n)
@@ -1921,6 +1927,143 @@ START_TEST(fresh_gone_everywhere)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Listings that change while they are read (issue #14)                 */
+
+#define MDPY "devices/virtual/mdpy/mdpy"
+#define MDPY_TYPES MDPY "/mdev_supported_types"
+#define STABLE_N 300
+
+/* The test process runs mdevfs with mdpy, room for count devices. */
+static void start_mdpy_daemon(unsigned int count)
+{
+	char why[512], backend[32];
+	const char *argv[6];
+	int n = 0, ret;
+
+	snprintf(backend, sizeof(backend), "mdpy:count=%u", count);
+	argv[n++] = "-b";
+	argv[n++] = backend;
+	if (!g_strict) {
+		argv[n++] = "-o";
+		argv[n++] = "no_open";
+	}
+	argv[n] = NULL;
+	ret = mh_start(&g_mnt, argv, why, sizeof(why));
+	ck_assert_msg(ret == 0, "mount failed: %s", why);
+}
+
+struct dirent64_raw {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Count each name of one getdents64 call on fd into seen (by index in
+ * uuids, which has n; "." and ".." in dots); the bytes it returned. */
+static long getdents_count(int fd, size_t room, char (*uuids)[37], int n,
+			   int *seen, int *dots)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	long got = syscall(SYS_getdents64, fd, buf, room);
+
+	ck_assert_msg(got >= 0, "getdents64: %s", errname(errno));
+	for (long at = 0; at < got;) {
+		const struct dirent64_raw *d = (const void *)(buf + at);
+		int i = 0;
+
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0) {
+			dots[d->d_name[1] == '.']++;
+		} else {
+			while (i < n && strcmp(uuids[i], d->d_name) != 0)
+				i++;
+			ck_assert_msg(i < n, "unknown entry %s", d->d_name);
+			seen[i]++;
+		}
+		at += d->d_reclen;
+	}
+	return got;
+}
+
+/*
+ * The reproduction of issue #14, item 2: 300 mdevs (those with in_dir
+ * false on mdpy-xga, the others on mdpy-vga), the first getdents64
+ * chunk of dir read with a small buffer, 180 devices removed, the
+ * listing finished: each of the 120 devices that stayed and that dir
+ * lists must have come exactly once, and no entry twice.
+ */
+static void listing_keeps_untouched(const char *dir, bool (*in_dir)(int))
+{
+	static char uuids[STABLE_N][37];
+	int seen[STABLE_N] = { 0 }, dots[2] = { 0 }, fd, first = 0;
+	int missing = 0, kept = 0;
+
+	start_mdpy_daemon(STABLE_N);
+	for (int i = 0; i < STABLE_N; i++) {
+		char text[40];
+
+		new_uuid(uuids[i]);
+		snprintf(text, sizeof(text), "%s\n", uuids[i]);
+		expect_write_ok(P(MDPY_TYPES "/%s/create",
+				  in_dir(i) ? "mdpy-vga" : "mdpy-xga"),
+				text);
+	}
+	fd = open(P("%s", dir), O_RDONLY | O_DIRECTORY);
+	ck_assert_msg(fd >= 0, "open %s: %s", dir, errname(errno));
+	ck_assert_int_gt(getdents_count(fd, 512, uuids, STABLE_N, seen, dots), 0);
+	for (int i = 0; i < STABLE_N; i++)
+		first += seen[i];
+	ck_assert_int_gt(first, 0);
+	ck_assert_int_lt(first, 60);
+	/* Kept: every fifth and the third after it, 120 in all. */
+	for (int i = 0; i < STABLE_N; i++)
+		if (i % 5 != 0 && i % 5 != 3)
+			remove_dev_at(MDPY, uuids[i]);
+	while (getdents_count(fd, 512, uuids, STABLE_N, seen, dots) > 0)
+		;
+	close(fd);
+	for (int i = 0; i < STABLE_N; i++) {
+		ck_assert_msg(seen[i] <= 1, "%s listed %d times", uuids[i], seen[i]);
+		if (in_dir(i) && (i % 5 == 0 || i % 5 == 3)) {
+			kept++;
+			missing += seen[i] == 0;
+		} else if (!in_dir(i)) {
+			ck_assert_msg(seen[i] == 0, "%s listed in %s", uuids[i], dir);
+		}
+	}
+	ck_assert_msg(missing == 0, "%d of the %d untouched devices were not "
+		      "listed in %s (%d came in the first chunk)", missing, kept,
+		      dir, first);
+	ck_assert_int_eq(dots[0], 1);
+	ck_assert_int_eq(dots[1], 1);
+}
+
+static bool every_device(int i)
+{
+	(void)i;
+	return true;
+}
+
+/* Three in four on the type listed, the fourth on another. */
+static bool three_in_four(int i)
+{
+	return i % 4 != 1;
+}
+
+START_TEST(listing_bus_keeps_untouched)
+{
+	listing_keeps_untouched(BUSDEV, every_device);
+}
+END_TEST
+
+START_TEST(listing_type_keeps_untouched)
+{
+	listing_keeps_untouched(MDPY_TYPES "/mdpy-vga/devices", three_in_four);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Process life (the test process runs the daemon itself)               */
 
 static void start_own_daemon(void)
@@ -1992,6 +2135,7 @@ struct test_entry {
 #define T(fn) { #fn, fn, TEST_TIMEOUT, false }
 #define T_LONG(fn) { #fn, fn, LOOP_TIMEOUT, false }
 #define T_OWN(fn) { #fn, fn, TEST_TIMEOUT, true }
+#define T_OWN_LONG(fn) { #fn, fn, LOOP_TIMEOUT, true }
 
 
 static Suite *mount_suite(void)
@@ -2046,6 +2190,9 @@ static Suite *mount_suite(void)
 		T(fresh_open_fd_rereads), T(fresh_gone_everywhere),
 
 		T_OWN(life_sigterm), T_OWN(life_sigint), T_OWN(life_sigterm_with_devices),
+
+		T_OWN_LONG(listing_bus_keeps_untouched),
+		T_OWN_LONG(listing_type_keeps_untouched),
 	};
 	Suite *s = suite_create("mount");
 

@@ -1400,7 +1400,7 @@ START_TEST(listings_show_an_mdev_once)
 }
 END_TEST
 
-/* Entries removed leave holes, squeezed out once they are the most of
+/* Entries removed leave holes, compacted out once they are the most of
  * the set; listings show exactly the links there are, in any paging. */
 START_TEST(set_survives_many_removes)
 {
@@ -1687,6 +1687,264 @@ START_TEST(set_goes_with_its_directory)
 }
 END_TEST
 
+/* ---- stable readdir positions (issue #14) -------------------------------- */
+
+/*
+ * POSIX: an entry neither added nor removed while a directory is listed is
+ * returned exactly once.  These list in small calls, resuming at the
+ * offset of the last entry each time as the kernel does, and change the
+ * directory between calls: removals enough to make the sets compact their
+ * holes, and additions.
+ */
+
+/* Between two listing calls; call counts from 1. */
+typedef void (*churn_fn)(guint call, void *data);
+
+/* How often each name came in a listing of ino in calls of room entries,
+ * with churn run after each call. */
+static GHashTable *list_churning(uint64_t ino, guint room, churn_fn churn,
+				 void *data)
+{
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal,
+						 g_free, NULL);
+	struct listing l = { new_entries(), room, 0 };
+	off_t off = 0;
+
+	for (guint call = 1;; call++) {
+		ck_assert_uint_lt(call, 10000);
+		g_array_set_size(l.entries, 0);
+		l.taken = 0;
+		ck_assert_int_eq(node_readdir(nt, ino, off, fill, &l), 0);
+		if (l.entries->len == 0)
+			break;
+		for (guint i = 0; i < l.entries->len; i++) {
+			const char *name = entry_at(l.entries, i)->name;
+			guint n = GPOINTER_TO_UINT(g_hash_table_lookup(seen, name));
+
+			g_hash_table_replace(seen, g_strdup(name),
+					     GUINT_TO_POINTER(n + 1));
+		}
+		off = entry_at(l.entries, l.entries->len - 1)->next;
+		churn(call, data);
+	}
+	g_array_free(l.entries, TRUE);
+	return seen;
+}
+
+/* Every name in stayed came once, and no name twice. */
+static void assert_once(GHashTable *seen, GPtrArray *stayed, const char *dir)
+{
+	GHashTableIter it;
+	gpointer name, n;
+	guint missing = 0;
+
+	for (guint i = 0; i < stayed->len; i++) {
+		guint times = GPOINTER_TO_UINT(
+			g_hash_table_lookup(seen, stayed->pdata[i]));
+
+		if (times != 1)
+			fprintf(stderr, "%s: %s listed %u times\n", dir,
+				(char *)stayed->pdata[i], times);
+		missing += times == 0;
+	}
+	g_hash_table_iter_init(&it, seen);
+	while (g_hash_table_iter_next(&it, &name, &n))
+		ck_assert_msg(GPOINTER_TO_UINT(n) == 1, "%s: %s listed %u times",
+			      dir, (char *)name, GPOINTER_TO_UINT(n));
+	ck_assert_msg(missing == 0, "%s: %u of the %u entries that stayed "
+		      "were not listed", dir, missing, stayed->len);
+	ck_assert_uint_eq(GPOINTER_TO_UINT(g_hash_table_lookup(seen, ".")), 1);
+	ck_assert_uint_eq(GPOINTER_TO_UINT(g_hash_table_lookup(seen, "..")), 1);
+}
+
+/* Positions go on past 2^32 (a guint would wrap there), keep their order
+ * through a compaction, and make offsets that give them back. */
+START_TEST(readdir_positions_past_32_bits)
+{
+	struct node_pos_array a;
+	struct node_pos_head slot;
+	static const char item[] = "x";
+	uint64_t first = (UINT64_C(1) << 32) - 100;
+
+	node_pos_init(&a, sizeof(slot));
+	a.next = first;
+	for (guint i = 0; i < 200; i++) {
+		slot = (struct node_pos_head){ .item = item };
+		ck_assert_uint_eq(node_pos_append(&a, &slot), first + i);
+	}
+	/* Remove all but every tenth: holes are compacted on the way. */
+	for (guint i = 0; i < 200; i++)
+		if (i % 10) {
+			gint at = node_pos_find(&a, first + i);
+
+			ck_assert_int_ge(at, 0);
+			node_pos_remove(&a, (guint)at);
+		}
+	ck_assert_uint_lt(node_pos_len(&a), 100);
+	ck_assert_uint_eq(node_pos_live(&a), 20);
+	for (guint i = 0; i < 200; i++) {
+		guint at = node_pos_from(&a, first + i);
+		uint64_t want = first + (i + 9) / 10 * 10;
+		const struct node_pos_head *got = node_pos_at(&a, at);
+
+		if (want >= first + 200) {
+			ck_assert_uint_eq(at, node_pos_len(&a));
+			continue;
+		}
+		ck_assert_uint_eq(got->pos, want);
+		/* The offset after an entry resumes right after it. */
+		ck_assert_uint_eq(node_pos_off_set(node_pos_set_off(got->pos)),
+				  got->pos + 1);
+		ck_assert_int_gt(node_pos_set_off(got->pos), NODE_SET_OFF);
+	}
+	ck_assert_int_gt(node_pos_set_off(NODE_POS_MAX), 0);
+	node_pos_fini(&a);
+}
+END_TEST
+
+/* A set of the tree's own (node_set.c): 300 links, listed 16 entries a
+ * call; after the first call the 180 that do not stay go (the set
+ * compacts its holes on the way) and 20 new ones come. */
+#define OWN_N 300
+#define OWN_NEW 20
+static char own_names[OWN_N + OWN_NEW][8];
+
+static bool own_stays(guint i)
+{
+	return i % 5 == 0 || i % 5 == 3;
+}
+
+static void own_churn(guint call, void *dir)
+{
+	if (call != 1)
+		return;
+	node_tree_lock(nt);
+	for (guint i = 0; i < OWN_N; i++)
+		if (!own_stays(i))
+			node_remove_child(nt, dir, own_names[i]);
+	for (guint i = OWN_N; i < OWN_N + OWN_NEW; i++)
+		node_device_link(nt, dir, own_names[i], "devices/virtual/x");
+	node_tree_unlock(nt);
+}
+
+START_TEST(readdir_stable_own_set)
+{
+	g_autoptr(GPtrArray) stayed = g_ptr_array_new();
+	GHashTable *seen;
+	struct node *dir;
+
+	node_tree_lock(nt);
+	dir = node_dir(nt, nt->root, "stable");
+	for (guint i = 0; i < OWN_N + OWN_NEW; i++)
+		snprintf(own_names[i], sizeof(own_names[i]), "%c%03u",
+			 i < OWN_N ? 'n' : 'm', i % OWN_N);
+	for (guint i = 0; i < OWN_N; i++) {
+		node_device_link(nt, dir, own_names[i], "devices/virtual/x");
+		if (own_stays(i))
+			g_ptr_array_add(stayed, own_names[i]);
+	}
+	node_tree_unlock(nt);
+	seen = list_churning(ino_of("stable"), 16, own_churn, dir);
+	assert_once(seen, stayed, "stable");
+	g_hash_table_destroy(seen);
+}
+END_TEST
+
+/*
+ * The index's views (sysfs_index.c): 20 mtty devices; once the listing
+ * has shown a few of them, the 12 that do not stay are removed, and 60
+ * devices are created and removed one by one (which leaves holes enough
+ * to compact the records), and 2 new ones stay.  Between all later calls
+ * one more device comes and goes.
+ */
+#define IDX_N 20
+static const char *const stable_views[] = {
+	BUS_DEVICES, TYPE1 "/devices", MTTY, "kernel/iommu_groups",
+};
+
+struct idx_churn {
+	char uuids[IDX_N][37];
+	GPtrArray *stayed;   /* the names the view shows for them */
+	guint calls;         /* of the listing when the removals come */
+	guint serial;
+};
+
+static void idx_uuid(char out[37], guint i)
+{
+	snprintf(out, 37, "83b8f4f2-509f-382f-3c1e-%012x", 0x200000 + i);
+}
+
+static void idx_churn(guint call, void *data)
+{
+	struct idx_churn *c = data;
+	char u[37];
+
+	if (call == c->calls) {
+		for (guint i = 0; i < IDX_N; i++)
+			if (!own_stays(i))
+				remove_u(c->uuids[i]);
+		for (guint i = 0; i < 60; i++) {
+			idx_uuid(u, 0x1000 + c->serial++);
+			create_u(TYPE1, u);
+			remove_u(u);
+		}
+		for (guint i = 0; i < 2; i++) {
+			idx_uuid(u, 0x1000 + c->serial++);
+			create_u(TYPE1, u);
+		}
+	} else if (call > c->calls) {
+		idx_uuid(u, 0x1000 + c->serial++);
+		create_u(TYPE1, u);
+		remove_u(u);
+	}
+}
+
+/* The group a device is in, as kernel/iommu_groups names it. */
+static char *group_of(const char *uuid)
+{
+	g_autofree char *path = g_strdup_printf(MTTY "/%s/iommu_group", uuid);
+	g_autofree char *text = NULL;
+
+	ck_assert_int_eq(node_readlink(nt, ino_of(path), &text), 0);
+	return g_path_get_basename(text);
+}
+
+START_TEST(readdir_stable_views)
+{
+	const char *view = stable_views[_i];
+	struct idx_churn c = { .stayed = g_ptr_array_new_with_free_func(g_free) };
+	uint64_t ino = ino_of(view);
+	guint room = 4, calls = 0, shown = 0;
+	GArray *all;
+	GHashTable *seen;
+
+	for (guint i = 0; i < IDX_N; i++) {
+		idx_uuid(c.uuids[i], i);
+		create_u(TYPE1, c.uuids[i]);
+		if (own_stays(i))
+			g_ptr_array_add(c.stayed,
+					_i == 3 ? group_of(c.uuids[i])
+						: g_strdup(c.uuids[i]));
+	}
+	/* The removals come after the call that shows the fourth device
+	 * (the parent lists its own nodes first). */
+	all = list_dir(ino, 0, 0);
+	for (guint i = 2; i < all->len && !calls; i++) {
+		const char *name = entry_at(all, i)->name;
+
+		if ((_i == 3 || strlen(name) == 36) && ++shown == 4)
+			calls = i / room + 1;
+	}
+	ck_assert_uint_eq(shown, 4);
+	g_array_free(all, TRUE);
+	c.calls = calls;
+	seen = list_churning(ino, room, idx_churn, &c);
+	assert_once(seen, c.stayed, view);
+	g_hash_table_destroy(seen);
+	g_ptr_array_free(c.stayed, TRUE);
+}
+END_TEST
+
 static Suite *tree_suite(void)
 {
 	Suite *s = suite_create("tree");
@@ -1741,6 +1999,10 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, readdir_resumes);
 	tcase_add_test(tc, readdir_sees_new_links);
 	tcase_add_test(tc, readdir_not_a_dir);
+	tcase_add_test(tc, readdir_positions_past_32_bits);
+	tcase_add_test(tc, readdir_stable_own_set);
+	tcase_add_loop_test(tc, readdir_stable_views, 0,
+			    G_N_ELEMENTS(stable_views));
 
 	tc = unit_tcase(s, "lazy");
 	tcase_add_checked_fixture(tc, setup, teardown);
