@@ -10,6 +10,8 @@
  *                        broadcast), a GRecMutex and a GRWLock: clean
  *   shim_proof where     prints which object defines the g_mutex_lock
  *                        this program calls; the shim's, not libglib's
+ *   shim_proof env       checks that G_SLICE=always-malloc is set, as a
+ *                        TSan run needs (tests/tsan/README.md)
  *   shim_proof plugin MODULE
  *                        the program and a dlopen()ed module (built like
  *                        a backend, with its own copy of the shim) bump
@@ -201,8 +203,18 @@ int main(int argc, char **argv)
 		return cond_test();
 	if (!strcmp(mode, "where"))
 		return where();
+	if (!strcmp(mode, "env")) {
+		const char *v = g_getenv("G_SLICE");
+
+		if (v && strstr(v, "always-malloc"))
+			return 0;
+		fprintf(stderr, "G_SLICE=%s: a TSan run needs G_SLICE=always-malloc "
+			"(GSlice recycles blocks between threads under locks TSan "
+			"cannot see; see tests/tsan/README.md)\n", v ? v : "(unset)");
+		return 1;
+	}
 	if (!strcmp(mode, "plugin") && argc == 3)
 		return plugin(argv[2]);
-	fprintf(stderr, "usage: shim_proof mutex|unlocked|cond|where|plugin MODULE\n");
+	fprintf(stderr, "usage: shim_proof mutex|unlocked|cond|where|env|plugin MODULE\n");
 	return 2;
 }
