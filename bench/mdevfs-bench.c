@@ -33,6 +33,17 @@
  *                                 before each pass (not timed), which makes
  *                                 the kernel drop its cached listing.
  *   exec REPS CMD [ARG]...        run CMD with stdout on /dev/null
+ *   uuidcost TYPEDIR PARENTDIR COUNT REPS
+ *                                 create COUNT devices whose UUIDs share
+ *                                 their last 6 bytes (all but the first 4
+ *                                 differ) and, in turn, COUNT with random
+ *                                 (version 4) UUIDs; each set is removed
+ *                                 again before the other is made.  Creates
+ *                                 and removes are timed apart; the median
+ *                                 per create of each kind and their ratio
+ *                                 are reported.  A registry that hashes
+ *                                 only the tail of a UUID makes the first
+ *                                 kind collide.
  *
  * Devices are numbered; device i has the UUID 00000000-0000-4000-8000-
  * followed by i in twelve hex digits, so every run creates the same set.
@@ -427,6 +438,104 @@ static int cmd_trial(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ */
+/* Create cost by the shape of the UUIDs                               */
+
+/* Shared by every "same tail" UUID: bytes 10-15, so also 12-15. */
+#define SAME_TAIL "5a5e7a11c0de"
+
+static void write_uuids(const struct devfiles *df, char (*uuids)[UUID_LEN + 1],
+			unsigned long long count)
+{
+	for (unsigned long long i = 0; i < count; i++)
+		write_or_die(df->create, uuids[i], UUID_LEN);
+}
+
+static void remove_uuids(const struct devfiles *df, char (*uuids)[UUID_LEN + 1],
+			 unsigned long long count)
+{
+	char path[PATH_MAX];
+
+	for (unsigned long long i = 0; i < count; i++) {
+		snprintf(path, sizeof(path), "%s/%s/remove", df->parentdir, uuids[i]);
+		write_or_die(path, "1", 1);
+	}
+}
+
+/* xorshift64*: the same "random" UUIDs every run. */
+static uint64_t rnd_next(uint64_t *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 0x2545f4914f6cdd1dULL;
+}
+
+static int cmd_uuidcost(int argc, char **argv)
+{
+	struct devfiles df;
+	unsigned long long count;
+	unsigned int reps;
+	char (*same)[UUID_LEN + 1], (*rnd)[UUID_LEN + 1];
+	uint64_t *t_same, *t_rnd, *rm_same, *rm_rnd, state = 0x5eed5eed5eedULL;
+	double c_same, c_rnd;
+
+	if (argc != 4)
+		die("usage: uuidcost TYPEDIR PARENTDIR COUNT REPS");
+	devfiles_init(&df, argv[0], argv[1]);
+	count = number(argv[2], "COUNT");
+	reps = (unsigned int)number(argv[3], "REPS");
+	if (!count || count > 0xffffffffULL || !reps)
+		die("COUNT must be 1..2^32-1 and REPS positive");
+	same = xcalloc(count, sizeof(*same));
+	rnd = xcalloc(count, sizeof(*rnd));
+	for (unsigned long long i = 0; i < count; i++) {
+		uint64_t hi = rnd_next(&state), lo = rnd_next(&state);
+
+		/* Only time_low (bytes 0-3) differs; never all zero. */
+		snprintf(same[i], UUID_LEN + 1, "%08llx-0000-4000-8000-" SAME_TAIL,
+			 i + 1);
+		snprintf(rnd[i], UUID_LEN + 1, "%08x-%04x-4%03x-%04x-%012llx",
+			 (unsigned int)(hi >> 32), (unsigned int)(hi >> 16) & 0xffff,
+			 (unsigned int)hi & 0xfff,
+			 0x8000 | ((unsigned int)(lo >> 48) & 0x3fff),
+			 (unsigned long long)(lo & 0xffffffffffffULL));
+	}
+	t_same = xcalloc(reps, sizeof(*t_same));
+	t_rnd = xcalloc(reps, sizeof(*t_rnd));
+	rm_same = xcalloc(reps, sizeof(*rm_same));
+	rm_rnd = xcalloc(reps, sizeof(*rm_rnd));
+	for (unsigned int r = 0; r < reps; r++) {
+		/* Alternate which kind goes first, against drift. */
+		for (int k = 0; k < 2; k++) {
+			bool first_same = (r + (unsigned int)k) % 2 == 0;
+			char (*u)[UUID_LEN + 1] = first_same ? same : rnd;
+			uint64_t t0 = now_ns(), t1, t2;
+
+			write_uuids(&df, u, count);
+			t1 = now_ns();
+			remove_uuids(&df, u, count);
+			t2 = now_ns();
+			(first_same ? t_same : t_rnd)[r] = t1 - t0;
+			(first_same ? rm_same : rm_rnd)[r] = t2 - t1;
+		}
+	}
+	c_same = (double)median(t_same, reps) / count;
+	c_rnd = (double)median(t_rnd, reps) / count;
+	printf("op=uuidcost count=%llu reps=%u same_tail_ns=%.0f random_ns=%.0f ratio=%.2f "
+	       "same_tail_rm_ns=%.0f random_rm_ns=%.0f\n",
+	       count, reps, c_same, c_rnd, c_same / c_rnd,
+	       (double)median(rm_same, reps) / count,
+	       (double)median(rm_rnd, reps) / count);
+	free(rm_rnd);
+	free(rm_same);
+	free(t_rnd);
+	free(t_same);
+	free(rnd);
+	free(same);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* The devices listing                                                 */
 
 static void mkdirs(const char *path)
@@ -630,13 +739,14 @@ static const struct {
 	{ "mirror", cmd_mirror },
 	{ "list", cmd_list },
 	{ "exec", cmd_exec },
+	{ "uuidcost", cmd_uuidcost },
 };
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fprintf(stderr,
-			"usage: %s read|readat|write|cycle|create|remove|trial|mirror|list|exec ARGS...\n"
+			"usage: %s read|readat|write|cycle|create|remove|trial|mirror|list|exec|uuidcost ARGS...\n"
 			"(see the comment at the top of bench/mdevfs-bench.c)\n",
 			prog);
 		return 2;

@@ -18,6 +18,8 @@
 #   CYCLE_ITERS [1000]  create+remove cycles per repetition
 #   MAX_DEVICES [100000]  largest tree (1k, 10k and 100k are the steps)
 #   MDEVCTL_REPS [10]   runs of `mdevctl list`
+#   UUID_COUNT [20000]  creates of each kind in the UUID-shape comparison
+#   UUID_REPS [3]       its repetitions (each kind UUID_COUNT creates, removed)
 #
 # Everything this script mounts is undone by the EXIT trap, whatever
 # happens; the mounts made for mdevctl live in private mount namespaces.
@@ -43,6 +45,8 @@ WRITE_ITERS=${WRITE_ITERS:-20000}
 CYCLE_ITERS=${CYCLE_ITERS:-1000}
 MAX_DEVICES=${MAX_DEVICES:-100000}
 MDEVCTL_REPS=${MDEVCTL_REPS:-10}
+UUID_COUNT=${UUID_COUNT:-20000}
+UUID_REPS=${UUID_REPS:-3}
 [ "$MAX_DEVICES" -ge 1000 ] || die "MAX_DEVICES must be at least 1000"
 # The CPU the timed client loops of the rounds and the listings run on:
 # the cores of a virtual machine may differ in speed by half, and a ratio
@@ -486,6 +490,25 @@ say "unmounting"
 unmount "$MNT" "$DAEMON"
 DAEMON=
 mounted "$MNT" && die "$MNT still mounted"
+
+# ---------------------------------------------------------------------
+# Create cost by the shape of the UUIDs, on a fresh tree: UUID_COUNT
+# creates of UUIDs that share their last 6 bytes against as many random
+# ones, taking turns (mdevfs-bench uuidcost).  A UUID registry that
+# hashes only part of the UUID (bytes 12-15) puts the first kind in one
+# bucket, and each create then costs more than the one before.
+
+start_mdevfs "$MNT2" $((UUID_COUNT + 1))
+DAEMON2=$STARTED
+say "create cost: $UUID_COUNT same-tail vs random UUIDs ($UUID_REPS reps)"
+R=$("${PIN[@]}" "$BENCH" uuidcost "$MNT2/$TYPE_REL" "$MNT2/$PARENT_REL" "$UUID_COUNT" "$UUID_REPS")
+echo "$R" >"$LOG/uuidcost"
+unmount "$MNT2" "$DAEMON2"
+DAEMON2=
+row "create $UUID_COUNT, UUIDs sharing last 6 bytes vs random" \
+	"$(field same_tail_ns "$R")" "$(field random_ns "$R")" ns 1.2
+row "remove $UUID_COUNT, UUIDs sharing last 6 bytes vs random" \
+	"$(field same_tail_rm_ns "$R")" "$(field random_rm_ns "$R")" ns -
 T1=$(date +%s)
 
 # ---------------------------------------------------------------------
@@ -534,6 +557,7 @@ echo "  compared with one tmpfs open+write(36)+close; listings compare with a"
 echo "  tmpfs tree of the same symlinks; RSS compares with its limit."
 echo "bulk creation of $CREATED devices took $((CREATE_MS / 1000)).$(( (CREATE_MS % 1000) / 100 )) s; whole run $((T1 - T0)) s"
 sed 's/^/  create /' "$LOG/create"
+echo "  create cost by UUID shape ($UUID_REPS reps, medians per create): $(cat "$LOG/uuidcost")"
 while read -r n us; do
 	echo "  first listing after growing to $n devices: $us us per new device"
 done <"$LOG/cold"
