@@ -495,13 +495,32 @@ static bool shows_value(const struct node_tree *tree, const struct node *node)
 	       (node_mode(node) & 0444);
 }
 
+/* What a stat of node needs, read with the tree lock held: the node's
+ * type shares its word with counters that others change under the lock. */
+struct stat_plan {
+	bool value;      /* shows_value() */
+	bool volatile_;  /* the kernel must ask again at every read */
+};
+
+static struct stat_plan plan_stat(const struct node_tree *tree,
+				  const struct node *node)
+{
+	bool value = shows_value(tree, node);
+
+	return (struct stat_plan){
+		.value = value,
+		.volatile_ = value && as_file(node)->cache == NODE_CACHE_VOLATILE,
+	};
+}
+
+/* Without the tree lock (a value may take a show() to know). */
 static void finish_stat(struct node_tree *tree, struct node *node,
-			uint64_t ino, struct stat *st, bool *recheck)
+			uint64_t ino, struct stat *st, bool *recheck,
+			struct stat_plan plan)
 {
 	if (recheck)
-		*recheck = shows_value(tree, node) &&
-			   as_file(node)->cache == NODE_CACHE_VOLATILE;
-	if (shows_value(tree, node))
+		*recheck = plan.volatile_;
+	if (plan.value)
 		node_value_stat(tree, node, ino, st);
 }
 
@@ -509,6 +528,7 @@ int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
 		struct stat *st, bool *recheck)
 {
 	struct node *dir, *node = NULL;
+	struct stat_plan plan = { 0 };
 	int ret = -ENOENT;
 
 	g_mutex_lock(&tree->lock);
@@ -521,6 +541,7 @@ int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
 		if (node->nlookup < NODE_NLOOKUP_MAX)
 			node->nlookup++;
 		node_fill_stat(tree, node, st);
+		plan = plan_stat(tree, node);
 		ret = 0;
 	} else {
 		bool cached = node_remember_negative(dir, name);
@@ -530,7 +551,7 @@ int node_lookup(struct node_tree *tree, uint64_t parent, const char *name,
 	}
 	g_mutex_unlock(&tree->lock);
 	if (!ret)
-		finish_stat(tree, node, 0, st, recheck);
+		finish_stat(tree, node, 0, st, recheck, plan);
 	return ret;
 }
 
@@ -556,6 +577,7 @@ int node_getattr(struct node_tree *tree, uint64_t ino, struct stat *st,
 		 bool *recheck)
 {
 	struct node *node;
+	struct stat_plan plan = { 0 };
 
 	g_mutex_lock(&tree->lock);
 	node = node_find(tree, ino);
@@ -566,11 +588,12 @@ int node_getattr(struct node_tree *tree, uint64_t ino, struct stat *st,
 	if (node) {
 		settle_cache(node);
 		node_fill_stat(tree, node, st);
+		plan = plan_stat(tree, node);
 	}
 	g_mutex_unlock(&tree->lock);
 	if (!node)
 		return -ENOENT;
-	finish_stat(tree, node, ino, st, recheck);
+	finish_stat(tree, node, ino, st, recheck, plan);
 	g_mutex_lock(&tree->lock);
 	node->handles--;
 	node_maybe_free(tree, node);

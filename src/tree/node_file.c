@@ -175,8 +175,10 @@ ssize_t node_write(struct node_tree *tree, struct node_file *file,
 	g_mutex_lock(&file->lock);
 	ret = node_store_page(tree, node, buf, size);
 	g_mutex_unlock(&file->lock);
-	/* A store may change what show() prints: drop any cached page. */
-	if (ret >= 0 && (node_mode(node) & 0444)) {
+	/* A store may change what show() prints: drop any cached page.
+	 * (An open file's mode is its own field, not the node's shared
+	 * bits, so it is read without the tree lock.) */
+	if (ret >= 0 && (as_file(node)->mode & 0444)) {
 		g_mutex_lock(&tree->lock);
 		node_changed(tree, node);
 		node_tree_unlock(tree);

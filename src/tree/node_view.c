@@ -319,13 +319,15 @@ ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, const char *buf,
 		 * the kernel filled from the written data go after the
 		 * reply.  A write-only file's pages matter only if a whole
 		 * page was written: a partial one is never up to date. */
-		if (node_mode(node) & 0444) {
+		bool readable = as_file(node)->mode & 0444;  /* pinned: a file */
+
+		if (readable) {
 			g_mutex_lock(&tree->lock);
 			g_atomic_int_inc(&as_file(node)->version);
 			node_touch(node);
 			g_mutex_unlock(&tree->lock);
 		}
-		*drop_pages = (node_mode(node) & 0444) || size >= ATTR_SIZE;
+		*drop_pages = readable || size >= ATTR_SIZE;
 	}
 	unpin(tree, node);
 	return ret;
