@@ -492,8 +492,8 @@ static int cmd_uuidcost(int argc, char **argv)
 		uint64_t hi = rnd_next(&state), lo = rnd_next(&state);
 
 		/* Only time_low (bytes 0-3) differs; never all zero. */
-		snprintf(same[i], UUID_LEN + 1, "%08llx-0000-4000-8000-" SAME_TAIL,
-			 i + 1);
+		snprintf(same[i], UUID_LEN + 1, "%08x-0000-4000-8000-" SAME_TAIL,
+			 (unsigned int)(i + 1));
 		snprintf(rnd[i], UUID_LEN + 1, "%08x-%04x-4%03x-%04x-%012llx",
 			 (unsigned int)(hi >> 32), (unsigned int)(hi >> 16) & 0xffff,
 			 (unsigned int)hi & 0xfff,
