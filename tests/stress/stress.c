@@ -71,6 +71,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -230,6 +231,14 @@ static void fail(const char *fmt, ...)
 	pthread_mutex_unlock(&g.report_lock);
 }
 
+/* A failure of a kind already shown often enough: counted only. */
+static void fail_quiet(void)
+{
+	pthread_mutex_lock(&g.report_lock);
+	g.failures++;
+	pthread_mutex_unlock(&g.report_lock);
+}
+
 static const char *errname(int e)
 {
 	static const struct { int e; const char *name; } names[] = {
@@ -304,7 +313,16 @@ static int ctl_quiet(const char *cmd, const char *arg)
 static void control_op(struct op_rec *r, uint64_t x)
 {
 	int p = (int)((x >> 32) % NR_PARENTS);
-	bool backend = ((x >> 40) & 3) == 0 || (p == P_COUNTING && !g.loaded);
+	bool backend;
+
+	/* Mostly bring an absent parent back, so that parents come and go
+	 * rather than stay away for the rest of the round. */
+	for (int k = 0; k < NR_PARENTS && ((x >> 36) & 3); k++)
+		if (!g.registered[(p + k) % NR_PARENTS]) {
+			p = (p + k) % NR_PARENTS;
+			break;
+		}
+	backend = ((x >> 40) & 3) == 0 || (p == P_COUNTING && !g.loaded);
 	const char *cmd, *arg;
 
 	if (backend) {
@@ -335,6 +353,22 @@ static void control_op(struct op_rec *r, uint64_t x)
 static const char *bind_driver(int t)
 {
 	return g.bind_works ? "vfio_mdev" : types[t].driver;
+}
+
+/* A type whose driver is the one uuid is bound to now, else dflt. */
+static int driver_of(const char *uuid, int dflt)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	const char *base;
+
+	mpath(path, "bus/mdev/devices/%s/driver", uuid);
+	if (g.bind_works || fs_readlink(path, link, sizeof(link)))
+		return dflt;
+	base = strrchr(link, '/');
+	for (int t = 0; t < NR_TYPES; t++)
+		if (base && strcmp(base + 1, types[t].driver) == 0)
+			return t;
+	return dflt;
 }
 
 static void *writer_main(void *arg)
@@ -376,6 +410,8 @@ static void *writer_main(void *arg)
 			len = (size_t)snprintf(text, sizeof(text), "1\n");
 			break;
 		case OP_UNBIND:
+			/* As a tool does: the driver the device has now. */
+			r->type = (uint8_t)driver_of(g.uuids[r->uuid], r->type);
 			mpath(path, "bus/mdev/drivers/%s/unbind",
 			      bind_driver(r->type));
 			break;
@@ -390,6 +426,12 @@ static void *writer_main(void *arg)
 		r->start = fs_now_ns();
 		r->err = fs_write(path, text, len, &r->stage);
 		r->end = fs_now_ns();
+		/* The daemon is gone: stop, the round reports it. */
+		if (r->err == ENOTCONN || r->err == ECONNABORTED) {
+			w->nops = i + 1;
+			atomic_store(&g.stop, 1);
+			break;
+		}
 	}
 	return NULL;
 }
@@ -517,11 +559,12 @@ static void chunked_listing(struct reader *rd, struct listing *l)
 				fail("reader: unknown entry '%s' in %s", name, path);
 				continue;
 			}
-			if (l->seen[i]++ == 1) {
-				atomic_fetch_add(&g.repeated_now, 1);
+			if (l->seen[i]++ == 1 &&
+			    atomic_fetch_add(&g.repeated_now, 1) < 5)
 				fail("reader: %s listed twice in one chunked "
 				     "listing of %s", name, path);
-			}
+			else if (l->seen[i] == 2)
+				fail_quiet();
 		}
 	}
 	l->end = fs_now_ns();
@@ -541,7 +584,8 @@ static void *reader_main(void *arg)
 	int n, err;
 
 	rd->nlog = 0;
-	while (!atomic_load(&g.stop)) {
+	while (!atomic_load(&g.stop) && !(g.mnt.pid > 0 &&
+					  !mh_is_mounted(g.mnt.dir))) {
 		uint64_t x = next_rand(&rd->rng);
 
 		if (!g.classic && rd->nlog < MAX_LISTINGS) {
@@ -556,6 +600,11 @@ static void *reader_main(void *arg)
 		mpath(path, "bus/mdev/devices");
 		err = fs_list(path, names, MAX_UUIDS * 4, &n);
 		rd->listings++;
+		if (err == ENOTCONN || err == ECONNABORTED) {
+			fail("reader: %s: %s: the daemon is gone", path,
+			     errname(err));
+			break;
+		}
 		if (err) {
 			fail("reader: list %s: %s", path, errname(err));
 			n = 0;
@@ -573,8 +622,9 @@ static void *reader_main(void *arg)
 			rd->counter_reads++;
 			if (err) {
 				/* Gone with an unregistered parent. */
-				if (err == ENOENT && !g.classic && g.ctl)
-					rd->tolerated[ENOENT]++;
+				if ((err == ENOENT || err == ENODEV) &&
+				    !g.classic && g.ctl)
+					rd->tolerated[err]++;
 				else
 					fail("reader: read %s: %s", path,
 					     errname(err));
@@ -1099,7 +1149,10 @@ static void check_listings(struct reader *rd, struct op_rec **ops, size_t nops,
 					    !registered_throughout(p, ctl, nctl,
 								   l->begin, l->end))
 						continue;
-					skipped++;
+					if (g.skipped + skipped++ >= 5) {
+						fail_quiet();
+						continue;
+					}
 					fail("round %d: a chunked listing of "
 					     "class/mdev_bus (+%.6f to +%.6f s) "
 					     "skipped %s, registered all along",
@@ -1119,7 +1172,10 @@ static void check_listings(struct reader *rd, struct op_rec **ops, size_t nops,
 							l->type : -1, ops, nops,
 							l->begin, l->end))
 					continue;
-				skipped++;
+				if (g.skipped + skipped++ >= 5) {
+					fail_quiet();
+					continue;
+				}
 				fail("round %d: a chunked listing of %s (+%.6f "
 				     "to +%.6f s) skipped %s, which existed all "
 				     "along", round, path, l->begin / 1e9,
@@ -1262,6 +1318,49 @@ static void check_violations(const char *when)
 	}
 }
 
+/*
+ * The watchdog: a daemon that deadlocks (or crashes while threads of it
+ * wait on its own mount, so that its core dump never ends) would hang the
+ * run.  When a round has made no progress for WATCHDOG_S seconds, it
+ * reports it, kills the daemon and aborts the FUSE connection, so that
+ * every waiting call returns ENOTCONN and the run ends with a failure.
+ */
+#define WATCHDOG_S 60
+static atomic_ullong round_deadline;   /* CLOCK_MONOTONIC ns, 0: off */
+static unsigned int fuse_conn;          /* minor of the mount's st_dev */
+
+static void *watchdog_main(void *arg)
+{
+	char path[128];
+	FILE *f;
+
+	(void)arg;
+	for (;;) {
+		uint64_t d = atomic_load(&round_deadline);
+
+		sleep(1);
+		if (!d || fs_now_ns() < d)
+			continue;
+		g.reported = 0;         /* always shown */
+		fail("the run has hung for %d s (%ld operations done before "
+		     "this round): the daemon is deadlocked or died with "
+		     "threads stuck on its own mount; killing it and aborting "
+		     "FUSE connection %u. Its log follows.", WATCHDOG_S,
+		     g.ops_done, fuse_conn);
+		mh_dump_log(&g.mnt);
+		kill(g.mnt.pid, SIGKILL);
+		snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u/abort",
+			 fuse_conn);
+		f = fopen(path, "w");
+		if (f) {
+			fputs("1", f);
+			fclose(f);
+		}
+		atomic_store(&round_deadline, 0);
+	}
+	return NULL;
+}
+
 static bool daemon_alive(void)
 {
 	return g.mnt.pid > 0 && kill(g.mnt.pid, 0) == 0 &&
@@ -1371,6 +1470,7 @@ static void run_round(int round, struct writer *w, struct reader *rd)
 	int failures_before = g.failures;
 
 	l.n = 0;
+	atomic_store(&round_deadline, fs_now_ns() + WATCHDOG_S * 1000000000ULL);
 	atomic_store(&g.stop, 0);
 	for (int i = 0; i < g.nreaders; i++)
 		pthread_create(&rd[i].thread, NULL, reader_main, &rd[i]);
@@ -1432,6 +1532,7 @@ static void run_round(int round, struct writer *w, struct reader *rd)
 		clear_devices(&l, round);
 	}
 	check_violations(when);
+	atomic_store(&round_deadline, 0);
 	if (g.verbose || g.failures != failures_before)
 		printf("round %d: %ld ops in %.3f s (%.0f ops/s), %d listed at "
 		       "the end, %ld stranded, %ld unexpected errors\n", round,
@@ -1526,6 +1627,15 @@ int main(int argc, char **argv)
 	       g.profile ? g.profile : "default", (unsigned long long)g.seed,
 	       g.mnt.dir);
 
+	{
+		struct stat st;
+		pthread_t wd;
+
+		if (stat(g.mnt.dir, &st) == 0)
+			fuse_conn = minor(st.st_dev);
+		pthread_create(&wd, NULL, watchdog_main, NULL);
+		pthread_detach(wd);
+	}
 	per_round_max = g.ops / g.rounds + 1;
 	w = calloc((size_t)g.nwriters, sizeof(*w));
 	rd = calloc((size_t)(g.nreaders ? g.nreaders : 1), sizeof(*rd));
