@@ -1348,7 +1348,8 @@ static void *watchdog_main(void *arg)
 		     "FUSE connection %u. Its log follows.", WATCHDOG_S,
 		     g.ops_done, fuse_conn);
 		mh_dump_log(&g.mnt);
-		kill(g.mnt.pid, SIGKILL);
+		if (g.mnt.pid > 0)      /* never kill(0): our own group */
+			kill(g.mnt.pid, SIGKILL);
 		snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u/abort",
 			 fuse_conn);
 		f = fopen(path, "w");
@@ -1363,8 +1364,14 @@ static void *watchdog_main(void *arg)
 
 static bool daemon_alive(void)
 {
+	siginfo_t info = { 0 };
+
+	/* WNOWAIT: leave the reaping to mh_teardown(), whose SIGKILL
+	 * fallback would otherwise get pid 0 and kill our process group. */
 	return g.mnt.pid > 0 && kill(g.mnt.pid, 0) == 0 &&
-	       waitpid(g.mnt.pid, NULL, WNOHANG) == 0 && mh_is_mounted(g.mnt.dir);
+	       waitid(P_PID, (id_t)g.mnt.pid, &info,
+		      WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       info.si_pid == 0 && mh_is_mounted(g.mnt.dir);
 }
 
 /* ------------------------------------------------------------------ */
