@@ -63,11 +63,16 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,31 +86,69 @@
 #define MDPY_COUNT 64
 #define NR_ERRNO 256
 #define MAX_REPORTS 40
+#define COUNTING_COUNT 32
+#define MAX_LISTINGS 4096
+#define CHUNK 256               /* getdents64 buffer of a chunked listing */
+#define CHUNK_PAUSE_US 300      /* pause between two chunks */
+
+/* The parents; P_COUNTING belongs to the test's counting.so. */
+enum { P_MTTY, P_MDPY, P_COUNTING, NR_PARENTS };
+
+static const char *const parent_names[NR_PARENTS] = {
+	"mtty", "mdpy", "counting0"
+};
 
 struct type_info {
-	const char *parent;     /* device name of the parent */
-	const char *dir;        /* its directory below the mount root */
+	int parent;             /* P_* */
+	const char *dir;        /* the parent's directory below the mount root */
 	const char *id;
-	int ports;              /* mtty ports per instance, 0 for mdpy */
+	const char *driver;     /* its mdev driver from 5.13 on */
+	int ports;              /* mtty ports per instance, 0 otherwise */
+	int pool;               /* capacity of the parent (mtty: ports) */
 };
 
 static const struct type_info types[] = {
-	{ "mtty", "devices/virtual/mtty/mtty", "mtty-1", 1 },
-	{ "mtty", "devices/virtual/mtty/mtty", "mtty-2", 2 },
-	{ "mdpy", "devices/virtual/mdpy/mdpy", "mdpy-vga", 0 },
-	{ "mdpy", "devices/virtual/mdpy/mdpy", "mdpy-xga", 0 },
-	{ "mdpy", "devices/virtual/mdpy/mdpy", "mdpy-hd", 0 },
+	{ P_MTTY, "devices/virtual/mtty/mtty", "mtty-1", "mtty", 1, MTTY_PORTS },
+	{ P_MTTY, "devices/virtual/mtty/mtty", "mtty-2", "mtty", 2, MTTY_PORTS },
+	{ P_MDPY, "devices/virtual/mdpy/mdpy", "mdpy-vga", "mdpy", 0, MDPY_COUNT },
+	{ P_MDPY, "devices/virtual/mdpy/mdpy", "mdpy-xga", "mdpy", 0, MDPY_COUNT },
+	{ P_MDPY, "devices/virtual/mdpy/mdpy", "mdpy-hd", "mdpy", 0, MDPY_COUNT },
+	{ P_COUNTING, "devices/virtual/counting/counting0", "counting-a",
+	  "counting", 0, COUNTING_COUNT },
+	{ P_COUNTING, "devices/virtual/counting/counting0", "counting-b",
+	  "counting", 0, COUNTING_COUNT },
 };
 #define NR_TYPES ((int)(sizeof(types) / sizeof(types[0])))
 
-enum { OP_CREATE, OP_REMOVE };
+/*
+ * Operations.  The first five are writes to files of the tree; the last
+ * four go through the control socket (mdevfs-ctl), one at a time, and
+ * their `type` is the parent (P_*) they act on.
+ */
+enum {
+	OP_CREATE, OP_REMOVE, OP_UNBIND, OP_BIND, OP_PROBE,
+	OP_UNREG, OP_REG, OP_UNLOAD, OP_LOAD, NR_KINDS
+};
+static const char *const kind_names[NR_KINDS] = {
+	"create", "remove", "unbind", "bind", "drivers_probe",
+	"unregister", "register", "unload", "load"
+};
 
 /* One operation of a writer, as the ledger keeps it. */
 struct op_rec {
 	uint64_t start, end;    /* before open(), after close() */
 	uint8_t kind, uuid, type;
-	char stage;             /* 'o' open, 'w' write, 's' short, 'c' close */
+	char stage;             /* 'o' open, 'w' write, 's' short, 'c' close,
+				   'x' mdevfs-ctl */
 	int err;
+};
+
+/* What a chunked listing saw; checked against the ledger after the round. */
+enum { L_DEVICES, L_TYPE, L_CLASS };
+struct listing {
+	uint64_t begin, end;    /* before the first chunk, after the last */
+	uint8_t what, type;     /* L_*, and the type for L_TYPE */
+	uint8_t seen[MAX_UUIDS]; /* times each UUID (or parent) was listed */
 };
 
 struct writer {
@@ -118,8 +161,10 @@ struct writer {
 struct reader {
 	pthread_t thread;
 	uint64_t rng;
-	long listings, counter_reads, device_reads;
+	long listings, counter_reads, device_reads, chunked;
 	long tolerated[NR_ERRNO];
+	int nlog;               /* chunked listings this round */
+	struct listing *log;
 };
 
 static struct {
@@ -130,22 +175,38 @@ static struct {
 	long ops;
 	uint64_t seed;
 	const char *ctl;
+	const char *profile;     /* -p: --profile of the daemon, or NULL */
+	bool bind_works;         /* bind answers (before 5.13) */
+	bool unbind_releases;    /* unbind calls the vendor's remove (6.1+) */
+	bool vfio_dev;           /* bound mdevs have vfio-dev/ (6.1+) */
+	bool classic;            /* -x: only create and remove */
+	const char *counting_so;
+	char counting_spec[PATH_MAX + 64];   /* PATH:report=REPORT */
+	char report[PATH_MAX];   /* where counting.so writes its violations */
+	/* Control state, changed only under ctl_lock by one writer. */
+	pthread_mutex_t ctl_lock;
+	bool registered[NR_PARENTS];
+	bool loaded;
 	char uuids[MAX_UUIDS][37];
 	atomic_int stop;
 
 	pthread_mutex_t report_lock;
 	int failures, reported;
 	/* Failures of two known kinds, counted apart for the summary. */
-	atomic_long stale_uevents, torn_reads;
+	atomic_long stale_uevents, torn_reads, repeated_now;
 
 	/* Totals over all rounds. */
-	long hist[2][NR_ERRNO];
+	long hist[NR_KINDS][NR_ERRNO];
+	long skipped, repeated;  /* chunked listings: entries missed, twice */
+	long violations;         /* counting.so's, over the run */
+	long chunked;
 	long unexpected;
 	long stranded;
 	long ops_done;
 	long listings, counter_reads, device_reads, reader_tolerated[NR_ERRNO];
 	double write_seconds;
-} g = { .report_lock = PTHREAD_MUTEX_INITIALIZER };
+} g = { .report_lock = PTHREAD_MUTEX_INITIALIZER,
+	.ctl_lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* ------------------------------------------------------------------ */
 /* Reporting                                                            */
@@ -167,6 +228,14 @@ static void fail(const char *fmt, ...)
 	} else if (g.reported == MAX_REPORTS + 1) {
 		fputs("FAIL: (further failures not shown)\n", stderr);
 	}
+	pthread_mutex_unlock(&g.report_lock);
+}
+
+/* A failure of a kind already shown often enough: counted only. */
+static void fail_quiet(void)
+{
+	pthread_mutex_lock(&g.report_lock);
+	g.failures++;
 	pthread_mutex_unlock(&g.report_lock);
 }
 
@@ -229,6 +298,79 @@ static int type_index(const char *id)
 /* ------------------------------------------------------------------ */
 /* Writers                                                              */
 
+/* Run `mdevfs-ctl MOUNT cmd arg`; its exit status. */
+static int ctl_quiet(const char *cmd, const char *arg)
+{
+	const char *argv[] = { g.ctl, g.mnt.dir, cmd, arg, NULL };
+
+	return fs_run(argv);
+}
+
+/*
+ * One control operation, chosen from the state: toggle one parent's
+ * registration, or load/unload counting.so.  The caller holds ctl_lock.
+ */
+static void control_op(struct op_rec *r, uint64_t x)
+{
+	int p = (int)((x >> 32) % NR_PARENTS);
+	bool backend;
+
+	/* Mostly bring an absent parent back, so that parents come and go
+	 * rather than stay away for the rest of the round. */
+	for (int k = 0; k < NR_PARENTS && ((x >> 36) & 3); k++)
+		if (!g.registered[(p + k) % NR_PARENTS]) {
+			p = (p + k) % NR_PARENTS;
+			break;
+		}
+	backend = ((x >> 40) & 3) == 0 || (p == P_COUNTING && !g.loaded);
+	const char *cmd, *arg;
+
+	if (backend) {
+		p = P_COUNTING;
+		r->kind = g.loaded ? OP_UNLOAD : OP_LOAD;
+		cmd = g.loaded ? "unload" : "load";
+		arg = g.loaded ? "counting" : g.counting_spec;
+	} else {
+		r->kind = g.registered[p] ? OP_UNREG : OP_REG;
+		cmd = g.registered[p] ? "unregister" : "register";
+		arg = parent_names[p];
+	}
+	r->type = (uint8_t)p;
+	r->stage = 'x';
+	r->start = fs_now_ns();
+	r->err = ctl_quiet(cmd, arg);
+	r->end = fs_now_ns();
+	if (r->err)
+		return;
+	switch (r->kind) {
+	case OP_UNLOAD: g.loaded = false; g.registered[p] = false; break;
+	case OP_LOAD: g.loaded = true; g.registered[p] = true; break;
+	case OP_UNREG: g.registered[p] = false; break;
+	case OP_REG: g.registered[p] = true; break;
+	}
+}
+
+static const char *bind_driver(int t)
+{
+	return g.bind_works ? "vfio_mdev" : types[t].driver;
+}
+
+/* A type whose driver is the one uuid is bound to now, else dflt. */
+static int driver_of(const char *uuid, int dflt)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	const char *base;
+
+	mpath(path, "bus/mdev/devices/%s/driver", uuid);
+	if (g.bind_works || fs_readlink(path, link, sizeof(link)))
+		return dflt;
+	base = strrchr(link, '/');
+	for (int t = 0; t < NR_TYPES; t++)
+		if (base && strcmp(base + 1, types[t].driver) == 0)
+			return t;
+	return dflt;
+}
+
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
@@ -237,37 +379,94 @@ static void *writer_main(void *arg)
 	for (long i = 0; i < w->nops; i++) {
 		struct op_rec *r = &w->recs[i];
 		uint64_t x = next_rand(&w->rng);
+		unsigned int pick = (unsigned int)((x >> 48) % 100);
 		size_t len;
 
 		r->uuid = (uint8_t)(x % (uint64_t)g.nuuids);
-		r->kind = (x >> 20) & 1 ? OP_REMOVE : OP_CREATE;
 		r->type = (uint8_t)((x >> 24) % NR_TYPES);
-		if (r->kind == OP_CREATE) {
+		if (g.classic)
+			r->kind = (x >> 20) & 1 ? OP_REMOVE : OP_CREATE;
+		else if (pick >= 98 && g.ctl)
+			r->kind = OP_UNREG;     /* a control operation */
+		else
+			r->kind = pick < 38 ? OP_CREATE : pick < 63 ? OP_REMOVE :
+				  pick < 78 ? OP_UNBIND : pick < 88 ? OP_BIND :
+				  OP_PROBE;
+		if (r->kind == OP_UNREG) {
+			pthread_mutex_lock(&g.ctl_lock);
+			control_op(r, x);
+			pthread_mutex_unlock(&g.ctl_lock);
+			continue;
+		}
+		len = (size_t)snprintf(text, sizeof(text), "%s\n",
+				       g.uuids[r->uuid]);
+		switch (r->kind) {
+		case OP_CREATE:
 			mpath(path, "%s/mdev_supported_types/%s/create",
 			      types[r->type].dir, types[r->type].id);
-			len = (size_t)snprintf(text, sizeof(text), "%s\n",
-					       g.uuids[r->uuid]);
-		} else {
+			break;
+		case OP_REMOVE:
 			mpath(path, "bus/mdev/devices/%s/remove", g.uuids[r->uuid]);
 			len = (size_t)snprintf(text, sizeof(text), "1\n");
+			break;
+		case OP_UNBIND:
+			/* As a tool does: the driver the device has now. */
+			r->type = (uint8_t)driver_of(g.uuids[r->uuid], r->type);
+			mpath(path, "bus/mdev/drivers/%s/unbind",
+			      bind_driver(r->type));
+			break;
+		case OP_BIND:
+			mpath(path, "bus/mdev/drivers/%s/bind",
+			      bind_driver(r->type));
+			break;
+		default:
+			mpath(path, "bus/mdev/drivers_probe");
+			break;
 		}
 		r->start = fs_now_ns();
 		r->err = fs_write(path, text, len, &r->stage);
 		r->end = fs_now_ns();
+		/* The daemon is gone: stop, the round reports it. */
+		if (r->err == ENOTCONN || r->err == ECONNABORTED) {
+			w->nops = i + 1;
+			atomic_store(&g.stop, 1);
+			break;
+		}
 	}
 	return NULL;
 }
 
 static bool allowed(const struct op_rec *r)
 {
+	/* With control operations, a parent or its driver can be gone. */
+	bool ctl = !g.classic && g.ctl;
+
 	if (!r->err)
 		return true;
-	if (r->kind == OP_CREATE)
+	switch (r->kind) {
+	case OP_CREATE:
+		if (r->stage == 'o')
+			return ctl && r->err == ENOENT;
 		return r->stage == 'w' &&
-		       (r->err == EEXIST || r->err == ENOSPC || r->err == EUSERS);
-	if (r->stage == 'o')
-		return r->err == ENOENT;
-	return r->stage == 'w' && (r->err == ENODEV || r->err == EAGAIN);
+		       (r->err == EEXIST || r->err == ENOSPC ||
+			r->err == EUSERS || (ctl && r->err == ENODEV));
+	case OP_REMOVE:
+		if (r->stage == 'o')
+			return r->err == ENOENT;
+		return r->stage == 'w' && (r->err == ENODEV || r->err == EAGAIN);
+	case OP_UNBIND:
+	case OP_BIND:
+		/* The synthetic drivers go with their last parent. */
+		if (r->stage == 'o')
+			return ctl && r->err == ENOENT && !g.bind_works;
+		return r->stage == 'w' &&
+		       (r->err == ENODEV ||
+			(r->kind == OP_BIND && g.bind_works && r->err == EBUSY));
+	case OP_PROBE:
+		return r->stage == 'w' && r->err == ENODEV;
+	default:
+		return false;   /* mdevfs-ctl must succeed */
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -293,12 +492,88 @@ static void check_counter(int t, long value)
 		hi = MTTY_PORTS / types[t].ports;
 		lo = (MTTY_PORTS - ports) / types[t].ports;
 	} else {
-		hi = MDPY_COUNT;
-		lo = MDPY_COUNT - (busy < MDPY_COUNT ? busy : MDPY_COUNT);
+		hi = types[t].pool;
+		lo = types[t].pool - (busy < types[t].pool ? busy : types[t].pool);
 	}
 	if (value < lo || value > hi)
 		fail("reader: %s available_instances %ld outside [%ld, %ld]",
 		     types[t].id, value, lo, hi);
+}
+
+/*
+ * A chunked listing: getdents64 with a CHUNK-byte buffer and a pause
+ * between chunks, so that writers change the directory in the middle.
+ * Names are counted in l->seen (UUIDs, or parents for L_CLASS); a name
+ * listed twice, or one that cannot be there, fails at once.
+ */
+static void chunked_listing(struct reader *rd, struct listing *l)
+{
+	char path[PATH_MAX], buf[CHUNK] __attribute__((aligned(8)));
+	long n;
+	int fd;
+
+	memset(l->seen, 0, sizeof(l->seen));
+	if (l->what == L_DEVICES)
+		mpath(path, "bus/mdev/devices");
+	else if (l->what == L_TYPE)
+		mpath(path, "%s/mdev_supported_types/%s/devices",
+		      types[l->type].dir, types[l->type].id);
+	else
+		mpath(path, "class/mdev_bus");
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	l->begin = fs_now_ns();
+	if (fd < 0) {
+		/* A type directory goes with its parent's registration. */
+		if (l->what == L_TYPE && errno == ENOENT)
+			rd->tolerated[ENOENT]++;
+		else
+			fail("reader: open %s: %s", path, errname(errno));
+		l->end = 0;     /* not checked */
+		return;
+	}
+	for (bool first = true;; first = false) {
+		if (!first)
+			usleep(CHUNK_PAUSE_US);
+		n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n;) {
+			const char *name =
+				buf + off + offsetof(struct dirent64, d_name);
+			unsigned short reclen;
+			int i = -1;
+
+			memcpy(&reclen, buf + off +
+			       offsetof(struct dirent64, d_reclen), sizeof(reclen));
+			off += reclen ? reclen : n;
+			if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+				continue;
+			if (l->what == L_CLASS) {
+				for (int p = 0; p < NR_PARENTS; p++)
+					if (strcmp(name, parent_names[p]) == 0)
+						i = p;
+			} else {
+				i = uuid_index(name);
+			}
+			if (i < 0) {
+				fail("reader: unknown entry '%s' in %s", name, path);
+				continue;
+			}
+			if (l->seen[i]++ == 1 &&
+			    atomic_fetch_add(&g.repeated_now, 1) < 5)
+				fail("reader: %s listed twice in one chunked "
+				     "listing of %s", name, path);
+			else if (l->seen[i] == 2)
+				fail_quiet();
+		}
+	}
+	l->end = fs_now_ns();
+	if (n < 0) {
+		fail("reader: getdents64 %s: %s", path, errname(errno));
+		l->end = 0;
+	}
+	close(fd);
+	rd->chunked++;
 }
 
 static void *reader_main(void *arg)
@@ -308,16 +583,32 @@ static void *reader_main(void *arg)
 	char path[PATH_MAX], buf[4096];
 	int n, err;
 
-	while (!atomic_load(&g.stop)) {
+	rd->nlog = 0;
+	while (!atomic_load(&g.stop) && !(g.mnt.pid > 0 &&
+					  !mh_is_mounted(g.mnt.dir))) {
+		uint64_t x = next_rand(&rd->rng);
+
+		if (!g.classic && rd->nlog < MAX_LISTINGS) {
+			struct listing *l = &rd->log[rd->nlog];
+
+			l->what = (uint8_t)(x % 3);
+			l->type = (uint8_t)((x >> 8) % NR_TYPES);
+			chunked_listing(rd, l);
+			if (l->end)
+				rd->nlog++;
+		}
 		mpath(path, "bus/mdev/devices");
 		err = fs_list(path, names, MAX_UUIDS * 4, &n);
 		rd->listings++;
+		if (err == ENOTCONN || err == ECONNABORTED) {
+			fail("reader: %s: %s: the daemon is gone", path,
+			     errname(err));
+			break;
+		}
 		if (err) {
 			fail("reader: list %s: %s", path, errname(err));
 			n = 0;
 		}
-		/* A UUID removed and created again during one readdir may
-		 * show twice, so only membership is checked here. */
 		for (int i = 0; i < n && i < MAX_UUIDS * 4; i++)
 			if (uuid_index(names[i]) < 0)
 				fail("reader: unknown device '%s' listed", names[i]);
@@ -330,7 +621,13 @@ static void *reader_main(void *arg)
 			err = fs_read(path, buf, sizeof(buf));
 			rd->counter_reads++;
 			if (err) {
-				fail("reader: read %s: %s", path, errname(err));
+				/* Gone with an unregistered parent. */
+				if ((err == ENOENT || err == ENODEV) &&
+				    !g.classic && g.ctl)
+					rd->tolerated[err]++;
+				else
+					fail("reader: read %s: %s", path,
+					     errname(err));
 				continue;
 			}
 			v = strtol(buf, &end, 10);
@@ -346,16 +643,29 @@ static void *reader_main(void *arg)
 			const char *u = names[next_rand(&rd->rng) %
 					      (uint64_t)(n < MAX_UUIDS * 4 ? n : 1)];
 
+			bool counting;
+
 			mpath(path, "bus/mdev/devices/%s/mdev_type", u);
 			err = fs_readlink(path, buf, sizeof(buf));
 			rd->device_reads++;
 			if (err)
 				reader_tolerate(rd, err, "readlink", path);
+			counting = !err && strstr(buf, "/counting-");
 			mpath(path, "bus/mdev/devices/%s/uevent", u);
 			err = fs_read(path, buf, sizeof(buf));
 			rd->device_reads++;
 			if (err)
 				reader_tolerate(rd, err, "read", path);
+			/* counting.so's vendor file: its show checks the
+			 * device is alive (a violation otherwise); it goes
+			 * with an unbind from 6.1 on. */
+			mpath(path, "bus/mdev/devices/%s/counting/state", u);
+			err = counting ? fs_read(path, buf, sizeof(buf)) : 0;
+			rd->device_reads += counting;
+			if (err)
+				reader_tolerate(rd, err, "read", path);
+			else if (counting && strcmp(buf, "live\n") != 0)
+				fail("reader: %s: '%s'", path, fs_esc(buf));
 		}
 	}
 	free(names);
@@ -370,6 +680,7 @@ struct listed {
 	int uuid[MAX_UUIDS];
 	int type[MAX_UUIDS];     /* -1 if unknown */
 	bool stranded[MAX_UUIDS];
+	bool bound[MAX_UUIDS];   /* has a driver (not unbound) */
 };
 
 static long read_counter(int t)
@@ -394,7 +705,7 @@ static long read_counter(int t)
 }
 
 /* Check one listed device's files; its type index, or -1. */
-static int check_device(const char *u, bool *stranded)
+static int check_device(const char *u, bool *stranded, bool *bound)
 {
 	char path[PATH_MAX], buf[PATH_MAX], want[PATH_MAX], names[4][64];
 	const char *base;
@@ -421,9 +732,34 @@ static int check_device(const char *u, bool *stranded)
 		fail("%s -> '%s' (%s), want '%s'", path, buf, errname(err), want);
 	mpath(path, "%s/%s/remove", types[t].dir, u);
 	*stranded = !fs_exists(path);
+	mpath(path, "%s/%s/driver", types[t].dir, u);
+	*bound = fs_exists(path);
+	mpath(path, "%s/%s/counting/state", types[t].dir, u);
+	if (types[t].parent == P_COUNTING && (*bound || g.bind_works)) {
+		err = fs_read(path, buf, sizeof(buf));
+		if (err || strcmp(buf, "live\n") != 0)
+			fail("%s: '%s' (%s)", path, fs_esc(buf), errname(err));
+	} else if (types[t].parent == P_COUNTING && fs_exists(path)) {
+		fail("%s exists on an unbound device", path);
+	}
+	if (!*bound) {
+		/* Unbound: no driver, no IOMMU group, no vfio-dev. */
+		mpath(path, "%s/%s/iommu_group", types[t].dir, u);
+		if (fs_exists(path))
+			fail("%s exists on an unbound device", path);
+		mpath(path, "%s/%s/vfio-dev", types[t].dir, u);
+		if (fs_exists(path))
+			fail("%s exists on an unbound device", path);
+		mpath(path, "%s/%s/uevent", types[t].dir, u);
+		err = fs_read(path, buf, sizeof(buf));
+		if (err || buf[0])
+			fail("%s: '%s' (%s) on an unbound device, want ''", path,
+			     fs_esc(buf), errname(err));
+		return t;
+	}
 	mpath(path, "%s/%s/uevent", types[t].dir, u);
 	err = fs_read(path, buf, sizeof(buf));
-	snprintf(want, sizeof(want), "DRIVER=%s\n", types[t].parent);
+	snprintf(want, sizeof(want), "DRIVER=%s\n", bind_driver(t));
 	if (err || strcmp(buf, want) != 0) {
 		char again[256];
 		int err2;
@@ -445,7 +781,7 @@ static int check_device(const char *u, bool *stranded)
 		}
 	mpath(path, "%s/%s/driver", types[t].dir, u);
 	err = fs_readlink(path, buf, sizeof(buf));
-	snprintf(want, sizeof(want), "/bus/mdev/drivers/%s", types[t].parent);
+	snprintf(want, sizeof(want), "/bus/mdev/drivers/%s", bind_driver(t));
 	if (err || strlen(buf) < strlen(want) ||
 	    strcmp(buf + strlen(buf) - strlen(want), want) != 0)
 		fail("%s -> '%s' (%s)", path, buf, errname(err));
@@ -454,6 +790,8 @@ static int check_device(const char *u, bool *stranded)
 	if (err || !strstr(buf, "kernel/iommu_groups/"))
 		fail("%s -> '%s' (%s)", path, buf, errname(err));
 	mpath(path, "%s/%s/vfio-dev", types[t].dir, u);
+	if (!g.vfio_dev)
+		return t;
 	err = fs_list(path, names, 4, &n);
 	if (err || n != 1 || strncmp(names[0], "vfio", 4) != 0)
 		fail("%s: %d entries (%s)", path, n, errname(err));
@@ -487,7 +825,8 @@ static int list_devices(struct listed *l)
 		}
 		if (l->n < MAX_UUIDS) {
 			l->uuid[l->n] = u;
-			l->type[l->n] = check_device(names[i], &l->stranded[l->n]);
+			l->type[l->n] = check_device(names[i], &l->stranded[l->n],
+						     &l->bound[l->n]);
 			l->n++;
 		}
 	}
@@ -500,26 +839,33 @@ static void check_accounting(const struct listed *l, const char *when)
 {
 	char path[PATH_MAX];
 	char (*names)[64] = calloc(MAX_UUIDS * 4, 64);
-	int ports = 0, mdpy = 0, in_types = 0, n, err;
+	int used[NR_PARENTS] = { 0 }, in_types = 0, bound = 0, n, err;
 
+	/* mtty counts ports in its driver, which from 6.1 gives them back
+	 * at an unbind; mdpy and counting use the core's counter. */
 	for (int i = 0; i < l->n; i++) {
+		const struct type_info *ti;
+
+		bound += l->bound[i];
 		if (l->type[i] < 0)
 			continue;
-		if (types[l->type[i]].ports)
-			ports += types[l->type[i]].ports;
-		else
-			mdpy++;
+		ti = &types[l->type[i]];
+		if (!ti->ports)
+			used[ti->parent]++;
+		else if (l->bound[i] || !g.unbind_releases)
+			used[ti->parent] += ti->ports;
 	}
 	for (int t = 0; t < NR_TYPES; t++) {
+		int p = types[t].parent;
 		long want = types[t].ports ?
-				    (MTTY_PORTS - ports) / types[t].ports :
-				    MDPY_COUNT - mdpy;
+				    (types[t].pool - used[p]) / types[t].ports :
+				    types[t].pool - used[p];
 		long got = read_counter(t);
 
 		if (got >= 0 && got != want)
 			fail("%s: %s available_instances %ld, want %ld "
-			     "(%d mtty ports and %d mdpy devices listed)",
-			     when, types[t].id, got, want, ports, mdpy);
+			     "(%d of %s's %d in use)", when, types[t].id, got,
+			     want, used[p], parent_names[p], types[t].pool);
 		mpath(path, "%s/mdev_supported_types/%s/devices", types[t].dir,
 		      types[t].id);
 		err = fs_list(path, names, MAX_UUIDS * 4, &n);
@@ -544,9 +890,9 @@ static void check_accounting(const struct listed *l, const char *when)
 		     when, in_types, l->n);
 	mpath(path, "kernel/iommu_groups");
 	err = fs_list(path, names, MAX_UUIDS * 4, &n);
-	if (err || n != l->n)
-		fail("%s: kernel/iommu_groups has %d groups for %d devices (%s)",
-		     when, n, l->n, errname(err));
+	if (err || n != bound)
+		fail("%s: kernel/iommu_groups has %d groups for %d bound devices "
+		     "(%s)", when, n, bound, errname(err));
 	free(names);
 }
 
@@ -562,8 +908,29 @@ static int by_end(const void *a, const void *b)
 }
 
 /*
+ * Whether r may have removed a device of a UUID created on the parents in
+ * pmask: a successful remove of it, or a parent unregistration or backend
+ * unload of one of those parents (those remove every device on it).
+ */
+static bool removes(const struct op_rec *r, unsigned int pmask)
+{
+	if (r->err)
+		return false;
+	if (r->kind == OP_REMOVE)
+		return true;
+	return (r->kind == OP_UNREG || r->kind == OP_UNLOAD) &&
+	       (pmask & (1u << r->type));
+}
+
+static bool ok_kind(const struct op_rec *r, int kind)
+{
+	return r->kind == kind && !r->err;
+}
+
+/*
  * Check one UUID's operations of a round (the round started with no
- * devices).  Every bound is one that any history with a single live
+ * devices).  ops has the UUID's own operations, then the round's control
+ * operations.  Every bound is one that any history with a single live
  * device per UUID must meet, given that an operation takes effect between
  * its start and end.
  */
@@ -571,14 +938,19 @@ static void check_ledger_uuid(int u, struct op_rec **ops, size_t nops,
 			      const struct listed *l, int round)
 {
 	struct op_rec **sc = calloc(nops + 1, sizeof(*sc));
-	size_t nsc = 0, nsr = 0;
+	size_t nsc = 0, nsr = 0, nunbind = 0, nbind = 0;
 	uint64_t max_start = 0, max_end = 0, min_start = UINT64_MAX;
+	uint64_t last_from = UINT64_MAX;  /* earliest start of a possible last create */
+	unsigned int pmask = 0;
 	int listed = -1;
 	bool ok;
 
 	for (int i = 0; i < l->n; i++)
 		if (l->uuid[i] == u)
 			listed = i;
+	for (size_t i = 0; i < nops; i++)
+		if (ok_kind(ops[i], OP_CREATE))
+			pmask |= 1u << types[ops[i]->type].parent;
 	for (size_t i = 0; i < nops; i++) {
 		if (ops[i]->err)
 			continue;
@@ -590,11 +962,16 @@ static void check_ledger_uuid(int u, struct op_rec **ops, size_t nops,
 				min_start = ops[i]->start;
 			if (ops[i]->end > max_end)
 				max_end = ops[i]->end;
-		} else {
+		} else if (removes(ops[i], pmask)) {
 			nsr++;
 		}
+		nunbind += ops[i]->kind == OP_UNBIND;
+		nbind += ops[i]->kind == OP_BIND;
 	}
 	qsort(sc, nsc, sizeof(*sc), by_end);
+	for (size_t i = 0; i < nsc; i++)
+		if (sc[i]->end >= max_start && sc[i]->start < last_from)
+			last_from = sc[i]->start;
 
 	/* Two successful creates need a real remove between them. */
 	for (size_t i = 0; i + 1 < nsc; i++) {
@@ -603,7 +980,7 @@ static void check_ledger_uuid(int u, struct op_rec **ops, size_t nops,
 
 		ok = false;
 		for (size_t k = 0; k < nops && !ok; k++)
-			ok = ops[k]->kind == OP_REMOVE && !ops[k]->err &&
+			ok = removes(ops[k], pmask) &&
 			     ops[k]->end > lo && ops[k]->start < sc[i + 1]->end;
 		if (!ok) {
 			fail("round %d: %s created twice (at +%.6f s and +%.6f s) "
@@ -617,7 +994,32 @@ static void check_ledger_uuid(int u, struct op_rec **ops, size_t nops,
 		fail("round %d: %s: %zu successful creates, %zu removes, %s at the end",
 		     round, g.uuids[u], nsc, nsr, listed >= 0 ? "listed" : "absent");
 
+	/* An unbind needs a bound device: one from a create or a bind; a
+	 * bind needs one that an unbind left unbound. */
+	if (nunbind > nsc + nbind)
+		fail("round %d: %s: %zu successful unbinds, only %zu creates and "
+		     "%zu binds", round, g.uuids[u], nunbind, nsc, nbind);
+	if (nbind > nunbind)
+		fail("round %d: %s: %zu successful binds, only %zu unbinds",
+		     round, g.uuids[u], nbind, nunbind);
+	for (size_t k = 0; k < nops; k++) {
+		if (ops[k]->kind != OP_PROBE && ops[k]->kind != OP_UNBIND &&
+		    ops[k]->kind != OP_BIND)
+			continue;
+		if (ops[k]->err)
+			continue;
+		ok = false;
+		for (size_t i = 0; i < nsc && !ok; i++)
+			ok = sc[i]->start < ops[k]->end;
+		if (!ok)
+			fail("round %d: %s: %s succeeded before any create began",
+			     round, g.uuids[u], kind_names[ops[k]->kind]);
+	}
+
 	if (listed >= 0) {
+		unsigned int lmask = l->type[listed] >= 0 ?
+			1u << types[l->type[listed]].parent : 0;
+
 		if (!nsc) {
 			fail("round %d: %s listed but never created", round,
 			     g.uuids[u]);
@@ -633,11 +1035,35 @@ static void check_ledger_uuid(int u, struct op_rec **ops, size_t nops,
 				     g.uuids[u], types[l->type[listed]].id);
 		}
 		for (size_t k = 0; k < nops; k++)
-			if (ops[k]->kind == OP_REMOVE && !ops[k]->err &&
-			    ops[k]->start > max_end)
-				fail("round %d: %s still listed although a remove "
+			if (removes(ops[k], lmask) && ops[k]->start > max_end)
+				fail("round %d: %s still listed although a %s "
 				     "that began after every create succeeded",
+				     round, g.uuids[u], kind_names[ops[k]->kind]);
+		if (l->bound[listed]) {
+			/* A later unbind, not undone by a later bind. */
+			for (size_t k = 0; k < nops; k++) {
+				if (!ok_kind(ops[k], OP_UNBIND) ||
+				    ops[k]->start <= max_end)
+					continue;
+				ok = false;
+				for (size_t j = 0; j < nops && !ok; j++)
+					ok = ok_kind(ops[j], OP_BIND) &&
+					     ops[j]->end > ops[k]->start;
+				if (!ok)
+					fail("round %d: %s still bound although an "
+					     "unbind that began after every "
+					     "create succeeded", round, g.uuids[u]);
+			}
+		} else {
+			ok = false;
+			for (size_t k = 0; k < nops && !ok; k++)
+				ok = ok_kind(ops[k], OP_UNBIND) &&
+				     ops[k]->end > last_from;
+			if (!ok)
+				fail("round %d: %s is listed unbound and no "
+				     "unbind of its last create succeeded",
 				     round, g.uuids[u]);
+		}
 		if (l->stranded[listed]) {
 			ok = false;
 			for (size_t k = 0; k < nops && !ok; k++)
@@ -652,8 +1078,7 @@ static void check_ledger_uuid(int u, struct op_rec **ops, size_t nops,
 	} else if (nsc) {
 		ok = false;
 		for (size_t k = 0; k < nops && !ok; k++)
-			ok = ops[k]->kind == OP_REMOVE && !ops[k]->err &&
-			     ops[k]->end > max_start;
+			ok = removes(ops[k], pmask) && ops[k]->end > max_start;
 		if (!ok)
 			fail("round %d: %s gone, but no successful remove ended "
 			     "after its last create began", round, g.uuids[u]);
@@ -661,20 +1086,134 @@ static void check_ledger_uuid(int u, struct op_rec **ops, size_t nops,
 	free(sc);
 }
 
-static void check_ledger(struct writer *w, const struct listed *l, int round)
+/*
+ * Whether a device of UUID u (of type t, or any type if t < 0) existed
+ * during the whole of [begin, end]: a create of it ended before begin,
+ * and nothing that may have removed that device began before end.
+ */
+static bool existed_throughout(int u, int t, struct op_rec **ops, size_t nops,
+			       uint64_t begin, uint64_t end)
+{
+	for (size_t i = 0; i < nops; i++) {
+		const struct op_rec *c = ops[i];
+		unsigned int pmask;
+		bool ok = true;
+
+		if (!ok_kind(c, OP_CREATE) || c->uuid != u || c->end >= begin ||
+		    (t >= 0 && c->type != t))
+			continue;
+		pmask = 1u << types[c->type].parent;
+		for (size_t k = 0; k < nops && ok; k++)
+			ok = !(removes(ops[k], pmask) &&
+			       (ops[k]->kind != OP_REMOVE || ops[k]->uuid == u) &&
+			       ops[k]->end > c->start && ops[k]->start <= end);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/* Whether parent p was registered during the whole of [begin, end]
+ * (control operations run one at a time; every parent is registered
+ * when a round starts). */
+static bool registered_throughout(int p, struct op_rec **ctl, size_t nctl,
+				  uint64_t begin, uint64_t end)
+{
+	const struct op_rec *last = NULL;
+
+	for (size_t i = 0; i < nctl; i++) {
+		if (ctl[i]->type != p || ctl[i]->err)
+			continue;
+		if (ctl[i]->start <= end && ctl[i]->end >= begin)
+			return false;
+		if (ctl[i]->end < begin && (!last || ctl[i]->end > last->end))
+			last = ctl[i];
+	}
+	return !last || last->kind == OP_REG || last->kind == OP_LOAD;
+}
+
+/* Every chunked listing must show what was there all along. */
+static void check_listings(struct reader *rd, struct op_rec **ops, size_t nops,
+			   struct op_rec **ctl, size_t nctl, int round)
+{
+	char path[PATH_MAX];
+	long skipped = 0;
+
+	for (int r = 0; r < g.nreaders; r++) {
+		for (int i = 0; i < rd[r].nlog; i++) {
+			const struct listing *l = &rd[r].log[i];
+
+			if (l->what == L_CLASS) {
+				for (int p = 0; p < NR_PARENTS; p++) {
+					if (l->seen[p] ||
+					    !registered_throughout(p, ctl, nctl,
+								   l->begin, l->end))
+						continue;
+					if (g.skipped + skipped++ >= 5) {
+						fail_quiet();
+						continue;
+					}
+					fail("round %d: a chunked listing of "
+					     "class/mdev_bus (+%.6f to +%.6f s) "
+					     "skipped %s, registered all along",
+					     round, l->begin / 1e9, l->end / 1e9,
+					     parent_names[p]);
+				}
+				continue;
+			}
+			if (l->what == L_TYPE)
+				snprintf(path, sizeof(path), "%s/devices",
+					 types[l->type].id);
+			else
+				snprintf(path, sizeof(path), "bus/mdev/devices");
+			for (int u = 0; u < g.nuuids; u++) {
+				if (l->seen[u] ||
+				    !existed_throughout(u, l->what == L_TYPE ?
+							l->type : -1, ops, nops,
+							l->begin, l->end))
+					continue;
+				if (g.skipped + skipped++ >= 5) {
+					fail_quiet();
+					continue;
+				}
+				fail("round %d: a chunked listing of %s (+%.6f "
+				     "to +%.6f s) skipped %s, which existed all "
+				     "along", round, path, l->begin / 1e9,
+				     l->end / 1e9, g.uuids[u]);
+			}
+		}
+	}
+	g.skipped += skipped;
+}
+
+static void check_ledger(struct writer *w, struct reader *rd,
+			 const struct listed *l, int round)
 {
 	long total = (long)g.nwriters * w[0].nops;
 	struct op_rec **ops = calloc((size_t)total + 1, sizeof(*ops));
+	struct op_rec **ctl = calloc((size_t)total + 1, sizeof(*ctl));
+	size_t nctl = 0, nall = 0;
 
+	for (int i = 0; i < g.nwriters; i++)
+		for (long k = 0; k < w[i].nops; k++)
+			if (w[i].recs[k].kind >= OP_UNREG)
+				ctl[nctl++] = &w[i].recs[k];
 	for (int u = 0; u < g.nuuids; u++) {
 		size_t n = 0;
 
 		for (int i = 0; i < g.nwriters; i++)
 			for (long k = 0; k < w[i].nops; k++)
-				if (w[i].recs[k].uuid == u)
+				if (w[i].recs[k].kind < OP_UNREG &&
+				    w[i].recs[k].uuid == u)
 					ops[n++] = &w[i].recs[k];
-		check_ledger_uuid(u, ops, n, l, round);
+		memcpy(ops + n, ctl, nctl * sizeof(*ops));
+		check_ledger_uuid(u, ops, n + nctl, l, round);
 	}
+	for (int i = 0; i < g.nwriters; i++)
+		for (long k = 0; k < w[i].nops; k++)
+			ops[nall++] = &w[i].recs[k];
+	check_listings(rd, ops, nall, ctl, nctl, round);
+	free(ctl);
 	free(ops);
 }
 
@@ -720,17 +1259,17 @@ static void clear_devices(const struct listed *l, int round)
 		if (!reregister[t])
 			continue;
 		for (int k = 0; k < t; k++)
-			done |= reregister[k] &&
-				strcmp(types[k].parent, types[t].parent) == 0;
+			done |= reregister[k] && types[k].parent == types[t].parent;
 		if (done)
 			continue;
 		if (!g.ctl) {
 			fail("round %d: stranded devices of %s and no mdevfs-ctl "
-			     "(-c) to clear them", round, types[t].parent);
+			     "(-c) to clear them", round,
+			     parent_names[types[t].parent]);
 			continue;
 		}
-		if (ctl("unregister", types[t].parent) == 0)
-			ctl("register", types[t].parent);
+		if (ctl("unregister", parent_names[types[t].parent]) == 0)
+			ctl("register", parent_names[types[t].parent]);
 	}
 	snprintf(when, sizeof(when), "round %d, cleared", round);
 	if (list_devices(&after) == 0) {
@@ -740,10 +1279,99 @@ static void clear_devices(const struct listed *l, int round)
 	}
 }
 
+/* Load counting.so and register every parent the round left
+ * unregistered (neither makes a device). */
+static void restore_parents(int round)
+{
+	if (!g.loaded) {
+		if (ctl("load", g.counting_spec) == 0)
+			g.loaded = g.registered[P_COUNTING] = true;
+	}
+	for (int p = 0; p < NR_PARENTS; p++)
+		if (!g.registered[p] && ctl("register", parent_names[p]) == 0)
+			g.registered[p] = true;
+	(void)round;
+}
+
+/* counting.so's count, and the lines of its report file (kept across
+ * unloads), must both be empty. */
+static void check_violations(const char *when)
+{
+	char path[PATH_MAX], buf[4096];
+	int err;
+
+	mpath(path, "devices/virtual/counting/counting0/violations");
+	err = fs_read(path, buf, sizeof(buf));
+	if (err || strcmp(buf, "0\n") != 0)
+		fail("%s: %s reads '%s' (%s), want '0\\n'", when, path,
+		     fs_esc(buf), errname(err));
+	err = fs_read(g.report, buf, sizeof(buf));
+	if (!err && buf[0]) {
+		long n = 0;
+
+		for (const char *c = buf; *c; c++)
+			n += *c == '\n';
+		g.violations += n;
+		fail("%s: counting.so saw %ld wrong vendor callback%s:\n%s",
+		     when, n, n == 1 ? "" : "s", buf);
+		truncate(g.report, 0);
+	}
+}
+
+/*
+ * The watchdog: a daemon that deadlocks (or crashes while threads of it
+ * wait on its own mount, so that its core dump never ends) would hang the
+ * run.  When a round has made no progress for WATCHDOG_S seconds, it
+ * reports it, kills the daemon and aborts the FUSE connection, so that
+ * every waiting call returns ENOTCONN and the run ends with a failure.
+ */
+#define WATCHDOG_S 60
+static atomic_ullong round_deadline;   /* CLOCK_MONOTONIC ns, 0: off */
+static unsigned int fuse_conn;          /* minor of the mount's st_dev */
+
+static void *watchdog_main(void *arg)
+{
+	char path[128];
+	FILE *f;
+
+	(void)arg;
+	for (;;) {
+		uint64_t d = atomic_load(&round_deadline);
+
+		sleep(1);
+		if (!d || fs_now_ns() < d)
+			continue;
+		g.reported = 0;         /* always shown */
+		fail("the run has hung for %d s (%ld operations done before "
+		     "this round): the daemon is deadlocked or died with "
+		     "threads stuck on its own mount; killing it and aborting "
+		     "FUSE connection %u. Its log follows.", WATCHDOG_S,
+		     g.ops_done, fuse_conn);
+		mh_dump_log(&g.mnt);
+		if (g.mnt.pid > 0)      /* never kill(0): our own group */
+			kill(g.mnt.pid, SIGKILL);
+		snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u/abort",
+			 fuse_conn);
+		f = fopen(path, "w");
+		if (f) {
+			fputs("1", f);
+			fclose(f);
+		}
+		atomic_store(&round_deadline, 0);
+	}
+	return NULL;
+}
+
 static bool daemon_alive(void)
 {
+	siginfo_t info = { 0 };
+
+	/* WNOWAIT: leave the reaping to mh_teardown(), whose SIGKILL
+	 * fallback would otherwise get pid 0 and kill our process group. */
 	return g.mnt.pid > 0 && kill(g.mnt.pid, 0) == 0 &&
-	       waitpid(g.mnt.pid, NULL, WNOHANG) == 0 && mh_is_mounted(g.mnt.dir);
+	       waitid(P_PID, (id_t)g.mnt.pid, &info,
+		      WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       info.si_pid == 0 && mh_is_mounted(g.mnt.dir);
 }
 
 /* ------------------------------------------------------------------ */
@@ -752,8 +1380,13 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [-w WRITERS] [-n OPS] [-r READERS] [-u UUIDS] "
-		"[-R ROUNDS] [-s SEED] [-c MDEVFS_CTL] [-o] [-v] [MDEVFS_BIN]\n"
-		"  -o  mount with -o no_open\n", prog);
+		"[-R ROUNDS] [-s SEED] [-c MDEVFS_CTL] [-p KVER] [-k COUNTING_SO]\n"
+		"       [-o] [-x] [-v] [MDEVFS_BIN]\n"
+		"  -o  mount with -o no_open\n"
+		"  -p  the daemon's --profile: 5.4, 5.10, 6.1, 6.13 or newest\n"
+		"  -k  the test backend (default: counting.so next to this program)\n"
+		"  -x  only create and remove (no bind, unbind, drivers_probe or\n"
+		"      control operations)\n", prog);
 	exit(2);
 }
 
@@ -767,7 +1400,7 @@ static void parse_args(int argc, char **argv)
 	g.nuuids = 6;
 	g.rounds = 0;
 	g.seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ fs_now_ns();
-	while ((c = getopt(argc, argv, "w:n:r:u:R:s:c:ov")) != -1) {
+	while ((c = getopt(argc, argv, "w:n:r:u:R:s:c:p:k:oxv")) != -1) {
 		switch (c) {
 		case 'w': g.nwriters = atoi(optarg); break;
 		case 'n': g.ops = atol(optarg); break;
@@ -777,6 +1410,9 @@ static void parse_args(int argc, char **argv)
 		case 's': g.seed = strtoull(optarg, NULL, 0); break;
 		case 'c': g.ctl = optarg; break;
 		case 'o': g.no_open = true; break;
+		case 'x': g.classic = true; break;
+		case 'p': g.profile = optarg; break;
+		case 'k': g.counting_so = optarg; break;
 		case 'v': g.verbose = true; break;
 		default: usage(argv[0]);
 		}
@@ -792,6 +1428,29 @@ static void parse_args(int argc, char **argv)
 		usage(argv[0]);
 	if (!g.seed)
 		g.seed = 1;
+	/* What the test knows of each profile (see mdev_sysfs.c). */
+	if (!g.profile || strcmp(g.profile, "6.13") == 0 ||
+	    strcmp(g.profile, "newest") == 0 || strcmp(g.profile, "6.1") == 0) {
+		g.unbind_releases = g.vfio_dev = true;
+	} else if (strcmp(g.profile, "5.4") == 0 ||
+		   strcmp(g.profile, "5.10") == 0) {
+		g.bind_works = true;
+	} else {
+		usage(argv[0]);
+	}
+	if (!g.counting_so) {
+		static char def[PATH_MAX + 16];
+		char self[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		char *slash;
+
+		self[n > 0 ? n : 0] = '\0';
+		slash = strrchr(self, '/');
+		if (slash)
+			*slash = '\0';
+		snprintf(def, sizeof(def), "%s/counting.so", self);
+		g.counting_so = def;
+	}
 }
 
 static void print_hist(const char *what, const long *hist)
@@ -800,7 +1459,7 @@ static void print_hist(const char *what, const long *hist)
 
 	for (int e = 0; e < NR_ERRNO; e++)
 		total += hist[e];
-	printf("  %-7s %8ld:", what, total);
+	printf("  %-13s %7ld:", what, total);
 	for (int e = 0; e < NR_ERRNO; e++)
 		if (hist[e])
 			printf(" %s %ld (%.1f%%)", errname(e), hist[e],
@@ -818,6 +1477,7 @@ static void run_round(int round, struct writer *w, struct reader *rd)
 	int failures_before = g.failures;
 
 	l.n = 0;
+	atomic_store(&round_deadline, fs_now_ns() + WATCHDOG_S * 1000000000ULL);
 	atomic_store(&g.stop, 0);
 	for (int i = 0; i < g.nreaders; i++)
 		pthread_create(&rd[i].thread, NULL, reader_main, &rd[i]);
@@ -843,10 +1503,19 @@ static void run_round(int round, struct writer *w, struct reader *rd)
 			if (allowed(r))
 				continue;
 			unexpected++;
+			if (r->stage == 'x') {
+				fail("round %d: mdevfs-ctl %s %s: exit %d", round,
+				     kind_names[r->kind], parent_names[r->type],
+				     r->err);
+				continue;
+			}
 			fail("round %d: %s of %s%s%s: %s at %s", round,
-			     r->kind == OP_CREATE ? "create" : "remove",
-			     g.uuids[r->uuid], r->kind == OP_CREATE ? " as " : "",
-			     r->kind == OP_CREATE ? types[r->type].id : "",
+			     kind_names[r->kind], g.uuids[r->uuid],
+			     r->kind == OP_CREATE ? " as " :
+			     r->kind == OP_UNBIND || r->kind == OP_BIND ? " on " : "",
+			     r->kind == OP_CREATE ? types[r->type].id :
+			     r->kind == OP_UNBIND || r->kind == OP_BIND ?
+			     bind_driver(r->type) : "",
 			     errname(r->err),
 			     r->stage == 'o' ? "open" : r->stage == 'w' ? "write" :
 			     r->stage == 's' ? "write (short)" : "close");
@@ -854,18 +1523,23 @@ static void run_round(int round, struct writer *w, struct reader *rd)
 	}
 	g.unexpected += unexpected;
 	if (!daemon_alive()) {
-		fail("round %d: the daemon is gone", round);
+		fail("round %d: the daemon is gone (%ld operations into the "
+		     "run); its log follows", round, g.ops_done);
+		mh_dump_log(&g.mnt);
 		return;
 	}
 	snprintf(when, sizeof(when), "round %d", round);
+	restore_parents(round);
 	if (list_devices(&l) == 0) {
 		check_accounting(&l, when);
-		check_ledger(w, &l, round);
+		check_ledger(w, rd, &l, round);
 		for (int i = 0; i < l.n; i++)
 			stranded += l.stranded[i];
 		g.stranded += stranded;
 		clear_devices(&l, round);
 	}
+	check_violations(when);
+	atomic_store(&round_deadline, 0);
 	if (g.verbose || g.failures != failures_before)
 		printf("round %d: %ld ops in %.3f s (%.0f ops/s), %d listed at "
 		       "the end, %ld stranded, %ld unexpected errors\n", round,
@@ -876,12 +1550,9 @@ static void run_round(int round, struct writer *w, struct reader *rd)
 
 int main(int argc, char **argv)
 {
-	static const char *const plain[] = { "-b", "mtty", "-b", "mdpy:count=64",
-					     NULL };
-	static const char *const no_open[] = { "-b", "mtty", "-b",
-					       "mdpy:count=64", "-o", "no_open",
-					       NULL };
-	const char *const *extra;
+	const char *extra[16];
+	char profile_opt[64];
+	int nextra = 0, fd;
 	struct writer *w;
 	struct reader *rd;
 	char why[512];
@@ -891,7 +1562,6 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse_args(argc, argv);
-	extra = g.no_open ? no_open : plain;
 	if (!mh_daemon()) {
 		fprintf(stderr, "no daemon binary: give it or set MDEVFS_BIN\n");
 		return 2;
@@ -907,6 +1577,39 @@ int main(int argc, char **argv)
 		snprintf(g.uuids[i], sizeof(g.uuids[i]),
 			 "5eed0000-57e5-4000-8000-0000000000%02x",
 			 (unsigned char)i);
+	if (access(g.counting_so, R_OK) != 0) {
+		fprintf(stderr, "FAIL: no test backend at %s (give -k)\n",
+			g.counting_so);
+		return 1;
+	}
+	snprintf(g.report, sizeof(g.report), "/tmp/mdevfs_stress_report.XXXXXX");
+	fd = mkstemp(g.report);
+	if (fd < 0) {
+		fprintf(stderr, "FAIL: mkstemp %s: %s\n", g.report, strerror(errno));
+		return 1;
+	}
+	close(fd);
+	snprintf(g.counting_spec, sizeof(g.counting_spec), "%s:report=%s",
+		 g.counting_so, g.report);
+	extra[nextra++] = "-b";
+	extra[nextra++] = "mtty";
+	extra[nextra++] = "-b";
+	extra[nextra++] = "mdpy:count=64";
+	extra[nextra++] = "-b";
+	extra[nextra++] = g.counting_spec;
+	if (g.no_open) {
+		extra[nextra++] = "-o";
+		extra[nextra++] = "no_open";
+	}
+	if (g.profile) {
+		snprintf(profile_opt, sizeof(profile_opt), "--profile=%s",
+			 g.profile);
+		extra[nextra++] = profile_opt;
+	}
+	extra[nextra] = NULL;
+	g.loaded = true;
+	for (int p = 0; p < NR_PARENTS; p++)
+		g.registered[p] = true;
 	if (mh_prepare(&g.mnt, why, sizeof(why))) {
 		fprintf(stderr, "FAIL: %s\n", why);
 		return 1;
@@ -924,10 +1627,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "FAIL: mount: %s\n", why);
 		return 1;
 	}
-	printf("stress: %d writers x %ld ops, %d readers, %d UUIDs, %d rounds, "
-	       "seed 0x%llx, mount %s\n", g.nwriters, g.ops, g.nreaders,
-	       g.nuuids, g.rounds, (unsigned long long)g.seed, g.mnt.dir);
+	printf("stress: %d writers x %ld ops (%s), %d readers, %d UUIDs, "
+	       "%d rounds, profile %s, seed 0x%llx, mount %s\n", g.nwriters,
+	       g.ops, g.classic ? "create/remove" : g.ctl ? "every writer" :
+	       "every writer but mdevfs-ctl", g.nreaders, g.nuuids, g.rounds,
+	       g.profile ? g.profile : "default", (unsigned long long)g.seed,
+	       g.mnt.dir);
 
+	{
+		struct stat st;
+		pthread_t wd;
+
+		if (stat(g.mnt.dir, &st) == 0)
+			fuse_conn = minor(st.st_dev);
+		pthread_create(&wd, NULL, watchdog_main, NULL);
+		pthread_detach(wd);
+	}
 	per_round_max = g.ops / g.rounds + 1;
 	w = calloc((size_t)g.nwriters, sizeof(*w));
 	rd = calloc((size_t)(g.nreaders ? g.nreaders : 1), sizeof(*rd));
@@ -935,8 +1650,10 @@ int main(int argc, char **argv)
 		w[i].rng = g.seed + 0x1000193ULL * (uint64_t)(i + 1);
 		w[i].recs = calloc((size_t)per_round_max, sizeof(*w[i].recs));
 	}
-	for (int i = 0; i < g.nreaders; i++)
+	for (int i = 0; i < g.nreaders; i++) {
 		rd[i].rng = g.seed ^ (0xabcdefULL * (uint64_t)(i + 7));
+		rd[i].log = calloc(MAX_LISTINGS, sizeof(*rd[i].log));
+	}
 
 	wall0 = fs_now_ns();
 	for (int round = 1; round <= g.rounds && daemon_alive(); round++) {
@@ -949,6 +1666,7 @@ int main(int argc, char **argv)
 		g.listings += rd[i].listings;
 		g.counter_reads += rd[i].counter_reads;
 		g.device_reads += rd[i].device_reads;
+		g.chunked += rd[i].chunked;
 		for (int e = 0; e < NR_ERRNO; e++)
 			g.reader_tolerated[e] += rd[i].tolerated[e];
 	}
@@ -957,17 +1675,21 @@ int main(int argc, char **argv)
 	       g.ops_done, g.write_seconds,
 	       (double)g.ops_done / g.write_seconds,
 	       (double)(wall1 - wall0) / 1e9);
-	print_hist("create", g.hist[OP_CREATE]);
-	print_hist("remove", g.hist[OP_REMOVE]);
+	for (int k = 0; k < NR_KINDS; k++)
+		print_hist(kind_names[k], g.hist[k]);
 	printf("  unexpected errors %ld, stranded devices %ld\n", g.unexpected,
 	       g.stranded);
 	printf("  failures: %d, of which %ld stale uevent files after a create "
 	       "and %ld torn counter reads\n", g.failures,
 	       atomic_load(&g.stale_uevents), atomic_load(&g.torn_reads));
-	printf("  readers: %ld listings, %ld counter reads, %ld device reads "
-	       "(ENOENT %ld, ENODEV %ld while devices went away)\n", g.listings,
-	       g.counter_reads, g.device_reads, g.reader_tolerated[ENOENT],
+	printf("  readers: %ld listings, %ld chunked listings, %ld counter reads, "
+	       "%ld device reads (ENOENT %ld, ENODEV %ld while devices or "
+	       "parents went away)\n", g.listings, g.chunked, g.counter_reads,
+	       g.device_reads, g.reader_tolerated[ENOENT],
 	       g.reader_tolerated[ENODEV]);
+	printf("  chunked listings: %ld entries skipped that existed all "
+	       "along, %ld repeated; counting.so: %ld wrong vendor callbacks\n",
+	       g.skipped, atomic_load(&g.repeated_now), g.violations);
 
 	if (!daemon_alive())
 		fail("the daemon is not running any more");
@@ -977,8 +1699,19 @@ int main(int argc, char **argv)
 		fail("mdevfs exited %d on SIGTERM", g.mnt.exit_status);
 	else
 		printf("  daemon exited 0 on SIGTERM\n");
+	/* Its shutdown unloaded counting.so, which reports devices it still
+	 * had. */
+	{
+		char buf[4096];
+
+		if (fs_read(g.report, buf, sizeof(buf)) == 0 && buf[0])
+			fail("at shutdown, counting.so saw: %s", buf);
+		unlink(g.report);
+	}
 	for (int i = 0; i < g.nwriters; i++)
 		free(w[i].recs);
+	for (int i = 0; i < g.nreaders; i++)
+		free(rd[i].log);
 	free(w);
 	free(rd);
 	if (g.failures) {
