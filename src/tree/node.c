@@ -651,12 +651,17 @@ int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
 		g_mutex_unlock(&tree->lock);
 		return dir ? -ENOTDIR : -ENOENT;
 	}
-	node_lazy_fill(tree, dir);
+	if (!dir->removed)
+		node_lazy_fill(tree, dir);
 	as_dir(dir)->listed = true;   /* the kernel may cache what it gets */
 	if (off < 1 && !fill(ctx, ".", dir->ino, S_IFDIR, 1))
 		goto out;
 	if (off < 2 && !fill(ctx, "..", dir->parent ? dir->parent->ino : dir->ino,
 			     S_IFDIR, 2))
+		goto out;
+	/* A removed directory still open lists nothing more, as in kernfs
+	 * (and what listed it may be gone). */
+	if (dir->removed)
 		goto out;
 	if (off >= NODE_SET_OFF) {
 		node_set_readdir(dir, node_pos_off_set(off), fill, ctx);

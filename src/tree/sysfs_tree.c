@@ -146,13 +146,18 @@ static void parent_deleted(struct sysfs_tree *tree, struct mdev_parent *parent)
 {
 	sysfs_remove_child(tree, node_dir_path(&tree->nodes, "class/mdev_bus"),
 			   parent->dev->name);
-	for (unsigned int i = 0; i < parent->nr_types; i++)
+	/* The types' devices/ stop listing from their views before they go:
+	 * the kernel may still hold one and list it. */
+	for (unsigned int i = 0; i < parent->nr_types; i++) {
+		struct node *tdir = sysfs_dir_of(tree, parent->types[i]);
+
+		sysfs_index_unlist(tree->mdevs,
+				   tdir ? node_child(tdir, "devices") : NULL,
+				   parent->types[i]);
 		g_hash_table_remove(tree->dirs, parent->types[i]);
+	}
 	sysfs_remove_child(tree, sysfs_dir_of(tree, parent->dev),
 			   "mdev_supported_types");
-	/* The types' devices/ went with it. */
-	for (unsigned int i = 0; i < parent->nr_types; i++)
-		sysfs_index_unlist(tree->mdevs, NULL, parent->types[i]);
 	sysfs_index_unlist(tree->mdevs, sysfs_dir_of(tree, parent->dev),
 			   parent);
 }
@@ -196,9 +201,11 @@ static void driver_added(struct sysfs_tree *tree, struct driver_entry *entry)
 
 static void driver_deleted(struct sysfs_tree *tree, struct driver_entry *entry)
 {
-	node_remove(&tree->nodes, sysfs_dir_of(tree, entry));
+	struct node *dir = sysfs_dir_of(tree, entry);
+
+	sysfs_index_unlist(tree->mdevs, dir, entry->drv);
+	node_remove(&tree->nodes, dir);
 	g_hash_table_remove(tree->dirs, entry);
-	sysfs_index_unlist(tree->mdevs, NULL, entry->drv);
 }
 
 /* ------------------------------------------------------------------ */
