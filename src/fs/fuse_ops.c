@@ -45,12 +45,14 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	fs->by_inode = fs->no_open &&
 		       (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) &&
 		       (conn->capable & FUSE_CAP_AUTO_INVAL_DATA);
+	/* Both modes: a cached listing is checked against the directory's
+	 * mtime at the next opendir, which drops one that raced with a
+	 * change (node_inval.c). */
+	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 	if (fs->by_inode) {
-		conn->want |= FUSE_CAP_NO_OPEN_SUPPORT | FUSE_CAP_AUTO_INVAL_DATA;
+		conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
 		conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
-	} else {
-		/* Changes arrive only through us: no revalidation on open. */
-		conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
 	}
 	node_tree_set_by_inode(&fs->tree->nodes, fs->by_inode);
 }

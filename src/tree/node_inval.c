@@ -61,6 +61,11 @@ static void name_changed(struct node_tree *tree, struct node *dir,
 {
 	struct dir_node *d = as_dir(dir);
 
+	/* A listing the kernel read just before the change may land in its
+	 * cache after the invalidation; a new mtime makes it start again
+	 * at the next opendir (FUSE_AUTO_INVAL_DATA).  kernfs moves a
+	 * directory's times when a child comes or goes, too. */
+	node_touch(dir);
 	if (is_dir)
 		d->subdirs_known = false;
 	if (d->extras && d->extras->negative &&
