@@ -482,11 +482,16 @@ bool mh_teardown(struct mh_mount *m, char *why, size_t whylen)
 		why[0] = '\0';
 	m->exit_status = -1;
 	if (m->pid > 0) {
+		pid_t pid = m->pid;
+
 		if (mh_signal_and_wait(m, SIGTERM, STOP_TIMEOUT_MS, &status) != 0) {
 			say(why, whylen, "mdevfs did not exit within %d ms of SIGTERM",
 			    STOP_TIMEOUT_MS);
-			kill(m->pid, SIGKILL);
-			waitpid(m->pid, &status, 0);
+			/* Not m->pid: a wait that found the daemon reaped
+			 * elsewhere cleared it, and kill(0) would signal our
+			 * whole process group, the test runner with it. */
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
 			m->pid = 0;
 			clean = false;
 		} else if (WIFSIGNALED(status)) {
