@@ -11,30 +11,9 @@
 #include <stdbool.h>
 
 #include "core.h"
+#include "core_peek.h"
 #include "sysfs_tree.h"
 
-/* The mdev with uuid, without keeping the reference a lookup gives: a
- * test has one writer per device, so it lives until the test removes it. */
-static inline struct mdev_device *peek_mdev(struct mdevfs_host *host,
-					    const uuid_t uuid)
-{
-	struct mdev_device *mdev = mdev_host_find(host, uuid);
-
-	if (mdev)
-		put_device(mdev_dev(mdev));
-	return mdev;
-}
-
-/* The same for a parent: the test's backend keeps it registered. */
-static inline struct mdev_parent *peek_parent(struct mdevfs_host *host,
-					      const char *name)
-{
-	struct mdev_parent *parent = mdev_host_find_parent(host, name);
-
-	if (parent)
-		mdev_parent_put(parent);
-	return parent;
-}
 
 struct bt {
 	struct mdevfs_host *host;
