@@ -138,7 +138,6 @@ struct mdev_parent {
 	/* Creates and removes hold it shared, unregistration exclusive. */
 	GRWLock unreg_sem;
 	bool unregistering;       /* under host->lock */
-	bool registered;          /* under host->lock; false once unregistered */
 	GMutex serial;            /* Era A: serialises creates and removes */
 	/* Core counter (max_instances drivers), under host->lock.  Before
 	 * 6.1 it only feeds available_instances and may go below zero. */

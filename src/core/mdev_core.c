@@ -193,7 +193,6 @@ int mdev_register_device(struct device *dev, const struct mdev_parent_ops *ops)
 		mdev_parent_put(parent);
 		return -EEXIST;
 	}
-	parent->registered = true;
 	plain_of(dev)->mdev_parent = parent;
 	if (!plain_of(dev)->ops)
 		g_ptr_array_add(host->devices, dev);
@@ -270,7 +269,6 @@ void mdev_unregister_device(struct device *dev)
 
 	host_lock(host);
 	g_ptr_array_remove(host->parents, parent);
-	parent->registered = false;
 	plain_of(dev)->mdev_parent = NULL;
 	host_unlock(host);
 	mdev_parent_driver_put(parent);
