@@ -38,13 +38,8 @@ PIDS=()
 failures=0
 passes=0
 
-# mounted DIR [FSTYPE]: is there a mount (of that type) at DIR?
-mounted() {
-	awk -v m="$1" -v t="${2:-}" '
-		{ for (i = 7; i <= NF; i++) if ($i == "-") { type = $(i + 1); break } }
-		$5 == m && (t == "" || type == t) { found = 1 }
-		END { exit !found }' /proc/self/mountinfo
-}
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # unmount_all DIR: take every mount at DIR down (lazily if need be).
 unmount_all() {

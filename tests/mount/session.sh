@@ -18,13 +18,8 @@ M=""
 PID=""
 LOG=""
 
-# mounted DIR [FSTYPE]: is there a mount (of that type) at DIR?
-mounted() {
-	awk -v m="$1" -v t="${2:-}" '
-		{ for (i = 7; i <= NF; i++) if ($i == "-") { type = $(i + 1); break } }
-		$5 == m && (t == "" || type == t) { found = 1 }
-		END { exit !found }' /proc/self/mountinfo
-}
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 show_log() {
 	if [[ -n $LOG && -s $LOG ]]; then
