@@ -193,12 +193,8 @@ done
 [[ -x $MDEVFS ]] || { echo "FAIL: no mdevfs at $MDEVFS" >&2; exit 1; }
 [[ -x $CTL ]] || { echo "FAIL: no mdevfs-ctl at $CTL" >&2; exit 1; }
 
-if [[ ! -e /dev/fuse ]]; then
-	skip "open: No such file or directory"
-elif [[ ! -c /dev/fuse ]]; then
-	skip "/dev/fuse is not a character device"
-elif ! err=$( (exec 3<>/dev/fuse) 2>&1); then
-	skip "open: ${err##*: }"
+if why=$(fuse_unusable); then
+	skip "$why"
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mdevfs-exit-XXXXXX") || exit 1

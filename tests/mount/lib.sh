@@ -7,3 +7,19 @@ mounted() {
 		$5 == m && (t == "" || type == t) { found = 1 }
 		END { exit !found }' /proc/self/mountinfo
 }
+
+# fuse_unusable: print why /dev/fuse cannot be used here and succeed, or
+# fail if it can.  (<> would create a missing /dev/fuse as a plain file,
+# so it must be a device first.)
+fuse_unusable() {
+	local err
+	if [[ ! -e /dev/fuse ]]; then
+		echo "open: No such file or directory"
+	elif [[ ! -c /dev/fuse ]]; then
+		echo "/dev/fuse is not a character device"
+	elif ! err=$( (exec 3<>/dev/fuse) 2>&1); then
+		echo "open: ${err##*: }"
+	else
+		return 1
+	fi
+}

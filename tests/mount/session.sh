@@ -98,14 +98,9 @@ done
 [[ -x $MDEVFS ]] || fail "no mdevfs binary at $MDEVFS"
 [[ -x $WRITE_ERRNO ]] || fail "no write_errno helper at $WRITE_ERRNO"
 
-# Skip only when FUSE really cannot be used here.  (<> would create a
-# missing /dev/fuse as a plain file, so check that it is a device first.)
-if [[ ! -e /dev/fuse ]]; then
-	skip "open: No such file or directory"
-elif [[ ! -c /dev/fuse ]]; then
-	skip "/dev/fuse is not a character device"
-elif ! err=$( (exec 3<>/dev/fuse) 2>&1); then
-	skip "open: ${err##*: }"
+# Skip only when FUSE really cannot be used here.
+if why=$(fuse_unusable); then
+	skip "$why"
 fi
 
 M=$(mktemp -d "${TMPDIR:-/tmp}/mdevfs-session-XXXXXX") || fail "mktemp -d"
