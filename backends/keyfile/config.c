@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mdevfs/mdev.h"
 #include "scan.h"
 
 struct loader {
@@ -202,37 +203,14 @@ static bool get_bool(struct loader *ld, const char *group, const char *key,
 	return true;
 }
 
-#define E(name) { #name, name }
-static const struct {
-	const char *name;
-	int value;
-} errnos[] = {
-	E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG),
-	E(ENOEXEC), E(EBADF), E(ECHILD), E(EAGAIN), E(ENOMEM), E(EACCES),
-	E(EFAULT), E(EBUSY), E(EEXIST), E(EXDEV), E(ENODEV), E(ENOTDIR),
-	E(EISDIR), E(EINVAL), E(ENFILE), E(EMFILE), E(ENOTTY), E(EFBIG),
-	E(ENOSPC), E(ESPIPE), E(EROFS), E(EMLINK), E(EPIPE), E(EDOM),
-	E(ERANGE), E(EDEADLK), E(ENAMETOOLONG), E(ENOLCK), E(ENOSYS),
-	E(ENOTEMPTY), E(ELOOP), E(ENODATA), E(ETIME), E(EPROTO),
-	E(EOVERFLOW), E(EBADMSG), E(EILSEQ), E(EUSERS), E(ENOTSUP),
-	E(EOPNOTSUPP), E(ETIMEDOUT), E(ECANCELED), E(EALREADY),
-	E(EINPROGRESS), E(ENOBUFS), E(EMSGSIZE), E(ENOMEDIUM),
-	E(ENOKEY), E(EKEYREJECTED),
-};
-#undef E
-
+/* Any name <errno.h> defines, or 1..4095: the daemon's one table. */
 static bool parse_errno(const char *text, int *out)
 {
-	guint64 value;
+	int value = mdevfs_errno_parse(text);
 
-	for (size_t i = 0; i < G_N_ELEMENTS(errnos); i++)
-		if (strcmp(text, errnos[i].name) == 0) {
-			*out = errnos[i].value;
-			return true;
-		}
-	if (!g_ascii_string_to_unsigned(text, 10, 1, 4095, &value, NULL))
+	if (value <= 0)
 		return false;
-	*out = (int)value;
+	*out = value;
 	return true;
 }
 

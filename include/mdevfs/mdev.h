@@ -108,6 +108,17 @@ int kstrtoint(const char *s, unsigned int base, int *res);
 bool sysfs_streq(const char *s1, const char *s2);
 
 /*
+ * An errno as a name that <errno.h> defines ("ENOSPC", "EDQUOT",
+ * "EHWPOISON", aliases such as "EWOULDBLOCK" included) or as a plain
+ * decimal from 1 to MDEVFS_ERRNO_MAX.  Returns the positive number, or
+ * -EINVAL for anything else.  The daemon's control socket uses the same
+ * function, so a backend's configuration and `mdevfs-ctl fault` accept
+ * the same errnos.
+ */
+#define MDEVFS_ERRNO_MAX 4095
+int mdevfs_errno_parse(const char *text);
+
+/*
  * The kernel release being emulated (mdevfs --profile), for backends whose
  * kernel driver changed between releases: compare with
  * MDEVFS_KERNEL_VERSION(5, 15, 0).

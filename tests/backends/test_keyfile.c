@@ -256,6 +256,29 @@ START_TEST(errno_by_number)
 }
 END_TEST
 
+/* Any errno name <errno.h> defines, the same table as mdevfs-ctl fault. */
+START_TEST(errno_any_name)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} names[] = { { "EDQUOT", EDQUOT }, { "EHWPOISON", EHWPOISON },
+		      { "ENOTSUP", ENOTSUP }, { "ERFKILL", ERFKILL } };
+	struct bt bt;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree char *text = g_strdup_printf(GPU "pool = 1\nerrno = %s\n"
+							"[type card0 a]\n",
+							names[i].name);
+
+		load(&bt, text);
+		bt_expect_create(&bt, T, "gpu-a", U1, 0);
+		bt_expect_create(&bt, T, "gpu-a", U2, names[i].value);
+		done(&bt);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Attributes                                                          */
 
@@ -679,6 +702,7 @@ int main(void)
 	tcase_add_test(budget, weighted_pool);
 	tcase_add_test(budget, homogeneous_with_errno);
 	tcase_add_test(budget, errno_by_number);
+	tcase_add_test(budget, errno_any_name);
 	tcase_add_loop_test(budget, older_kernel_profile, 0,
 			    (int)G_N_ELEMENTS(old_profiles));
 	tcase_add_test(attrs, parent_attributes);
