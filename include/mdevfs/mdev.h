@@ -347,6 +347,19 @@ struct mdevfs_plugin {
 	void (*exit)(struct mdevfs_host *host, void *state);
 };
 
+/*
+ * Say why init() fails, e.g. "host.conf:12: mode: 0666 ...": called from
+ * init (on its thread), the first message becomes the text of the load's
+ * error ("backend NAME failed to start: MESSAGE"), which reaches the
+ * daemon's start-up error or the `mdevfs-ctl load` reply, instead of the
+ * strerror() of init's return value.  init must still return a negative
+ * errno.  Called at any other time it prints the message on stderr.
+ * (Added without an ABI bump: no structure changed; a backend using it
+ * fails to load on an older mdevfs with an undefined-symbol message.)
+ */
+void mdevfs_backend_error(struct mdevfs_host *host, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #define MDEVFS_PLUGIN(_name, _init, _exit)                                 \
 	__attribute__((visibility("default")))                             \
 	const struct mdevfs_plugin mdevfs_plugin = {                       \
