@@ -7,10 +7,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "mdevfs/mdev.h"
 #include "scan.h"
 
 struct loader {
@@ -144,6 +148,10 @@ static bool get_string(struct loader *ld, const char *group, const char *key,
 	if (!has(ld, group, key))
 		return true;
 	*out = g_key_file_get_string(ld->kf, group, key, &error);
+	if (!error && strlen(*out) > KF_VALUE_MAX)
+		return fail_key(ld, group, key,
+				"%s: %zu bytes, more than the %u a sysfs file shows before its newline",
+				key, strlen(*out), KF_VALUE_MAX);
 	if (!error)
 		return true;
 	g_clear_pointer(out, g_free);
@@ -173,6 +181,16 @@ static bool get_uint(struct loader *ld, const char *group, const char *key,
 	return true;
 }
 
+/* The kernel's VERIFY_OCTAL_PERMISSIONS(): what a sysfs attribute may be. */
+static bool sysfs_mode(guint64 m)
+{
+	if (m > 0777 || (m & 0002))
+		return false;
+	if (((m >> 6) & 4) < ((m >> 3) & 4) || ((m >> 3) & 4) < (m & 4))
+		return false;
+	return ((m >> 6) & 2) >= ((m >> 3) & 2);
+}
+
 static bool get_mode(struct loader *ld, const char *group, unsigned int *out)
 {
 	g_autofree char *text = raw(ld, group, "mode");
@@ -183,6 +201,10 @@ static bool get_mode(struct loader *ld, const char *group, unsigned int *out)
 	if (!g_ascii_string_to_unsigned(text, 8, 0, 0777, &value, NULL))
 		return fail_key(ld, group, "mode",
 				"mode: '%s' is not an octal mode from 0 to 0777",
+				text);
+	if (!sysfs_mode(value))
+		return fail_key(ld, group, "mode",
+				"mode: %s is not a sysfs mode (others may not write; the user must read and write at least what the group may, the group read at least what others may)",
 				text);
 	*out = (unsigned int)value;
 	return true;
@@ -202,37 +224,14 @@ static bool get_bool(struct loader *ld, const char *group, const char *key,
 	return true;
 }
 
-#define E(name) { #name, name }
-static const struct {
-	const char *name;
-	int value;
-} errnos[] = {
-	E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG),
-	E(ENOEXEC), E(EBADF), E(ECHILD), E(EAGAIN), E(ENOMEM), E(EACCES),
-	E(EFAULT), E(EBUSY), E(EEXIST), E(EXDEV), E(ENODEV), E(ENOTDIR),
-	E(EISDIR), E(EINVAL), E(ENFILE), E(EMFILE), E(ENOTTY), E(EFBIG),
-	E(ENOSPC), E(ESPIPE), E(EROFS), E(EMLINK), E(EPIPE), E(EDOM),
-	E(ERANGE), E(EDEADLK), E(ENAMETOOLONG), E(ENOLCK), E(ENOSYS),
-	E(ENOTEMPTY), E(ELOOP), E(ENODATA), E(ETIME), E(EPROTO),
-	E(EOVERFLOW), E(EBADMSG), E(EILSEQ), E(EUSERS), E(ENOTSUP),
-	E(EOPNOTSUPP), E(ETIMEDOUT), E(ECANCELED), E(EALREADY),
-	E(EINPROGRESS), E(ENOBUFS), E(EMSGSIZE), E(ENOMEDIUM),
-	E(ENOKEY), E(EKEYREJECTED),
-};
-#undef E
-
+/* Any name <errno.h> defines, or 1..4095: the daemon's one table. */
 static bool parse_errno(const char *text, int *out)
 {
-	guint64 value;
+	int value = mdevfs_errno_parse(text);
 
-	for (size_t i = 0; i < G_N_ELEMENTS(errnos); i++)
-		if (strcmp(text, errnos[i].name) == 0) {
-			*out = errnos[i].value;
-			return true;
-		}
-	if (!g_ascii_string_to_unsigned(text, 10, 1, 4095, &value, NULL))
+	if (value <= 0)
 		return false;
-	*out = (int)value;
+	*out = value;
 	return true;
 }
 
@@ -258,10 +257,32 @@ static bool valid_name(const char *name)
 	return true;
 }
 
+/* A name longer than NAME_MAX, blamed on the key's line (or the group
+ * header's when key is NULL). */
+static bool name_too_long(struct loader *ld, const char *group,
+			  const char *key, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len <= KF_NAME_MAX)
+		return false;
+	if (key)
+		fail_key(ld, group, key,
+			 "%s: '%.16s...' is %zu bytes, more than NAME_MAX (%u)",
+			 key, name, len, KF_NAME_MAX);
+	else
+		fail_group(ld, group,
+			   "name '%.16s...' is %zu bytes, more than NAME_MAX (%u)",
+			   name, len, KF_NAME_MAX);
+	return true;
+}
+
 static bool get_name(struct loader *ld, const char *group, const char *key,
 		     char **out)
 {
 	if (!get_string(ld, group, key, out))
+		return false;
+	if (*out && name_too_long(ld, group, key, *out))
 		return false;
 	if (!*out || valid_name(*out))
 		return true;
@@ -280,6 +301,9 @@ static bool get_path(struct loader *ld, const char *group, char **out)
 	if (!*out)
 		return true;
 	parts = g_strsplit(*out, "/", -1);
+	for (char **p = parts; *p; p++)
+		if (name_too_long(ld, group, "parent_path", *p))
+			return false;
 	for (char **p = parts; *p; p++)
 		if (!valid_name(*p))
 			return fail_key(ld, group, "parent_path",
@@ -477,6 +501,8 @@ static bool load_parent(struct loader *ld, const char *group, const char *name)
 	p->mdev_attrs = g_ptr_array_new_with_free_func(attr_free);
 	g_ptr_array_add(ld->conf->parents, p);
 	g_hash_table_insert(ld->parents, p->name, p);
+	if (name_too_long(ld, group, NULL, name))
+		return false;
 	if (!valid_name(name))
 		return fail_group(ld, group, "parent name '%s' is not a name", name);
 	p->device_api_line = kf_scan_key_line(&ld->scan, group, "device_api");
@@ -547,6 +573,8 @@ static bool load_type(struct loader *ld, const char *group, char **words)
 
 	if (!p)
 		return false;
+	if (name_too_long(ld, group, NULL, words[2]))
+		return false;
 	if (!valid_name(words[2]))
 		return fail_group(ld, group, "type suffix '%s' is not a name",
 				  words[2]);
@@ -578,6 +606,9 @@ static bool load_attr_path(struct loader *ld, const char *group,
 	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
 	guint n = g_strv_length(parts);
 
+	for (guint i = 0; i < n && i < 2; i++)
+		if (name_too_long(ld, group, NULL, parts[i]))
+			return false;
 	if (n > 2 || !valid_name(parts[0]) || (n == 2 && !valid_name(parts[1])))
 		return fail_group(ld, group, "'%s' is not NAME or GROUP/NAME",
 				  path);
@@ -708,24 +739,72 @@ static bool check_parents(struct loader *ld)
 	return true;
 }
 
+/*
+ * The file's text: a regular file (no FIFO to block on, no device to read
+ * forever: the open does not wait and fstat() decides) of at most
+ * KF_FILE_MAX bytes, also if it grows while read.
+ */
 static bool read_text(struct loader *ld, char **text, gsize *len)
 {
-	FILE *f = fopen(ld->file, "re");
-	GString *buf;
-	char chunk[4096];
-	size_t n;
-	int err;
+	int fd = open(ld->file, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	char *buf;
+	gsize got = 0;
+	int err = 0;
 
-	if (!f)
+	if (fd < 0)
 		return fail_at(ld, 0, "%s", g_strerror(errno));
-	buf = g_string_new(NULL);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		g_string_append_len(buf, chunk, (gssize)n);
-	err = ferror(f) ? errno : 0;
-	fclose(f);
-	*len = buf->len;
-	*text = g_string_free(buf, FALSE);
-	return err ? fail_at(ld, 0, "%s", g_strerror(err)) : true;
+	if (fstat(fd, &st) != 0) {
+		err = errno;
+		close(fd);
+		return fail_at(ld, 0, "%s", g_strerror(err));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail_at(ld, 0, "not a regular file");
+	}
+	if (st.st_size > (off_t)KF_FILE_MAX) {
+		close(fd);
+		return fail_at(ld, 0, "%lld bytes, more than the %u MiB a host file may have",
+			       (long long)st.st_size, KF_FILE_MAX >> 20);
+	}
+	buf = g_malloc((gsize)st.st_size + 2);
+	for (;;) {
+		ssize_t n = read(fd, buf + got, (gsize)st.st_size + 1 - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = errno;
+		if (n <= 0)
+			break;
+		got += (gsize)n;
+		if (got > (gsize)st.st_size)
+			break;
+	}
+	close(fd);
+	if (err || got > (gsize)st.st_size) {
+		g_free(buf);
+		return err ? fail_at(ld, 0, "%s", g_strerror(err)) :
+			     fail_at(ld, 0, "grew while it was read");
+	}
+	buf[got] = '\0';
+	*text = buf;
+	*len = got;
+	return true;
+}
+
+/* GKeyFile would silently cut a value at a NUL byte. */
+static bool check_nul(struct loader *ld, const char *text, gsize len)
+{
+	const char *nul = memchr(text, '\0', len);
+	int line = 1;
+
+	if (!nul)
+		return true;
+	for (const char *c = text; c < nul; c++)
+		line += *c == '\n';
+	return fail_at(ld, line, "NUL byte (the file must be text)");
 }
 
 static bool load(struct loader *ld)
@@ -735,7 +814,7 @@ static bool load(struct loader *ld)
 	gsize len = 0;
 	int line = 0;
 
-	if (!read_text(ld, &text, &len))
+	if (!read_text(ld, &text, &len) || !check_nul(ld, text, len))
 		return false;
 	if (!kf_scan_parse(ld->kf, text, len, &line, &reason) ||
 	    !kf_scan_index(&ld->scan, text, &line, &reason))

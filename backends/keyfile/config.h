@@ -55,6 +55,11 @@ struct kf_conf {
 	GPtrArray *parents;   /* struct kf_parent_conf *, file order */
 };
 
+/* Limits (mdevfs.conf(5), LIMITS). */
+#define KF_FILE_MAX (16u << 20)   /* bytes of a host file */
+#define KF_VALUE_MAX 4094u        /* a value and its '\n' fill a sysfs page */
+#define KF_NAME_MAX 255u          /* NAME_MAX */
+
 /*
  * Read and check a host file.  On error returns NULL and sets *msg to
  * "FILE:LINE: reason" (or "FILE: reason" when no line applies).

@@ -406,16 +406,16 @@ static int parent_register(struct mdevfs_host *host, struct kf_parent *p,
 
 	if (!dev) {
 		ret = -errno;
-		fprintf(stderr, "%s:%d: [parent %s]: cannot make the device: %s\n",
-			file, c->line, c->name, g_strerror(errno));
+		mdevfs_backend_error(host, "%s:%d: [parent %s]: cannot make the device: %s",
+				     file, c->line, c->name, g_strerror(errno));
 		return ret;
 	}
 	dev_set_drvdata(dev, p);
 	mdevfs_device_announces_changes(dev);
 	ret = mdev_register_device(dev, &p->ops);
 	if (ret) {
-		fprintf(stderr, "%s:%d: [parent %s]: cannot register it: %s\n",
-			file, c->line, c->name, g_strerror(-ret));
+		mdevfs_backend_error(host, "%s:%d: [parent %s]: cannot register it: %s",
+				     file, c->line, c->name, g_strerror(-ret));
 		mdevfs_device_destroy(dev);
 		return ret;
 	}
@@ -445,12 +445,12 @@ static int kf_init(struct mdevfs_host *host, const char *args, void **data)
 	struct kf_state *st;
 
 	if (!args || !*args) {
-		fprintf(stderr, "keyfile: needs the path of a host file (-b keyfile:/path/host.conf)\n");
+		mdevfs_backend_error(host, "keyfile: needs the path of a host file (-b keyfile:/path/host.conf)");
 		return -EINVAL;
 	}
 	conf = kf_conf_load(args, &msg);
 	if (!conf) {
-		fprintf(stderr, "%s\n", msg);
+		mdevfs_backend_error(host, "%s", msg);
 		return -EINVAL;
 	}
 	st = g_new0(struct kf_state, 1);

@@ -108,6 +108,17 @@ int kstrtoint(const char *s, unsigned int base, int *res);
 bool sysfs_streq(const char *s1, const char *s2);
 
 /*
+ * An errno as a name that <errno.h> defines ("ENOSPC", "EDQUOT",
+ * "EHWPOISON", aliases such as "EWOULDBLOCK" included) or as a plain
+ * decimal from 1 to MDEVFS_ERRNO_MAX.  Returns the positive number, or
+ * -EINVAL for anything else.  The daemon's control socket uses the same
+ * function, so a backend's configuration and `mdevfs-ctl fault` accept
+ * the same errnos.
+ */
+#define MDEVFS_ERRNO_MAX 4095
+int mdevfs_errno_parse(const char *text);
+
+/*
  * The kernel release being emulated (mdevfs --profile), for backends whose
  * kernel driver changed between releases: compare with
  * MDEVFS_KERNEL_VERSION(5, 15, 0).
@@ -335,6 +346,19 @@ struct mdevfs_plugin {
 	/* Unregister what init registered. */
 	void (*exit)(struct mdevfs_host *host, void *state);
 };
+
+/*
+ * Say why init() fails, e.g. "host.conf:12: mode: 0666 ...": called from
+ * init (on its thread), the first message becomes the text of the load's
+ * error ("backend NAME failed to start: MESSAGE"), which reaches the
+ * daemon's start-up error or the `mdevfs-ctl load` reply, instead of the
+ * strerror() of init's return value.  init must still return a negative
+ * errno.  Called at any other time it prints the message on stderr.
+ * (Added without an ABI bump: no structure changed; a backend using it
+ * fails to load on an older mdevfs with an undefined-symbol message.)
+ */
+void mdevfs_backend_error(struct mdevfs_host *host, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #define MDEVFS_PLUGIN(_name, _init, _exit)                                 \
 	__attribute__((visibility("default")))                             \

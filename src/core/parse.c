@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#define _GNU_SOURCE  /* strerrorname_np() */
 #include "parse.h"
 
 #include <errno.h>
@@ -144,4 +145,46 @@ bool sysfs_streq(const char *s1, const char *s2)
 	if (!*s1 && *s2 == '\n' && !s2[1])
 		return true;
 	return *s1 == '\n' && !s1[1] && !*s2;
+}
+
+/*
+ * One table for every errno <errno.h> defines: glibc's strerrorname_np()
+ * (2.32+) names each number; the aliases it never returns are added.
+ */
+int mdevfs_errno_parse(const char *text)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} aliases[] = {
+		{ "EWOULDBLOCK", EWOULDBLOCK },
+		{ "EDEADLOCK", EDEADLOCK },
+		{ "ENOTSUP", ENOTSUP },
+	};
+	unsigned int n = 0;
+
+	if (!text || !*text)
+		return -EINVAL;
+	if (g_ascii_isdigit(text[0])) {
+		for (const char *c = text; *c; c++) {
+			if (!g_ascii_isdigit(*c))
+				return -EINVAL;
+			n = n * 10 + (unsigned int)(*c - '0');
+			if (n > MDEVFS_ERRNO_MAX)
+				return -EINVAL;
+		}
+		return n ? (int)n : -EINVAL;
+	}
+	if (text[0] != 'E')
+		return -EINVAL;
+	for (size_t i = 0; i < G_N_ELEMENTS(aliases); i++)
+		if (strcmp(text, aliases[i].name) == 0)
+			return aliases[i].value;
+	for (int e = 1; e <= MDEVFS_ERRNO_MAX; e++) {
+		const char *name = strerrorname_np(e);
+
+		if (name && strcmp(name, text) == 0)
+			return e;
+	}
+	return -EINVAL;
 }

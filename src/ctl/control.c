@@ -114,25 +114,11 @@ static char *cmd_register(struct control *c, char **argv)
 	return from_errno(mdev_host_register_parent(c->host, argv[1]), argv[1]);
 }
 
-/* An errno by name ("EINVAL") or number. */
+/* An errno by any name <errno.h> defines ("EINVAL", "EDQUOT") or number
+ * 1..4095, as keyfile reads it; negative for anything else. */
 static int parse_errno(const char *text)
 {
-	static const struct { const char *name; int value; } names[] = {
-		{ "EPERM", EPERM }, { "ENOENT", ENOENT }, { "EIO", EIO },
-		{ "ENOMEM", ENOMEM }, { "EACCES", EACCES }, { "EBUSY", EBUSY },
-		{ "EEXIST", EEXIST }, { "ENODEV", ENODEV }, { "EINVAL", EINVAL },
-		{ "ENOSPC", ENOSPC }, { "EAGAIN", EAGAIN }, { "EUSERS", EUSERS },
-		{ "EADDRINUSE", EADDRINUSE }, { "EADDRNOTAVAIL", EADDRNOTAVAIL },
-		{ "ETIMEDOUT", ETIMEDOUT }, { "EFAULT", EFAULT },
-	};
-	unsigned int n;
-
-	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-		if (strcmp(text, names[i].name) == 0)
-			return names[i].value;
-	if (kstrtouint(text, 10, &n) == 0 && n > 0 && n < 4096)
-		return (int)n;
-	return -1;
+	return mdevfs_errno_parse(text);
 }
 
 static bool parse_fault_arg(const char *arg, int *count, int *error,

@@ -119,6 +119,27 @@ START_TEST(fault_errno_and_count)
 }
 END_TEST
 
+/* Every errno name <errno.h> defines, as the keyfile backend reads them. */
+START_TEST(fault_errno_any_name)
+{
+	bt_start(&bt, NULL);
+	run_ok("load mtty");
+	run_ok("fault create mtty-2 errno=EDQUOT");
+	bt_expect_write(&bt, T "/mtty-2/create", U1, EDQUOT);
+	run_ok("fault create mtty-2 errno=EHWPOISON");
+	bt_expect_write(&bt, T "/mtty-2/create", U1, EHWPOISON);
+	run_ok("fault create mtty-2 errno=EWOULDBLOCK");
+	bt_expect_write(&bt, T "/mtty-2/create", U1, EAGAIN);
+	run_ok("fault create mtty-2 errno=4095");
+	bt_expect_write(&bt, T "/mtty-2/create", U1, 4095);
+	g_free(run("fault create mtty-2 errno=0", "error: bad fault argument"));
+	g_free(run("fault create mtty-2 errno=4096", "error: bad fault argument"));
+	g_free(run("fault create mtty-2 errno=edquot", "error: bad fault argument"));
+	bt_expect_write(&bt, T "/mtty-2/create", U1, 0);
+	bt_stop(&bt);
+}
+END_TEST
+
 struct job {
 	const char *path, *text;
 	int ret;
@@ -174,6 +195,7 @@ int main(void)
 	tcase_add_test(tc, load_and_unload);
 	tcase_add_test(tc, parent_hot_unplug);
 	tcase_add_test(tc, fault_errno_and_count);
+	tcase_add_test(tc, fault_errno_any_name);
 	tcase_add_test(tc, fault_delay_makes_remove_eagain);
 	tcase_add_test(tc, bad_commands);
 	suite_add_tcase(s, tc);

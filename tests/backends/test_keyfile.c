@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define U1 "11111111-2222-3333-4444-555555555501"
@@ -52,51 +55,45 @@ static void done(struct bt *bt)
 	g_clear_pointer(&conf_path, g_free);
 }
 
-/* Load spec with stderr caught; the load must fail.  Returns stderr. */
-static char *failed_load(struct bt *bt, const char *spec, const char *why)
+/* Load spec; the load must fail.  Returns the loader's message. */
+static char *failed_load(struct bt *bt, const char *spec)
 {
-	char name[] = "/tmp/keyfile-stderr-XXXXXX";
-	int fd = mkstemp(name);
-	int saved = dup(STDERR_FILENO);
-	char *text = NULL;
-	char *msg;
+	char *msg = bt_try_load(bt, spec);
 
-	ck_assert(fd >= 0 && saved >= 0);
-	fflush(stderr);
-	dup2(fd, STDERR_FILENO);
-	msg = bt_try_load(bt, spec);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	close(fd);
-	ck_assert(g_file_get_contents(name, &text, NULL, NULL));
-	g_unlink(name);
 	ck_assert_msg(msg, "%s loaded although it should not", spec);
-	ck_assert_str_eq(msg, why);
-	g_free(msg);
-	return text;
+	ck_assert_msg(!strchr(msg, '\n'), "not one line: %s", msg);
+	return msg;
 }
 
-/* The one stderr line of refusing text, with the file's path as "FILE". */
-static char *refusal(const char *text)
+#define FAILED "backend keyfile failed to start: "
+
+/* The reason for refusing the file at path, with its path as "FILE". */
+static char *refusal_of(const char *path)
 {
 	struct bt bt;
-	g_autofree char *spec = NULL;
-	g_autofree char *out = NULL;
+	g_autofree char *spec = g_strdup_printf("keyfile:%s", path);
+	g_autofree char *msg = NULL;
+	g_autofree char *want = g_strconcat(FAILED, path, NULL);
+	char *line;
+
+	bt_start(&bt, NULL);
+	msg = failed_load(&bt, spec);
+	ck_assert_msg(g_str_has_prefix(msg, want), "message: %s", msg);
+	line = g_strconcat("FILE", msg + strlen(want), NULL);
+	ck_assert(!bt_exists(&bt, "class/mdev_bus/card0"));
+	bt_stop(&bt);
+	return line;
+}
+
+/* The one-line reason for refusing text, with the file's path as "FILE". */
+static char *refusal(const char *text)
+{
 	char *line;
 
 	write_conf(text);
-	spec = g_strdup_printf("keyfile:%s", conf_path);
-	bt_start(&bt, NULL);
-	out = failed_load(&bt, spec,
-			  "backend keyfile failed to start: Invalid argument");
-	ck_assert_msg(g_str_has_prefix(out, conf_path), "stderr: %s", out);
-	ck_assert_msg(g_str_has_suffix(out, "\n") && !strchr(out, '\n')[1],
-		      "not one line: %s", out);
-	line = g_strconcat("FILE", out + strlen(conf_path), NULL);
-	line[strlen(line) - 1] = '\0';
-	ck_assert(!bt_exists(&bt, "class/mdev_bus/card0"));
-	done(&bt);
+	line = refusal_of(conf_path);
+	g_unlink(conf_path);
+	g_clear_pointer(&conf_path, g_free);
 	return line;
 }
 
@@ -253,6 +250,29 @@ START_TEST(errno_by_number)
 	bt_expect_create(&bt, T, "gpu-a", U1, 0);
 	bt_expect_create(&bt, T, "gpu-a", U2, ENOMEM);
 	done(&bt);
+}
+END_TEST
+
+/* Any errno name <errno.h> defines, the same table as mdevfs-ctl fault. */
+START_TEST(errno_any_name)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} names[] = { { "EDQUOT", EDQUOT }, { "EHWPOISON", EHWPOISON },
+		      { "ENOTSUP", ENOTSUP }, { "ERFKILL", ERFKILL } };
+	struct bt bt;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree char *text = g_strdup_printf(GPU "pool = 1\nerrno = %s\n"
+							"[type card0 a]\n",
+							names[i].name);
+
+		load(&bt, text);
+		bt_expect_create(&bt, T, "gpu-a", U1, 0);
+		bt_expect_create(&bt, T, "gpu-a", U2, names[i].value);
+		done(&bt);
+	}
 }
 END_TEST
 
@@ -633,12 +653,10 @@ START_TEST(missing_file_and_arguments)
 	g_autofree char *none = NULL;
 
 	bt_start(&bt, NULL);
-	missing = failed_load(&bt, "keyfile:/nonexistent/host.conf",
-			      "backend keyfile failed to start: Invalid argument");
-	ck_assert_str_eq(missing, "/nonexistent/host.conf: No such file or directory\n");
-	none = failed_load(&bt, "keyfile",
-			   "backend keyfile failed to start: Invalid argument");
-	ck_assert_str_eq(none, "keyfile: needs the path of a host file (-b keyfile:/path/host.conf)\n");
+	missing = failed_load(&bt, "keyfile:/nonexistent/host.conf");
+	ck_assert_str_eq(missing, FAILED "/nonexistent/host.conf: No such file or directory");
+	none = failed_load(&bt, "keyfile");
+	ck_assert_str_eq(none, FAILED "keyfile: needs the path of a host file (-b keyfile:/path/host.conf)");
 	bt_stop(&bt);
 }
 END_TEST
@@ -657,12 +675,171 @@ START_TEST(taken_device_path)
 	spec = g_strdup_printf("keyfile:%s", conf_path);
 	bt_start(&bt, NULL);
 	bt_load(&bt, "mtty");
-	out = failed_load(&bt, spec, "backend keyfile failed to start: File exists");
-	want = g_strdup_printf("%s:6: [parent mtty]: cannot make the device: File exists\n",
+	out = failed_load(&bt, spec);
+	want = g_strdup_printf(FAILED "%s:6: [parent mtty]: cannot make the device: File exists",
 			       conf_path);
 	ck_assert_str_eq(out, want);
 	bt_expect_list(&bt, "class/mdev_bus", "mtty");
 	done(&bt);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Limits                                                              */
+
+/* Refused at once: run in a child that an alarm kills if it hangs. */
+static void expect_quick_refusal(const char *path, const char *want)
+{
+	g_autofree char *got = NULL;
+
+	alarm(10);
+	got = refusal_of(path);
+	alarm(0);
+	ck_assert_str_eq(got, want);
+}
+
+START_TEST(device_file_refused)
+{
+	expect_quick_refusal("/dev/zero", "FILE: not a regular file");
+}
+END_TEST
+
+START_TEST(fifo_refused)
+{
+	g_autofree char *tmp = g_dir_make_tmp("keyfile-fifo-XXXXXX", NULL);
+	g_autofree char *fifo = g_build_filename(tmp, "host.conf", NULL);
+
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	expect_quick_refusal(fifo, "FILE: not a regular file");
+	g_unlink(fifo);
+	g_rmdir(tmp);
+}
+END_TEST
+
+START_TEST(oversized_file_refused)
+{
+	g_autofree char *want = NULL;
+	int fd;
+
+	write_conf(GPU);
+	fd = open(conf_path, O_WRONLY);
+	ck_assert(fd >= 0 && ftruncate(fd, (16 << 20) + 1) == 0);
+	close(fd);
+	want = g_strdup_printf("FILE: %d bytes, more than the 16 MiB a host file may have",
+			       (16 << 20) + 1);
+	expect_quick_refusal(conf_path, want);
+	g_unlink(conf_path);
+	g_clear_pointer(&conf_path, g_free);
+}
+END_TEST
+
+static char *repeat(char c, size_t n)
+{
+	char *s = g_malloc(n + 1);
+
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+#define ATTR_OF(text) GPU "[type card0 a]\nmax = 1\n[mdev-attribute card0 x]\n" text
+
+START_TEST(long_values_and_names)
+{
+	g_autofree char *v4094 = repeat('v', 4094);
+	g_autofree char *v4095 = repeat('v', 4095);
+	g_autofree char *v5000 = repeat('v', 5000);
+	g_autofree char *n255 = repeat('n', 255);
+	g_autofree char *n300 = repeat('n', 300);
+	g_autofree char *text = NULL;
+	g_autofree char *got = NULL;
+	g_autofree char *want = NULL;
+	g_autofree char *shown = NULL;
+	struct bt bt;
+
+	/* The longest value, and the longest name, load and read back. */
+	text = g_strdup_printf(GPU "[type card0 a]\nmax = 1\n"
+			       "[parent-attribute card0 %s]\nvalue = %s\n",
+			       n255, v4094);
+	load(&bt, text);
+	shown = g_strdup_printf("%s\n", v4094);
+	bt_expectf(&bt, shown, DEV "%s", n255);
+	done(&bt);
+	g_free(text);
+
+	text = g_strdup_printf(ATTR_OF("value = %s\n"), v5000);
+	got = refusal(text);
+	ck_assert_str_eq(got, "FILE:7: value: 5000 bytes, more than the 4094 a sysfs file shows before its newline");
+	g_free(text);
+	g_free(got);
+	text = g_strdup_printf(ATTR_OF("value = %s\n"), v4095);
+	got = refusal(text);
+	ck_assert_str_eq(got, "FILE:7: value: 4095 bytes, more than the 4094 a sysfs file shows before its newline");
+	g_free(text);
+	g_free(got);
+
+	text = g_strdup_printf(GPU "[type card0 a]\nmax = 1\n[mdev-attribute card0 %s]\n",
+			       n300);
+	got = refusal(text);
+	ck_assert_str_eq(got, "FILE:6: name 'nnnnnnnnnnnnnnnn...' is 300 bytes, more than NAME_MAX (255)");
+	g_free(text);
+	g_free(got);
+	text = g_strdup_printf(GPU "[type card0 %s]\nmax = 1\n", n300);
+	got = refusal(text);
+	ck_assert_str_eq(got, "FILE:4: name 'nnnnnnnnnnnnnnnn...' is 300 bytes, more than NAME_MAX (255)");
+	g_free(text);
+	g_free(got);
+	text = g_strdup_printf(GPU "mdev_driver = %s\n", n300);
+	got = refusal(text);
+	want = g_strdup("FILE:4: mdev_driver: 'nnnnnnnnnnnnnnnn...' is 300 bytes, more than NAME_MAX (255)");
+	ck_assert_str_eq(got, want);
+}
+END_TEST
+
+START_TEST(nul_byte_refused)
+{
+	static const char text[] = GPU "[type card0 a]\nmax = 1\n"
+		"[mdev-attribute card0 x]\nvalue = ab\0cd\n";
+	g_autofree char *got = NULL;
+	GError *error = NULL;
+	int fd = g_file_open_tmp("keyfile-XXXXXX.conf", &conf_path, &error);
+
+	ck_assert(fd >= 0);
+	close(fd);
+	ck_assert(g_file_set_contents(conf_path, text, sizeof(text) - 1, NULL));
+	got = refusal_of(conf_path);
+	ck_assert_str_eq(got, "FILE:7: NUL byte (the file must be text)");
+	g_unlink(conf_path);
+	g_clear_pointer(&conf_path, g_free);
+}
+END_TEST
+
+/* VERIFY_OCTAL_PERMISSIONS(): never world-writable, u >= g >= o. */
+START_TEST(sysfs_modes_only)
+{
+	static const char *const bad[] = { "0666", "0646", "0222", "0044",
+					   "0004", "0260", "0777" };
+	static const char *const good[] = { "0444", "0400", "0440", "0644",
+					    "0664", "0200", "0220", "0600",
+					    "0000", "0755" };
+	struct bt bt;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *text = g_strdup_printf(ATTR_OF("mode = %s\n"), bad[i]);
+		g_autofree char *got = refusal(text);
+		g_autofree char *want = g_strdup_printf(
+			"FILE:7: mode: %s is not a sysfs mode (others may not write; "
+			"the user must read and write at least what the group may, "
+			"the group read at least what others may)", bad[i]);
+
+		ck_assert_str_eq(got, want);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		g_autofree char *text = g_strdup_printf(ATTR_OF("mode = %s\n"), good[i]);
+
+		load(&bt, text);
+		done(&bt);
+	}
 }
 END_TEST
 
@@ -679,6 +856,7 @@ int main(void)
 	tcase_add_test(budget, weighted_pool);
 	tcase_add_test(budget, homogeneous_with_errno);
 	tcase_add_test(budget, errno_by_number);
+	tcase_add_test(budget, errno_any_name);
 	tcase_add_loop_test(budget, older_kernel_profile, 0,
 			    (int)G_N_ELEMENTS(old_profiles));
 	tcase_add_test(attrs, parent_attributes);
@@ -691,6 +869,12 @@ int main(void)
 	tcase_add_loop_test(bad, bad_file, 0, (int)G_N_ELEMENTS(bad_files));
 	tcase_add_test(bad, missing_file_and_arguments);
 	tcase_add_test(bad, taken_device_path);
+	tcase_add_test(bad, device_file_refused);
+	tcase_add_test(bad, fifo_refused);
+	tcase_add_test(bad, oversized_file_refused);
+	tcase_add_test(bad, long_values_and_names);
+	tcase_add_test(bad, nul_byte_refused);
+	tcase_add_test(bad, sysfs_modes_only);
 	suite_add_tcase(s, budget);
 	suite_add_tcase(s, attrs);
 	suite_add_tcase(s, place);

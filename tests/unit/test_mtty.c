@@ -248,15 +248,17 @@ END_TEST
 START_TEST(load_not_a_shared_object)
 {
 	GError *err = NULL;
-	char *path = NULL;
-	int fd = g_file_open_tmp("mdevfs-unit-XXXXXX.so", &path, &err);
+	/* A private directory: /tmp itself is writable by all, refused. */
+	char *dir = g_dir_make_tmp("mdevfs-unit-XXXXXX", &err);
+	char *path = g_build_filename(dir, "notelf.so", NULL);
 
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, "not an ELF file\n", 16), 16);
-	close(fd);
+	ck_assert_ptr_nonnull(dir);
+	ck_assert(g_file_set_contents(path, "not an ELF file\n", 16, NULL));
 	assert_load_fails(path, NULL, "cannot load");
 	unlink(path);
+	rmdir(dir);
 	g_free(path);
+	g_free(dir);
 }
 END_TEST
 
