@@ -16,7 +16,6 @@
 
 struct backend {
 	void *handle;
-	int fd;        /* the checked file, open while loaded: see dlopen_fd() */
 	const struct mdevfs_plugin *plugin;
 	void *state;
 };
@@ -126,14 +125,14 @@ static bool check_trust(const struct stat *st, const char *path,
 }
 
 /*
- * Open the plugin at path (absolute) for dlopen(), checking on the way
- * each directory from / down to its own, by file descriptor, and then the
- * file itself, opened with O_NOFOLLOW: the descriptor returned is the
- * file that was checked, and dlopen("/proc/self/fd/N") maps exactly it.
- * The directory is resolved once with realpath() (an --plugin-dir may be
- * a link); the walk then follows no links, so a swap after that fails.
+ * Open the plugin at path (absolute), checking on the way each directory
+ * from / down to its own, by file descriptor, and then the file itself,
+ * opened with O_NOFOLLOW.  The directory is resolved once with realpath()
+ * (an --plugin-dir may be a link); the walk then follows no links, so a
+ * swap after that fails.  *checked gets the file's real path: only root
+ * and the daemon's uid can change what lies there (as for sudo's plugins).
  */
-static int open_trusted(const char *path, GError **error)
+static int open_trusted(const char *path, char **checked, GError **error)
 {
 	g_autofree char *dir = g_path_get_dirname(path);
 	g_autofree char *base = g_path_get_basename(path);
@@ -211,6 +210,8 @@ static int open_trusted(const char *path, GError **error)
 					    "%s: %s", file, g_strerror(errno));
 			close(fd);
 			fd = -1;
+		} else {
+			*checked = g_steal_pointer(&file);
 		}
 	}
 	g_string_free(walked, TRUE);
@@ -244,56 +245,29 @@ void mdevfs_backend_error(struct mdevfs_host *host, const char *fmt, ...)
 }
 
 /*
- * dlopen() the file open at *fd as "/proc/self/fd/N".  ld.so takes an
- * object loaded under the same name for the one asked for, so the
- * descriptor stays open while the backend is loaded (no live backend
- * shares its number), and a number under which an object stayed resident
- * after an unload is skipped by moving the descriptor.
+ * dlopen() the checked file by its real path, and make sure it is the
+ * file open at fd.  (Mapping it as /proc/self/fd/N would name every
+ * backend after a descriptor number, and ld.so takes an object loaded
+ * under a name for any later one asked for by it.)
  */
-static void *dlopen_fd(int *fd, const char *path, GError **error)
+static void *dlopen_checked(int fd, const char *file, GError **error)
 {
-	int spare[8];
-	int nspare = 0, moved;
-	void *handle = NULL;
+	struct stat want, got;
+	void *handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
 
-	for (;;) {
-		char name[32];
-		struct link_map *lm = NULL;
-		void *old;
-		bool stale = false;
-
-		g_snprintf(name, sizeof(name), "/proc/self/fd/%d", *fd);
-		old = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
-		if (old) {
-			stale = dlinfo(old, RTLD_DI_LINKMAP, &lm) == 0 &&
-				lm && strcmp(lm->l_name, name) == 0;
-			dlclose(old);
-		}
-		if (!stale) {
-			handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-			if (!handle)
-				g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-					    "cannot load %s: %s", path, dlerror());
-			break;
-		}
-		if (nspare == (int)G_N_ELEMENTS(spare)) {
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-				    "cannot load %s: no descriptor free of an old backend's name",
-				    path);
-			break;
-		}
-		/* Keep the stale number taken, go on with a new one. */
-		moved = fcntl(*fd, F_DUPFD_CLOEXEC, 0);
-		if (moved < 0) {
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-				    "cannot load %s: %s", path, g_strerror(errno));
-			break;
-		}
-		spare[nspare++] = *fd;
-		*fd = moved;
+	if (!handle) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			    "cannot load %s: %s", file, dlerror());
+		return NULL;
 	}
-	while (nspare)
-		close(spare[--nspare]);
+	if (fstat(fd, &want) != 0 || stat(file, &got) != 0 ||
+	    want.st_dev != got.st_dev || want.st_ino != got.st_ino) {
+		dlclose(handle);
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_PERM,
+			    "refusing to load %s: it changed while it was loaded",
+			    file);
+		return NULL;
+	}
 	return handle;
 }
 
@@ -332,6 +306,7 @@ gboolean mdev_backend_load(struct mdevfs_host *host, const char *spec,
 	const struct mdevfs_plugin *plugin;
 	struct mdevfs_host *outer_host;
 	char *outer_message;
+	g_autofree char *checked = NULL;
 	struct backend *b;
 	void *handle;
 	int ret, fd;
@@ -339,27 +314,23 @@ gboolean mdev_backend_load(struct mdevfs_host *host, const char *spec,
 	path = find_plugin(parts[0] ? parts[0] : "", dirs, error);
 	if (!path)
 		return FALSE;
-	fd = open_trusted(path, &refused);
+	fd = open_trusted(path, &checked, &refused);
 	if (fd < 0) {
 		g_set_error(error, G_FILE_ERROR, refused->code,
 			    "refusing to load %s: %s", path, refused->message);
 		return FALSE;
 	}
-	/* The very file checked above, whatever happens to path meanwhile. */
-	handle = dlopen_fd(&fd, path, error);
-	if (!handle) {
-		close(fd);
+	handle = dlopen_checked(fd, checked, error);
+	close(fd);
+	if (!handle)
 		return FALSE;
-	}
 	plugin = check_plugin(handle, path, error);
 	if (!plugin) {
 		dlclose(handle);
-		close(fd);
 		return FALSE;
 	}
 	b = g_new0(struct backend, 1);
 	b->handle = handle;
-	b->fd = fd;
 	b->plugin = plugin;
 	outer_host = loading_host;
 	outer_message = init_message;
@@ -379,7 +350,6 @@ gboolean mdev_backend_load(struct mdevfs_host *host, const char *spec,
 				    "backend %s failed to start: %s", plugin->name,
 				    g_strerror(ret < 0 ? -ret : ret));
 		dlclose(handle);
-		close(fd);
 		g_free(b);
 		return FALSE;
 	}
@@ -398,7 +368,6 @@ static void backend_free(struct mdevfs_host *host, struct backend *b)
 	if (b->plugin->exit)
 		b->plugin->exit(host, b->state);
 	dlclose(b->handle);
-	close(b->fd);
 	g_free(b);
 }
 
