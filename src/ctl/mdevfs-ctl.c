@@ -5,6 +5,8 @@
  *   mdevfs-ctl MOUNTPOINT COMMAND [ARGS...]
  *   mdevfs-ctl --socket=PATH COMMAND [ARGS...]
  */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +14,30 @@
 #include <unistd.h>
 
 #include "control.h"
+
+/*
+ * Nothing is sent to a socket that another user listens on (one who made
+ * the path, or swapped the socket for their own): the daemon must run as
+ * root or as the caller.
+ */
+static bool peer_trusted(int fd, const char *path)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		fprintf(stderr, "mdevfs-ctl: cannot tell who listens on %s: %s\n",
+			path, g_strerror(errno));
+		return false;
+	}
+	if (cred.uid != 0 && cred.uid != geteuid()) {
+		fprintf(stderr, "mdevfs-ctl: refusing %s: it is served by uid %u, "
+			"neither root nor you (uid %u)\n", path,
+			(unsigned int)cred.uid, (unsigned int)geteuid());
+		return false;
+	}
+	return true;
+}
 
 static int connect_to(const char *path)
 {
@@ -31,6 +57,10 @@ static int connect_to(const char *path)
 			close(fd);
 		return -1;
 	}
+	if (!peer_trusted(fd, path)) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -42,7 +72,8 @@ static int transact(int fd, const char *line)
 	ssize_t n;
 	int status;
 
-	if (write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0) {
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0 ||
+	    send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
 		fprintf(stderr, "mdevfs-ctl: write: %s\n", g_strerror(errno));
 		g_string_free(reply, TRUE);
 		return 1;
@@ -60,6 +91,37 @@ static int transact(int fd, const char *line)
 	}
 	g_string_free(reply, TRUE);
 	return status;
+}
+
+/*
+ * The command line, with the path of `load PATH[:ARGS]` made absolute
+ * against our working directory: the daemon refuses a relative one.  A
+ * path is what contains '/' or ends in .so, as the daemon tells them
+ * from names.
+ */
+static char *command_line(char **words)
+{
+	g_autofree char *cwd = NULL;
+	const char *spec = words[1], *colon;
+	g_autofree char *file = NULL;
+	g_autofree char *abs = NULL;
+	char *saved, *line;
+
+	if (strcmp(words[0], "load") != 0 || !spec || words[2])
+		return g_strjoinv(" ", words);
+	colon = strchr(spec, ':');
+	file = g_strndup(spec, colon ? (gsize)(colon - spec) : strlen(spec));
+	if ((!strchr(file, '/') && !g_str_has_suffix(file, ".so")) ||
+	    g_path_is_absolute(file))
+		return g_strjoinv(" ", words);
+	cwd = g_get_current_dir();
+	abs = g_canonicalize_filename(file, cwd);
+	saved = words[1];
+	words[1] = g_strconcat(abs, colon ? colon : "", NULL);
+	line = g_strjoinv(" ", words);
+	g_free(words[1]);
+	words[1] = saved;
+	return line;
 }
 
 int main(int argc, char *argv[])
@@ -94,7 +156,7 @@ int main(int argc, char *argv[])
 	}
 	if (!socket_path)
 		socket_path = control_default_path(argv[1]);
-	line = g_strjoinv(" ", argv + first);
+	line = command_line(argv + first);
 	fd = connect_to(socket_path);
 	if (fd < 0)
 		return 1;

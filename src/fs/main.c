@@ -177,8 +177,10 @@ static struct uevent_sender *start_uevents(struct mdevfs_host *host)
  * The control socket is claimed before mounting, so that a daemon already
  * listening there (on this mount point, or given the same --control)
  * stops this one before it mounts anything; its thread starts after
- * daemonizing (threads do not survive the fork).  Only that conflict is
- * fatal: without a socket the tree still works.
+ * daemonizing (threads do not survive the fork).  That conflict and a
+ * socket directory that cannot be trusted (another user's, open to
+ * others, a symbolic link: see control_open()) are fatal (*fatal); other
+ * failures only leave the tree without a socket.
  *
  * check_mountpoint() found no mdevfs mounted here, so a daemon on the
  * default socket of this mount point was unmounted from it and is on its
@@ -190,18 +192,18 @@ static struct uevent_sender *start_uevents(struct mdevfs_host *host)
 
 static struct control *open_control(struct mdevfs_host *host,
 				    const char *mountpoint, const char *option,
-				    bool *in_use)
+				    bool *fatal)
 {
 	g_autofree char *path = NULL;
 	g_autoptr(GError) error = NULL;
 	struct control *ctl;
 
-	*in_use = false;
+	*fatal = false;
 	if (option && strcmp(option, "none") == 0)
 		return NULL;
 	path = option ? g_strdup(option) : control_default_path(mountpoint);
 	for (int waited = 0;; waited += 50) {
-		ctl = control_open(host, path, plugin_dirs, &error);
+		ctl = control_open(host, path, !option, plugin_dirs, &error);
 		if (ctl || option || waited >= CONTROL_WAIT_MS ||
 		    !g_error_matches(error, CONTROL_ERROR, CONTROL_ERROR_IN_USE))
 			break;
@@ -210,8 +212,9 @@ static struct control *open_control(struct mdevfs_host *host,
 	}
 	if (ctl)
 		return ctl;
-	*in_use = g_error_matches(error, CONTROL_ERROR, CONTROL_ERROR_IN_USE);
-	if (*in_use)
+	*fatal = g_error_matches(error, CONTROL_ERROR, CONTROL_ERROR_IN_USE) ||
+		 g_error_matches(error, CONTROL_ERROR, CONTROL_ERROR_UNSAFE);
+	if (*fatal)
 		fprintf(stderr, "mdevfs: %s\n", error->message);
 	else
 		fprintf(stderr, "mdevfs: no control socket: %s\n", error->message);
@@ -225,8 +228,11 @@ static bool loop_ended_well(int ret)
 	return ret == 0 || ret == SIGINT || ret == SIGTERM || ret == SIGHUP;
 }
 
+/* *left_running: control commands that never finished still use the
+ * host, which must then outlive the return. */
 static int serve(struct mdevfs_fs *fs, struct fuse_cmdline_opts *cmd,
-		 struct fuse_args *args, struct control *ctl)
+		 struct fuse_args *args, struct control *ctl,
+		 bool *left_running)
 {
 	struct fuse_loop_config *loop;
 	bool failed = true;
@@ -269,7 +275,7 @@ static int serve(struct mdevfs_fs *fs, struct fuse_cmdline_opts *cmd,
 		fuse_loop_cfg_destroy(loop);
 	}
 	/* Before the session goes: commands invalidate through it. */
-	control_stop(ctl);
+	*left_running = control_stop(ctl);
 	ctl = NULL;
 	failed = !loop_ended_well(ret);
 	if (failed)
@@ -299,7 +305,7 @@ int main(int argc, char *argv[])
 	struct uevent_sender *uevents = NULL;
 	struct mdevfs_host *host;
 	struct control *ctl;
-	bool in_use;
+	bool fatal, left_running = false;
 	int ret = 1;
 
 	startup_log_begin();
@@ -368,17 +374,23 @@ int main(int argc, char *argv[])
 				      : mdev_memory_budget(MDEV_BYTES_WORST));
 	mdevfs_fs_init(&fs, sysfs_tree_new(host), opts.timeout);
 	fs.no_open = opts.no_open;
-	ctl = open_control(host, cmd.mountpoint, opts.control, &in_use);
-	if (in_use)
+	ctl = open_control(host, cmd.mountpoint, opts.control, &fatal);
+	if (fatal)
 		goto out_host;
 	if (opts.uevents && !(uevents = start_uevents(host))) {
 		control_stop(ctl);
 		goto out_host;
 	}
 	if (load_backends(host, &opts))
-		ret = serve(&fs, &cmd, &args, ctl);  /* stops ctl */
+		ret = serve(&fs, &cmd, &args, ctl, &left_running);  /* stops ctl */
 	else
 		control_stop(ctl);
+	/* A control command stuck in a backend (its init never returned)
+	 * still uses the host: leave it all to the exit. */
+	if (left_running) {
+		uevent_sender_stop(uevents);
+		goto out;
+	}
 	mdev_backends_unload(host);
 	uevent_sender_stop(uevents);
 out_host:
