@@ -97,7 +97,8 @@ static const char description[] =
 	"Runs COMMAND in a private mount namespace (with a user namespace when\n"
 	"not root) in which the mdevfs tree is at /sys and /etc/mdevctl.d is\n"
 	"private and empty. COMMAND's exit status is passed through (128+N if\n"
-	"it was killed by signal N); errors of the runner itself give 125.\n"
+	"it was killed by signal N); errors of the runner itself, and a\n"
+	"daemon that dies while COMMAND runs, give 125.\n"
 	"See mdevfs-run(1).";
 
 static bool parse_options(int *argc, char ***argv, struct run_opts *o)
