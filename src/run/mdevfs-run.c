@@ -59,6 +59,20 @@ struct run_opts {
 
 static bool verbose;
 
+/*
+ * Signals.  The runner takes SIGTERM, SIGHUP, SIGINT and SIGQUIT (unless
+ * it was started with them ignored) for as long as it runs: while the
+ * command runs they go on to it; before that they end the start-up, and
+ * the runner cleans up and then dies of the same signal.  SIGPIPE is
+ * ignored: a closed stdout or stderr is an ordinary write error here.
+ */
+static const int handled_signals[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT };
+static struct sigaction saved_actions[G_N_ELEMENTS(handled_signals)];
+static struct sigaction saved_sigpipe;
+static volatile sig_atomic_t command_pid;
+static volatile sig_atomic_t stop_signal;       /* the first one taken */
+static volatile sig_atomic_t command_started;
+
 #define note(...)                                                       \
 	do {                                                            \
 		if (verbose)                                            \
@@ -83,7 +97,8 @@ static const char description[] =
 	"Runs COMMAND in a private mount namespace (with a user namespace when\n"
 	"not root) in which the mdevfs tree is at /sys and /etc/mdevctl.d is\n"
 	"private and empty. COMMAND's exit status is passed through (128+N if\n"
-	"it was killed by signal N); errors of the runner itself give 125.\n"
+	"it was killed by signal N); errors of the runner itself, and a\n"
+	"daemon that dies while COMMAND runs, give 125.\n"
 	"See mdevfs-run(1).";
 
 static bool parse_options(int *argc, char ***argv, struct run_opts *o)
@@ -334,10 +349,15 @@ static char **daemon_argv(const char *daemon, const struct run_opts *o,
 	return (char **)g_ptr_array_free(argv, FALSE);
 }
 
+static void restore_signals(void);
+
 static void daemon_child(char **argv, pid_t runner)
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
+	/* SIGPIPE stays ignored: a reader of the log that goes away must
+	 * not take the tree with it. */
+	restore_signals();
 	/* Out of the terminal's process group: a ^C is for the command, and
 	 * the tree must outlive it until the command has finished. */
 	setpgid(0, 0);
@@ -386,6 +406,8 @@ static bool wait_mounted(pid_t pid, const char *mnt, const char *parent)
 	if (stat(parent, &up) != 0)
 		return false;
 	for (int ms = 0; ms < MOUNT_WAIT_MS; ms += 10) {
+		if (stop_signal)
+			return false;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			describe_status(status, why, sizeof(why));
 			fprintf(stderr, "mdevfs-run: mdevfs ended (%s) before "
@@ -544,39 +566,57 @@ static void remove_stage(const char *stage)
 /* ------------------------------------------------------------------ */
 /* The command                                                         */
 
-static volatile sig_atomic_t command_pid;
-
-static void forward_signal(int sig)
+static void on_signal(int sig, siginfo_t *si, void *context)
 {
-	if (command_pid > 0)
-		kill(command_pid, sig);
+	int err = errno;
+
+	(void)context;
+	if (command_pid > 0) {
+		/* ^C and ^\ from the terminal (sent by the kernel) reach the
+		 * command directly; only those sent with kill(2) are passed. */
+		if ((sig != SIGINT && sig != SIGQUIT) || si->si_code != SI_KERNEL)
+			kill(command_pid, sig);
+	} else if (!stop_signal && !command_started) {
+		/* Before the command: end the start-up.  After it: the
+		 * clean-up is under way anyway. */
+		stop_signal = sig;
+	}
+	errno = err;
 }
 
-static const int handled_signals[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT };
-static struct sigaction saved_actions[G_N_ELEMENTS(handled_signals)];
-
-/* SIGTERM and SIGHUP go on to the command; ^C and ^\ reach it from the
- * terminal directly, so the runner ignores them, as system(3) does. */
+/* From the start of main(): nothing between making the temporary
+ * directory and removing it may end the runner on the spot. */
 static void take_signals(void)
 {
-	struct sigaction fwd = { .sa_handler = forward_signal,
-				 .sa_flags = SA_RESTART };
+	struct sigaction act = { .sa_sigaction = on_signal,
+				 .sa_flags = SA_SIGINFO | SA_RESTART };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 
+	sigfillset(&act.sa_mask);
+	sigaction(SIGPIPE, &ign, &saved_sigpipe);
 	for (size_t i = 0; i < G_N_ELEMENTS(handled_signals); i++) {
 		int sig = handled_signals[i];
-		bool forward = sig == SIGTERM || sig == SIGHUP;
 
-		sigaction(sig, forward ? &fwd : &ign, &saved_actions[i]);
+		sigaction(sig, NULL, &saved_actions[i]);
+		/* Ignored when we started (nohup, a background job):
+		 * ignored for the runner and the command alike. */
+		if (saved_actions[i].sa_handler != SIG_IGN)
+			sigaction(sig, &act, NULL);
 	}
 }
 
-/* The command starts with the dispositions the runner was given (a
- * runner started in the background keeps ignoring ^C for it, too). */
+/* Children start with the dispositions the runner was given. */
 static void restore_signals(void)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(handled_signals); i++)
 		sigaction(handled_signals[i], &saved_actions[i], NULL);
+}
+
+static void handled_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < G_N_ELEMENTS(handled_signals); i++)
+		sigaddset(set, handled_signals[i]);
 }
 
 static void command_child(char **argv)
@@ -584,24 +624,33 @@ static void command_child(char **argv)
 	int err;
 
 	restore_signals();
+	sigaction(SIGPIPE, &saved_sigpipe, NULL);
 	execvp(argv[0], argv);
 	err = errno;
 	fprintf(stderr, "mdevfs-run: %s: %s\n", argv[0], g_strerror(err));
 	_exit(err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
 }
 
-static int run_command(char **argv)
+/*
+ * Runs the command and waits for it.  A daemon that ends meanwhile is
+ * reported at once; the command goes on (it sees a tree that no longer
+ * answers) and the runner then exits with EXIT_RUNNER.
+ */
+static int run_command(char **argv, pid_t daemon)
 {
+	bool daemon_died = false;
 	sigset_t block, old;
 	int status;
 	pid_t pid;
 
-	/* No forwarded signal may arrive before the pid is known. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
+	/* No signal may be forwarded before the pid is known, nor be lost
+	 * between this check and the fork. */
+	handled_set(&block);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	take_signals();
+	if (stop_signal) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return EXIT_RUNNER;
+	}
 	pid = fork();
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
@@ -613,14 +662,39 @@ static int run_command(char **argv)
 		return EXIT_RUNNER;
 	}
 	command_pid = pid;
+	command_started = 1;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+	for (;;) {
+		pid_t done = waitpid(-1, &status, 0);
+
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done < 0) {
+			fprintf(stderr, "mdevfs-run: waitpid: %s\n", g_strerror(errno));
+			command_pid = 0;
 			return EXIT_RUNNER;
+		}
+		if (done == pid)
+			break;
+		if (done == daemon) {
+			daemon_died = true;
+			if (WIFSIGNALED(status))
+				fprintf(stderr, "mdevfs-run: the mdevfs daemon died "
+					"(signal %d) while %s ran\n",
+					WTERMSIG(status), argv[0]);
+			else
+				fprintf(stderr, "mdevfs-run: the mdevfs daemon died "
+					"(exit status %d) while %s ran\n",
+					WEXITSTATUS(status), argv[0]);
+		}
+	}
 	command_pid = 0;
 	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+		status = 128 + WTERMSIG(status);
+	else
+		status = WEXITSTATUS(status);
+	note("command ended, status %d\n", status);
+	return daemon_died ? EXIT_RUNNER : status;
 }
 
 /* ------------------------------------------------------------------ */
@@ -636,7 +710,7 @@ static int run_in_namespace(const struct run_opts *o, const char *daemon,
 	int ret = EXIT_RUNNER;
 	pid_t pid;
 
-	if (!enter_namespace(o) || !mount_stage(stage))
+	if (!enter_namespace(o) || !mount_stage(stage) || stop_signal)
 		return EXIT_RUNNER;
 	pid = start_daemon(daemon, o, fs, control);
 	if (pid < 0)
@@ -644,7 +718,7 @@ static int run_in_namespace(const struct run_opts *o, const char *daemon,
 	note("mdevfs %s started (pid %d)\n", daemon, (int)pid);
 	mount_log_init(&log);
 	if (wait_mounted(pid, fs, stage) && make_sys(o, stage, &log, &layout) &&
-	    make_etc(o, stage, &log)) {
+	    make_etc(o, stage, &log) && !stop_signal) {
 		g_setenv("MDEVFS_RUN_LAYOUT", layout, TRUE);
 		if (control)
 			g_setenv("MDEVFS_CONTROL", control, TRUE);
@@ -652,13 +726,27 @@ static int run_in_namespace(const struct run_opts *o, const char *daemon,
 			g_unsetenv("MDEVFS_CONTROL");
 		/* libudev refuses a /sys that is not sysfs without this. */
 		g_setenv("SYSTEMD_DEVICE_VERIFY_SYSFS", "0", FALSE);
-		ret = run_command(command);
-		note("command ended, status %d\n", ret);
+		ret = run_command(command, pid);
 	}
 	stop_daemon(pid);
 	/* The namespace goes with us; only the staging dir needs care. */
 	mount_log_clear(&log);
 	return ret;
+}
+
+/* A signal ended the start-up: after the clean-up, end as it would have
+ * ended us, so that the caller (a shell, timeout) sees the signal. */
+static void die_of(int sig)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t set;
+
+	note("ending on signal %d, before the command started\n", sig);
+	sigaction(sig, &dfl, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
 }
 
 int main(int argc, char *argv[])
@@ -672,14 +760,20 @@ int main(int argc, char *argv[])
 	int ret = EXIT_RUNNER;
 
 	setlocale(LC_ALL, "");
+	take_signals();
 	argc = g_strv_length(args);
 	argv = args;
 	if (!parse_options(&argc, &argv, &o))
 		goto out;
 	verbose = o.verbose;
 	if (o.version) {
-		printf("mdevfs-run %s\n", MDEVFS_VERSION);
 		ret = 0;
+		if (printf("mdevfs-run %s\n", MDEVFS_VERSION) < 0 ||
+		    fflush(stdout) != 0) {
+			fprintf(stderr, "mdevfs-run: writing the version: %s\n",
+				g_strerror(errno));
+			ret = EXIT_RUNNER;
+		}
 		goto out;
 	}
 	command = command_argv(argc, argv);
@@ -701,5 +795,7 @@ int main(int argc, char *argv[])
 	remove_stage(stage);
 out:
 	free_opts(&o);
+	if (stop_signal && !command_started)
+		die_of(stop_signal);
 	return ret;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mdevfs-run itself: exit statuses, what the command sees at /sys and
-# /etc/mdevctl.d, the options, signals, and that nothing is left on the
-# host afterwards (in_runner checks mounts, TMPDIR and processes).
+# /etc/mdevctl.d, the options, signals, a daemon that dies, and that
+# nothing is left on the host afterwards, however the runner ends
+# (in_runner and nothing_left check mounts, TMPDIR and processes).
 # Environment: MDEVFS_RUN.
 . "$(dirname "$0")/lib.sh"
 
@@ -199,6 +200,100 @@ signals() {
 	check "staging dir left: $(ls -A "$tmp")" rmdir "$tmp"
 }
 
+# Nothing left after a runner that ended on a signal: no staging dir in
+# TMP, no process of the run, no new mount.  LABEL names the case.
+# TMP is removed afterwards, whatever is in it.
+nothing_left() {
+	local tmp=$1 label=$2 before=$3
+
+	# The daemon of a runner that was killed ends on its own, shortly.
+	for _ in $(seq 50); do
+		[ -n "$(procs_with "$tmp/")" ] || break
+		sleep 0.1
+	done
+	check "$label: processes left: $(procs_with "$tmp/")" \
+		test -z "$(procs_with "$tmp/")"
+	check "$label: left in TMPDIR: $(ls -A "$tmp")" test -z "$(ls -A "$tmp")"
+	check "$label: the host's mounts changed" \
+		test "$before" = "$(host_mounts "$tmp")"
+	rm -rf "$tmp"
+}
+
+# The kinds of end that used to leave the staging directory behind.
+cleanup_on_signals() {
+	local tmp=$work/clean rpid rc before
+
+	mkdir "$work/flags"
+	before=$(host_mounts "$tmp")
+	# A TMPDIR of its own for each case.
+	mkdir "$tmp"
+	# The runner's own stderr is the pipe: its last note meets EPIPE
+	# (SIGPIPE is ignored; the command dies of it, 141, as it should).
+	TMPDIR=$tmp "$R" -v -- seq 200000 2>&1 | head -1 >/dev/null
+	rc=${PIPESTATUS[0]}
+	check "SIGPIPE: status $rc, not 141" test "$rc" = 141
+	nothing_left "$tmp" "SIGPIPE" "$before"
+
+	# SIGTERM while the command runs: passed on, then the clean-up.
+	mkdir "$tmp"
+	TMPDIR=$tmp "$R" -- sh -c "touch $work/flags/sleeping; exec sleep 60" &
+	rpid=$!
+	wait_for "$work/flags/sleeping"
+	kill -TERM $rpid
+	wait $rpid
+	rc=$?
+	check "SIGTERM during the command: status $rc, not 143" test $rc = 143
+	nothing_left "$tmp" "SIGTERM during the command" "$before"
+
+	# SIGTERM while the daemon starts: clean up, then die of SIGTERM.
+	mkdir "$tmp"
+	printf '#!/bin/sh\ntouch %s\nsleep 2\nexec %s "$@"\n' \
+		"$work/flags/starting" "$(dirname "$R")/mdevfs" >"$work/slow-mdevfs"
+	chmod +x "$work/slow-mdevfs"
+	TMPDIR=$tmp "$R" --mdevfs="$work/slow-mdevfs" -- true &
+	rpid=$!
+	wait_for "$work/flags/starting"
+	kill -TERM $rpid
+	wait $rpid
+	rc=$?
+	check "SIGTERM during start-up: status $rc, not 143" test $rc = 143
+	nothing_left "$tmp" "SIGTERM during start-up" "$before"
+
+	# SIGINT sent with kill (not from a terminal) goes on to the command.
+	mkdir "$tmp"
+	# (A background job starts with SIGINT ignored; env resets it.)
+	TMPDIR=$tmp env --default-signal=INT "$R" -- sh -c "trap 'exit 44' INT
+		touch $work/flags/int; i=0
+		while [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done; exit 1" &
+	rpid=$!
+	wait_for "$work/flags/int"
+	kill -INT $rpid
+	wait $rpid
+	rc=$?
+	check "SIGINT during the command: status $rc, not 44" test $rc = 44
+	nothing_left "$tmp" "SIGINT during the command" "$before"
+}
+
+# The daemon killed under the command: one line says so, and the status
+# is the runner's own (125), whatever the command's.
+daemon_death() {
+	local kill_daemon='for f in /proc/[0-9]*/cmdline; do
+		{ tr "\0" "\n" <"$f"; } 2>/dev/null |
+			grep -qxF -- "--control=$MDEVFS_CONTROL" || continue
+		f=${f%/cmdline}; kill -KILL "${f#/proc/}"
+	done; sleep 0.5'
+
+	capture in_runner -- sh -c "$kill_daemon; exit 0"
+	check "daemon killed, command fine: status $RC, not 125" test "$RC" = 125
+	check "daemon killed: stderr '$ERR'" test "$ERR" = \
+		$'mdevfs-run: the mdevfs daemon died (signal 9) while sh ran\n'
+	capture in_runner -- sh -c "$kill_daemon; exit 3"
+	check "daemon killed, command failed: status $RC, not 125" \
+		test "$RC" = 125
+	check "daemon killed (exit 3): stderr '$ERR'" test "$ERR" = \
+		$'mdevfs-run: the mdevfs daemon died (signal 9) while sh ran\n'
+}
+
 wait_for() {
 	for _ in $(seq 300); do
 		[ -e "$1" ] && return
@@ -213,4 +308,6 @@ find_daemon
 etc
 layouts
 signals
+cleanup_on_signals
+daemon_death
 finish
