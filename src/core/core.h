@@ -334,6 +334,8 @@ struct mdev_parent *mdev_host_find_parent(struct mdevfs_host *host,
 					  const char *name);
 struct mdev_parent *mdev_parent_get(struct mdev_parent *parent);
 void mdev_parent_put(struct mdev_parent *parent);
+/* Whether a registered parent has a type of this id (e.g. mtty-2). */
+bool mdev_host_has_type(struct mdevfs_host *host, const char *id);
 /* A type lives as long as its parent: the caller's reference on the
  * parent covers it (mdev_type_get() takes one through it). */
 static inline struct mdev_type *mdev_type_get(struct mdev_type *type)

@@ -379,6 +379,17 @@ struct mdev_parent *mdev_host_find_parent(struct mdevfs_host *host,
 	return found;
 }
 
+bool mdev_host_has_type(struct mdevfs_host *host, const char *id)
+{
+	bool found = false;
+
+	host_lock(host);
+	for (guint i = 0; i < host->parents->len && !found; i++)
+		found = mdev_parent_find_type(host->parents->pdata[i], id) != NULL;
+	host_unlock(host);
+	return found;
+}
+
 struct mdev_type *mdev_parent_find_type(struct mdev_parent *parent,
 					const char *id)
 {

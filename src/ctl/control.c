@@ -185,6 +185,9 @@ static char *cmd_fault(struct control *c, char **argv)
 			return fail("bad fault argument '%s'", *a);
 	if (!error && !delay)
 		return fail("a fault needs errno= or delay=");
+	/* A misspelt type would otherwise wait silently for ever. */
+	if (!mdev_host_has_type(c->host, argv[2]))
+		return fail("no mdev type '%s' is registered", argv[2]);
 	mdev_fault_add(c->host, op, argv[2], count, error, delay);
 	return ok(NULL);
 }

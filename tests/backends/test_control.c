@@ -115,6 +115,8 @@ START_TEST(fault_errno_and_count)
 	g_free(run("fault create mtty-1", "error: a fault needs"));
 	g_free(run("fault create mtty-1 errno=EWHAT", "error: bad fault argument"));
 	g_free(run("fault bogus mtty-1 errno=EIO", "error: usage"));
+	g_free(run("fault create mtty-3 errno=EIO", "error: no mdev type 'mtty-3'"));
+	g_free(run("fault remove mdpy-vga errno=EIO", "error: no mdev type"));
 	bt_stop(&bt);
 }
 END_TEST
