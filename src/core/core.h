@@ -74,6 +74,7 @@ struct plain_device {
 	/* The ops of the last registration, so the control interface can
 	 * register the parent again after unregistering it. */
 	const struct mdev_parent_ops *ops;
+	bool destroyed;  /* by mdevfs_device_destroy(), under its device lock */
 	char names[];
 };
 

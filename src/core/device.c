@@ -350,15 +350,20 @@ void mdevfs_device_destroy(struct device *dev)
 	/* Only what mdevfs_device_create() made. */
 	if (!plain)
 		return;
-	if (plain->mdev_parent)
-		mdev_unregister_device(dev);
-	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_DEL,
-						   .dev = dev });
+	/* Out of the control interface's reach first; one that found it
+	 * already holds a reference and waits for the device lock. */
 	if (plain->ops) {
 		host_lock(dev->host);
 		g_ptr_array_remove(dev->host->devices, dev);
 		host_unlock(dev->host);
 	}
+	device_lock(dev);
+	plain->destroyed = true;
+	if (plain->mdev_parent)
+		mdev_unregister_device(dev);
+	device_unlock(dev);
+	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_DEL,
+						   .dev = dev });
 	device_release_path(dev->host, dev);
 	/* The creator's reference: a lookup in progress may hold others. */
 	put_device(dev);

@@ -312,8 +312,9 @@ static struct device *find_device(struct mdevfs_host *host, const char *name)
 	return found;
 }
 
-/* The control interface may race a backend's own registration calls:
- * the device lock orders them, as the driver core's bind and unbind. */
+/* Control commands run concurrently, with each other and with a
+ * backend's unload: the device lock orders them, as the driver core's
+ * bind and unbind (mdevfs_device_destroy() takes it too). */
 int mdev_host_unregister_parent(struct mdevfs_host *host, const char *name)
 {
 	struct device *dev = find_device(host, name);
@@ -339,8 +340,12 @@ int mdev_host_register_parent(struct mdevfs_host *host, const char *name)
 	if (!dev)
 		return -ENOENT;
 	device_lock(dev);
-	ret = device_mdev_parent(dev) ? -EALREADY
-				      : mdev_register_device(dev, plain_of(dev)->ops);
+	if (plain_of(dev)->destroyed)
+		ret = -ENOENT;   /* its backend went while we waited */
+	else if (device_mdev_parent(dev))
+		ret = -EALREADY;
+	else
+		ret = mdev_register_device(dev, plain_of(dev)->ops);
 	device_unlock(dev);
 	put_device(dev);
 	return ret;

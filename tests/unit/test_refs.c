@@ -254,6 +254,41 @@ START_TEST(parent_outlives_unregistration)
 }
 END_TEST
 
+/* Control commands run concurrently with a backend's unload: register
+ * and unregister of the parent racing the destruction of its device. */
+static gpointer toggle_thread(gpointer data)
+{
+	int *stop = data;
+
+	while (!g_atomic_int_get(stop)) {
+		mdev_host_unregister_parent(h, "counting1");
+		mdev_host_register_parent(h, "counting1");
+	}
+	return NULL;
+}
+
+START_TEST(control_races_device_destroy)
+{
+	for (int round = 0; round < 50; round++) {
+		struct device *dev = mdevfs_class_device_create(h, "counting",
+								 "counting1");
+		int stop = 0;
+		GThread *t;
+
+		ck_assert_ptr_nonnull(dev);
+		ck_assert_int_eq(mdev_register_device(dev, &counting_ops), 0);
+		t = g_thread_new("toggle", toggle_thread, &stop);
+		g_usleep(200);
+		mdevfs_device_destroy(dev);
+		g_atomic_int_set(&stop, 1);
+		g_thread_join(t);
+		/* Gone for good: nothing registered it again. */
+		ck_assert_ptr_null(peek_parent(h, "counting1"));
+		ck_assert_int_eq(mdev_host_register_parent(h, "counting1"), -ENOENT);
+	}
+}
+END_TEST
+
 /* ---- item 1 before 5.13: bind, unbind, drivers_probe and remove ------ */
 
 struct churn {
@@ -430,6 +465,7 @@ int main(void)
 	tcase_add_test(tc, unbind_races_remove);
 	tcase_add_test(tc, lookup_reference_outlives_remove);
 	tcase_add_test(tc, parent_outlives_unregistration);
+	tcase_add_test(tc, control_races_device_destroy);
 	tcase_add_test(tc, uuid_hash_reads_every_byte);
 	tcase_add_test(tc, create_past_budget_is_enomem);
 #ifndef MDEVFS_SANITIZED
