@@ -8,13 +8,14 @@
 #include <glib.h>
 
 #include "mdevfs/mdev.h"
+#include "plugin.h"
 
 /* One line "BACKEND: WHAT 'WORD'", the word escaped to stay on it. */
 static void complain(const char *backend, const char *what, const char *word)
 {
 	g_autofree char *shown = g_strescape(word, NULL);
 
-	fprintf(stderr, "%s: %s '%s'\n", backend, what, shown);
+	mdev_backend_say("%s: %s '%s'", backend, what, shown);
 }
 
 GHashTable *mdevfs_args_parse(const char *backend, const char *args,
@@ -67,7 +68,7 @@ int mdevfs_arg_uint(const char *backend, GHashTable *args, const char *key,
 	*value = (unsigned int)n;
 	return 0;
 bad:
-	fprintf(stderr, "%s: %s must be a number from %u to %u (got '%s')\n",
-		backend, key, min, max, text);
+	mdev_backend_say("%s: %s must be a number from %u to %u (got '%s')",
+			 backend, key, min, max, text);
 	return -EINVAL;
 }

@@ -225,15 +225,11 @@ static int open_trusted(const char *path, char **checked, GError **error)
 static __thread struct mdevfs_host *loading_host;
 static __thread char *init_message;
 
-void mdevfs_backend_error(struct mdevfs_host *host, const char *fmt, ...)
+/* The first thing said during a load on this thread is its error;
+ * anything said at another time goes to stderr. */
+static void say(bool loading, char *text)
 {
-	va_list ap;
-	char *text;
-
-	va_start(ap, fmt);
-	text = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	if (host && host == loading_host) {
+	if (loading) {
 		if (!init_message)
 			init_message = text;
 		else
@@ -242,6 +238,28 @@ void mdevfs_backend_error(struct mdevfs_host *host, const char *fmt, ...)
 	}
 	fprintf(stderr, "mdevfs: %s\n", text);
 	g_free(text);
+}
+
+void mdevfs_backend_error(struct mdevfs_host *host, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	say(host && host == loading_host, text);
+}
+
+void mdev_backend_say(const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	say(loading_host != NULL, text);
 }
 
 /*

@@ -17,6 +17,9 @@ void mdev_backends_unload(struct mdevfs_host *host);
 /* Unload the backend loaded under this name (its plugin name). */
 gboolean mdev_backend_unload(struct mdevfs_host *host, const char *name,
 			     GError **error);
+/* What the core says for a backend (its arguments, say): the reason of
+ * the load running on this thread, if any, else a line on stderr. */
+void mdev_backend_say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* The names of the loaded backends, oldest first (g_strfreev). */
 char **mdev_backend_names(struct mdevfs_host *host);
 
