@@ -124,14 +124,18 @@ ft=$WORK/faketmp
 mkdir -m 1777 "$ft" "$ft/bin" && chmod 1777 "$ft"
 cp "$WORK/bin/mdevfs" "$WORK/bin/mtty.so" "$ft/bin/" && chmod -R a+rX "$ft/bin"
 mkdir "$ft/mnt" && chown $UA "$ft/mnt"
+# /tmp is another directory in there: a sanitizer's suppressions file
+# under the real /tmp (a CI clone) would be out of the daemon's reach.
+tsan_opts=$(printf '%s\n' ${TSAN_OPTIONS:-} | grep -v '^suppressions=' | tr '\n' ' ')
 for mode in 0777 0700; do
 	rm -rf "$ft/mdevfs-$UA"
 	mkdir "$ft/mdevfs-$UA" && chown $UB "$ft/mdevfs-$UA" && chmod $mode "$ft/mdevfs-$UA"
 	err=$(timeout -k 2 10 unshare -m --propagation private sh -c '
 		mount --bind "$1" /tmp || exit 99
-		exec env -u XDG_RUNTIME_DIR LC_ALL=C setpriv --reuid="$2" \
-			--regid="$2" --clear-groups /tmp/bin/mdevfs -f \
-			--plugin-dir=/tmp/bin /tmp/mnt' sh "$ft" $UA 2>&1 >/dev/null)
+		exec env -u XDG_RUNTIME_DIR LC_ALL=C TSAN_OPTIONS="$3" \
+			setpriv --reuid="$2" --regid="$2" --clear-groups \
+			/tmp/bin/mdevfs -f --plugin-dir=/tmp/bin /tmp/mnt' \
+		sh "$ft" $UA "$tsan_opts" 2>&1 >/dev/null)
 	rc=$?
 	socks=$(find "$ft/mdevfs-$UA" -name '*.sock' 2>/dev/null)
 	if [[ $rc == 99 ]]; then
