@@ -41,19 +41,9 @@ passes=0
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cleanup() {
-	local rc=$? p i
+	local rc=$? i
 	trap - EXIT INT TERM HUP
-	for p in "${PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		for ((i = 0; i < 60; i++)); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.05
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	stop_pids "${PIDS[@]}"
 	if [[ -n $WORK ]]; then
 		for i in 1 2 3; do
 			mounted "$WORK/m" && { fusermount3 -u -z "$WORK/m" 2>/dev/null || umount -l "$WORK/m"; }

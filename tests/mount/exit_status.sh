@@ -58,17 +58,7 @@ cleanup() {
 			unmount_all "$d"
 		done
 	fi
-	for p in "${PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.05
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	stop_pids "${PIDS[@]}"
 	if [[ -n $WORK ]]; then
 		for d in "$WORK"/*; do
 			unmount_all "$d"

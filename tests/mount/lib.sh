@@ -23,3 +23,19 @@ fuse_unusable() {
 		return 1
 	fi
 }
+
+# stop_pids PID...: SIGTERM, up to 3 s to go, then SIGKILL; reaped.
+stop_pids() {
+	local p i
+	for p; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p; do
+		for ((i = 0; i < 60; i++)); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+}
