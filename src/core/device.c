@@ -352,11 +352,10 @@ void mdevfs_device_destroy(struct device *dev)
 		return;
 	/* Out of the control interface's reach first; one that found it
 	 * already holds a reference and waits for the device lock. */
-	if (plain->ops) {
-		host_lock(dev->host);
+	host_lock(dev->host);
+	if (plain->ops)   /* set under the host lock by a registration */
 		g_ptr_array_remove(dev->host->devices, dev);
-		host_unlock(dev->host);
-	}
+	host_unlock(dev->host);
 	device_lock(dev);
 	plain->destroyed = true;
 	if (plain->mdev_parent)
