@@ -23,6 +23,9 @@
 static GPtrArray *startup_log;
 
 static void capture_fuse_log(enum fuse_log_level level, const char *fmt,
+			     va_list ap) G_GNUC_PRINTF(2, 0);
+
+static void capture_fuse_log(enum fuse_log_level level, const char *fmt,
 			     va_list ap)
 {
 	char *msg;

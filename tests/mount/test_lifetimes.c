@@ -38,6 +38,9 @@
 static int failures;
 
 static void fail(const char *test, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void fail(const char *test, const char *fmt, ...)
 {
 	va_list ap;
 
