@@ -58,8 +58,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-bad() { echo "FAIL [$case]: $*" >&2; failures=$((failures + 1)); }
-good() { echo "ok   [$case] $*"; passes=$((passes + 1)); }
 
 # start DIR [ARGS...]: `mdevfs -f ARGS DIR` in the background (cwd $WORK),
 # wait for the mount; pid in $STARTED.
@@ -89,8 +87,7 @@ for tool in fusermount3 setpriv unshare strace timeout setsid; do
 	command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed" >&2; exit 1; }
 done
 if why=$(fuse_unusable); then
-	echo "SKIP: /dev/fuse unusable: $why"
-	exit 77
+	skip "$why"
 fi
 for u in $UA $UB; do
 	if getent passwd "$u" >/dev/null; then

@@ -73,21 +73,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-skip() {
-	echo "SKIP: /dev/fuse unusable: $*"
-	exit 77
-}
-
-bad() {
-	echo "FAIL [$case]: $*" >&2
-	failures=$((failures + 1))
-}
-
-good() {
-	echo "ok   [$case] $*"
-	passes=$((passes + 1))
-}
-
 # socket_of DIR: the default control socket of a root daemon on DIR (as
 # src/ctl/control_path.c derives it).
 socket_of() {

@@ -39,3 +39,14 @@ stop_pids() {
 		wait "$p" 2>/dev/null
 	done
 }
+
+# skip REASON: /dev/fuse cannot be used here (the only reason to skip).
+skip() {
+	echo "SKIP: /dev/fuse unusable: $*"
+	exit 77
+}
+
+# bad/good WHAT: one result of the current $case, counted in $failures
+# and $passes.
+bad() { echo "FAIL [$case]: $*" >&2; failures=$((failures + 1)); }
+good() { echo "ok   [$case] $*"; passes=$((passes + 1)); }

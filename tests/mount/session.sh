@@ -35,11 +35,6 @@ fail() {
 	exit 1
 }
 
-skip() {
-	echo "SKIP: /dev/fuse unusable: $*"
-	exit 77
-}
-
 cleanup() {
 	local rc=$? i
 	trap - EXIT INT TERM HUP
