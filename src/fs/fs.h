@@ -6,7 +6,7 @@
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
 
-#include "sysfs_tree.h"
+#include "sysfs.h"
 
 struct mdevfs_fs {
 	struct sysfs_tree *tree;

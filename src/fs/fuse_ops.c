@@ -47,7 +47,7 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 		       (conn->capable & FUSE_CAP_AUTO_INVAL_DATA);
 	/* Both modes: a cached listing is checked against the directory's
 	 * mtime at the next opendir, which drops one that raced with a
-	 * change (node_inval.c). */
+	 * change (inval.c). */
 	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
 		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 	if (fs->by_inode) {

@@ -12,7 +12,7 @@
 
 #include "core.h"
 #include "core_peek.h"
-#include "sysfs_tree.h"
+#include "sysfs.h"
 
 
 struct bt {

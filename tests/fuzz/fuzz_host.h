@@ -16,7 +16,7 @@
 #include <sys/types.h>
 
 #include "core.h"
-#include "sysfs_tree.h"
+#include "sysfs.h"
 
 struct fh {
 	struct mdevfs_host *host;

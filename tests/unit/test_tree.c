@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node_priv.h"
+#include "kernfs_priv.h"
 #include "plugin.h"
-#include "sysfs_tree.h"
+#include "sysfs.h"
 #include "testutil.h"
 
 #define ROOT_INO 1
@@ -1555,18 +1555,18 @@ END_TEST
  * one file whose show may wait at a gate. */
 static struct gate *show_gate;
 
-static ssize_t slow_show(struct device *dev,
-			 const struct device_attribute *attr, char *buf)
+/* A kernfs file of the test's own, whose show() waits at the gate. */
+static ssize_t slow_show(void *obj, const void *attr, char *page)
 {
-	(void)dev;
+	(void)obj;
 	(void)attr;
 	if (show_gate)
 		gate_pass(show_gate);
-	return sysfs_emit(buf, "slow\n");
+	return g_strlcpy(page, "slow\n", NODE_PAGE_SIZE);
 }
-static DEVICE_ATTR_RO(slow);
 
-static struct device *slow_dev;
+static const struct node_file_ops slow_ops = { .show = slow_show };
+
 static struct node *slow_set;
 
 /* An entry of the slow set: its one file goes in its directory. */
@@ -1579,8 +1579,12 @@ static void slow_fill(void *obj)
 {
 	const struct slow_entry *e = obj;
 
-	node_file(nt, node_child(slow_set, e->name), &dev_attr_slow.attr,
-		  ATTR_OF_DEVICE, slow_dev);
+	const struct node_file_desc slow = {
+		.name = "slow", .mode = 0444, .cache = NODE_CACHE_VOLATILE,
+		.ops = &slow_ops,
+	};
+
+	node_file(nt, node_child(slow_set, e->name), &slow);
 }
 
 static void slow_hold(void *obj)
@@ -1629,7 +1633,6 @@ START_TEST(set_remove_waits_for_show)
 	struct gate gate;
 	pthread_t reader, remover;
 
-	slow_dev = mdevfs_class_device_create(h, "slow", "slow0");
 	node_tree_lock(nt);
 	set = slow_set = node_dir(nt, nt->root, "slowset");
 	node_lazy_subdir(nt, set, "a", &a.lazy);
@@ -1654,7 +1657,6 @@ START_TEST(set_remove_waits_for_show)
 	assert_dir("slowset/b0");
 	assert_dir("slowset/d9");
 	gate_clear(&gate);
-	mdevfs_device_destroy(slow_dev);
 }
 END_TEST
 
@@ -1802,7 +1804,7 @@ START_TEST(readdir_positions_past_32_bits)
 }
 END_TEST
 
-/* A set of the tree's own (node_set.c): 300 links, listed 16 entries a
+/* A set of the tree's own (src/kernfs/set.c): 300 links, listed 16 entries a
  * call; after the first call the 180 that do not stay go (the set
  * compacts its holes on the way) and 20 new ones come. */
 #define OWN_N 300
@@ -1851,7 +1853,7 @@ START_TEST(readdir_stable_own_set)
 END_TEST
 
 /*
- * The index's views (sysfs_index.c): 20 mtty devices; once the listing
+ * The index's views (src/sysfs/index.c): 20 mtty devices; once the listing
  * has shown a few of them, the 12 that do not stay are removed, and 60
  * devices are created and removed one by one (which leaves holes enough
  * to compact the records), and 2 new ones stay.  Between all later calls

@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared between node.c (the tree) and node_file.c (reading and writing). */
+/* Shared between node.c (the tree) and file.c (reading and writing). */
 #ifndef MDEVFS_NODE_PRIV_H
 #define MDEVFS_NODE_PRIV_H
 
-#include "node.h"
-#include "node_pos.h"
+#include "kernfs.h"
+#include "pos.h"
 
 #include <time.h>
-
-#define ATTR_SIZE 4096
 
 /* Inode numbers: the node's own in the low bits, a view above them. */
 #define NODE_INO_BITS 40
@@ -20,7 +18,7 @@ uint64_t node_kernel_ino(const struct node_tree *tree, const struct node *node);
 /* With the tree lock held. */
 struct node *node_find(struct node_tree *tree, uint64_t ino);
 
-/* A directory's children (node_dir.c), with the tree lock held.  add
+/* A directory's children (dir.c), with the tree lock held.  add
  * gives child the next readdir position; from finds the first child at
  * or after position seq (then follow ->next). */
 void node_dir_add(struct node *dir, struct node *child);
@@ -36,9 +34,9 @@ void node_dir_free(struct node *dir);
  * pointers a struct dir_node takes a 16-byte smaller malloc chunk.
  */
 struct dir_extras {
-	struct node_dir_index *index;  /* once it is big (node_dir.c) */
-	GHashTable *negative;   /* names it may cache as absent (node_inval.c) */
-	struct node_link_set *links;   /* links to devices, as entries (node_set.c) */
+	struct node_dir_index *index;  /* once it is big (dir.c) */
+	GHashTable *negative;   /* names it may cache as absent (inval.c) */
+	struct node_link_set *links;   /* links to devices, as entries (set.c) */
 };
 
 /* dir's extras, made now if it has none. */
@@ -139,7 +137,7 @@ void node_held_child_removed(struct node_tree *tree, struct node *dir,
 /* A failed lookup of name in dir: whether the kernel may cache it. */
 bool node_remember_negative(struct node *dir, const char *name);
 
-/* Lazy directories (node_lazy.c), with the tree lock held. */
+/* Lazy directories (lazy.c), with the tree lock held. */
 /* Whether a builder call may make dir's child name now. */
 bool node_admit(struct node_tree *tree, struct node *dir, const char *name,
 		enum node_type type);
@@ -156,9 +154,9 @@ void node_lazy_drop(struct node_tree *tree, struct node *node);
  * kernel still holds inside it. */
 void node_lazy_forgotten(struct node_tree *tree, struct node *node);
 
-/* Link sets (node_set.c), with the tree lock held.  A listing shows a
+/* Link sets (set.c), with the tree lock held.  A listing shows a
  * set's entries after the directory's nodes, from NODE_SET_OFF on
- * (node_pos.h). */
+ * (pos.h). */
 void node_set_free(struct node *dir);
 /* Remove the entry name (and its node); false if there is none. */
 bool node_set_remove(struct node_tree *tree, struct node *dir,
@@ -170,7 +168,7 @@ guint node_set_size(const struct node *dir);
 bool node_set_has(struct node *dir, const char *name);
 /* The subdirectories a set of directories adds to dir's link count. */
 guint node_set_subdirs(const struct node *dir);
-/* Fill entries from position from on (node_pos.h), until fill is full. */
+/* Fill entries from position from on (pos.h), until fill is full. */
 void node_set_readdir(struct node *dir, uint64_t from, node_fill_fn fill,
 		      void *ctx);
 /* Make the node of a set entry (node.c). */

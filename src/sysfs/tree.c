@@ -2,7 +2,7 @@
 /*
  * The sysfs tree: the helpers both halves use, the parents, types and
  * drivers, and the events of the core, each carried out and kept in the
- * build logs of the lazy directories it adds to (sysfs_dev.c has what a
+ * build logs of the lazy directories it adds to (device.c has what a
  * device's directory holds).
  */
 #include "sysfs_priv.h"
@@ -61,7 +61,7 @@ void sysfs_add_groups(struct sysfs_tree *tree, struct node *dir,
 					    : dir;
 
 		for (const struct attribute *const *a = g->attrs; gdir && a && *a; a++)
-			node_file(&tree->nodes, gdir, *a, owner, obj);
+			sysfs_add_file(tree, gdir, *a, owner, obj);
 	}
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * A directory's children: a list in readdir order (seq, node_pos.h),
+ * A directory's children: a list in readdir order (seq, pos.h),
  * and once the directory is big an index by name and a cursor where the
  * last listing call started.  Most directories of the tree hold a handful of files,
  * and a hash table for each would cost more than the nodes themselves.
@@ -8,7 +8,7 @@
  * before stopped, so a cursor finds the start in a few steps, without a
  * search tree over 100,000 entries.  With the tree lock held.
  */
-#include "node_priv.h"
+#include "kernfs_priv.h"
 
 #include <string.h>
 
@@ -94,7 +94,7 @@ void node_dir_add(struct node *dir, struct node *child)
 	struct dir_node *d = as_dir(dir);
 	struct node_dir_index *index = index_of(dir);
 
-	/* A child's seq is its readdir position (node_pos.h): given once,
+	/* A child's seq is its readdir position (pos.h): given once,
 	 * in the order of the list, never changed while it is a child.
 	 * 2^40 additions to one directory are out of reach (35 years at a
 	 * thousand a second); past them a listing could not be resumed. */

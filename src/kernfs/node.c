@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "node_priv.h"
+#include "kernfs_priv.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -242,24 +242,21 @@ struct node *node_dir_path(struct node_tree *tree, const char *path)
 }
 
 struct node *node_file(struct node_tree *tree, struct node *dir,
-		       const struct attribute *attr, enum attr_owner owner,
-		       void *obj)
+		       const struct node_file_desc *desc)
 {
 	struct node *node;
 	struct file_node *f;
 
-	if (!dir || node_child(dir, attr->name) ||
-	    !node_admit(tree, dir, attr->name, NODE_FILE))
+	if (!dir || node_child(dir, desc->name) ||
+	    !node_admit(tree, dir, desc->name, NODE_FILE))
 		return NULL;
-	node = node_new(tree, NODE_FILE, attr->name);
+	node = node_new(tree, NODE_FILE, desc->name);
 	f = as_file(node);
-	f->mode = attr->mode & 07777;
-	f->owner = owner;
-	f->obj = obj;
-	f->attr = attr;
-	f->cache = node_is_constant(node)	      ? NODE_CACHE_CONSTANT
-		   : sysfs_attr_is_core(owner, attr) ? NODE_CACHE_TRACKED
-						      : NODE_CACHE_VOLATILE;
+	f->mode = desc->mode & 07777;
+	f->cache = desc->cache;
+	f->ops = desc->ops;
+	f->attr = desc->attr;
+	f->obj = desc->obj;
 	return attach(tree, dir, node);
 }
 
@@ -455,7 +452,7 @@ void node_fill_stat(struct node_tree *tree, struct node *node,
 	st->st_uid = tree->uid;
 	st->st_gid = tree->gid;
 	st->st_atim = st->st_mtim = st->st_ctim = node_timespec(node);
-	st->st_blksize = ATTR_SIZE;
+	st->st_blksize = NODE_PAGE_SIZE;
 	switch (node->type) {
 	case NODE_DIR:
 		st->st_mode = S_IFDIR | node_mode(node);
@@ -465,7 +462,7 @@ void node_fill_stat(struct node_tree *tree, struct node *node,
 	case NODE_FILE:
 		st->st_mode = S_IFREG | node_mode(node);
 		st->st_nlink = 1;
-		st->st_size = ATTR_SIZE;
+		st->st_size = NODE_PAGE_SIZE;
 		break;
 	case NODE_LINK:
 		st->st_mode = S_IFLNK | node_mode(node);
@@ -484,7 +481,7 @@ static void settle_cache(struct node *node)
 	struct file_node *f = as_file(node);
 
 	if (node->type == NODE_FILE && f->cache == NODE_CACHE_VOLATILE &&
-	    !node->removed && sysfs_attr_announced(f->owner, f->obj))
+	    !node->removed && f->ops->announced && f->ops->announced(f->obj))
 		f->cache = NODE_CACHE_TRACKED;
 }
 
@@ -633,7 +630,7 @@ static bool readdir_one(struct readdir_walk *walk, const struct node *node)
 					[NODE_FILE] = S_IFREG,
 					[NODE_LINK] = S_IFLNK };
 
-	/* Offsets 1 and 2 are "." and ".."; node_pos.h has the rest. */
+	/* Offsets 1 and 2 are "." and ".."; pos.h has the rest. */
 	return walk->fill(walk->ctx, node->name,
 			  node_kernel_ino(walk->tree, node), types[node->type],
 			  node_pos_seq_off(node->seq));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The sysfs tree: listens to the mdev core and keeps the kernel's /sys
- * layout of its objects in a node tree (node.h).  The FUSE layer serves
+ * layout of its objects in a node tree (kernfs.h).  The FUSE layer serves
  * the node tree and observes it for cache invalidations.
  */
 #ifndef MDEVFS_SYSFS_TREE_H
@@ -9,16 +9,16 @@
 
 #include "core.h"
 #include "event.h"
-#include "node.h"
+#include "kernfs.h"
 
 struct sysfs_tree {
 	struct node_tree nodes;
 	struct mdevfs_host *host;
 	struct mdev_listener listener;
 	GHashTable *dirs;      /* core object -> its directory node */
-	struct sysfs_index *mdevs;  /* the mdevs shown (sysfs_index.c) */
+	struct sysfs_index *mdevs;  /* the mdevs shown (index.c) */
 	/* build_log_source, as the tree's own: a log points to it, and
-	 * finds its tree from it (sysfs_log.h). */
+	 * finds its tree from it (build_log.h). */
 	struct node_source log_source;
 };
 

@@ -2,10 +2,10 @@
 /*
  * Inode mode (-o no_open): files read and written without open handles,
  * from the kernel's page cache.  Each readable file shows itself under
- * views (see node.h): the text served for an inode number always has the
+ * views (see kernfs.h): the text served for an inode number always has the
  * length the kernel was told for it.
  */
-#include "node_priv.h"
+#include "kernfs_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -327,7 +327,7 @@ ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, const char *buf,
 			node_touch(node);
 			g_mutex_unlock(&tree->lock);
 		}
-		*drop_pages = readable || size >= ATTR_SIZE;
+		*drop_pages = readable || size >= NODE_PAGE_SIZE;
 	}
 	unpin(tree, node);
 	return ret;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Lazy directories (see node.h): what a replay of the builder makes, and
+ * Lazy directories (see kernfs.h): what a replay of the builder makes, and
  * dropping what the kernel no longer holds.  With the tree lock held.
  *
  * A device directory holds some thirty files, links and subdirectories,
@@ -9,7 +9,7 @@
  * build its contents again at any time; the nodes exist only while the
  * kernel holds them, or while it may hold a listing of their directory.
  */
-#include "node_priv.h"
+#include "kernfs_priv.h"
 
 #include <string.h>
 
@@ -110,7 +110,7 @@ unsigned int node_lazy_nsubdirs(struct node_tree *tree, struct node *dir)
 
 	if (!dir->lazy || dir->full || dir->removed)
 		return d->nsubdirs;
-	/* Kept until a subdirectory comes or goes (node_inval.c): a stat of
+	/* Kept until a subdirectory comes or goes (inval.c): a stat of
 	 * a directory should not cost a replay each time. */
 	if (d->subdirs_known)
 		return d->subdirs_total;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The mdevs the tree shows, one record each, and the directories that
- * list them read from the records (owner-kept sets, node.h): the
+ * list them read from the records (owner-kept sets, kernfs.h): the
  * bus's devices/, each type's devices/, each driver's directory, each
  * parent's directory of device directories, kernel/iommu_groups and
  * class/vfio-dev.  A record costs about as much as one entry and index
@@ -14,7 +14,7 @@
  * locked.
  */
 #include "sysfs_priv.h"
-#include "node_pos.h"
+#include "pos.h"
 
 #include <string.h>
 
@@ -32,7 +32,7 @@ struct mdev_record {
 	const void *driver;
 	uint64_t ino;                   /* + enum sysfs_listing: bus, type, parent */
 	uint64_t bind_ino;              /* + enum binding_number */
-	/* Its readdir position in index->records (node_pos.h), beside
+	/* Its readdir position in index->records (pos.h), beside
 	 * two flags in one word: the record stays 120 bytes. */
 	uint64_t pos : 62;
 	uint64_t linked : 1;            /* in its type's devices/ */
@@ -140,7 +140,7 @@ static void fill_entry(const struct listing_view *view,
 /* The records by number (group id, vfio-dev minor) that a view lists by
  * position, or NULL if it lists from index->records.  A number stays its
  * entry's while the entry exists, which is all a position has to do
- * (node_pos.h). */
+ * (pos.h). */
 static GPtrArray *by_number(const struct listing_view *view)
 {
 	if (view->kind == SYSFS_LIST_GROUPS)

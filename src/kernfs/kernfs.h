@@ -37,19 +37,48 @@
 #define MDEVFS_NODE_H
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "attrs.h"
-
 enum node_type { NODE_DIR, NODE_FILE, NODE_LINK };
+
+/* What a show() may fill and a store() gets at most, as sysfs's page. */
+#define NODE_PAGE_SIZE 4096
 
 /* Whether the kernel may keep a file's value while nobody says it changed. */
 enum node_cache {
 	NODE_CACHE_CONSTANT,   /* it never changes while the file exists */
 	NODE_CACHE_TRACKED,    /* only the core changes it, and announces it */
 	NODE_CACHE_VOLATILE,   /* a vendor's show(): checked at every read */
+};
+
+/*
+ * What the owner of attribute files supplies (kernfs_ops): their values
+ * and their writes.  Called without the tree lock, with an active
+ * reference on the file; attr and obj are those the file was made with.
+ */
+struct node_file_ops {
+	/* Into a zeroed page of NODE_PAGE_SIZE bytes: the length or -errno. */
+	ssize_t (*show)(void *obj, const void *attr, char *page);
+	/* buf is NUL-terminated, len at most NODE_PAGE_SIZE. */
+	ssize_t (*store)(void *obj, const void *attr, const char *buf,
+			 size_t len);
+	/* For a NODE_CACHE_VOLATILE file, with the tree lock held: whether
+	 * obj's owner now announces every change (node_changed()), so the
+	 * file may be cached from then on.  NULL: never. */
+	bool (*announced)(void *obj);
+};
+
+/* A file to make (node_file()). */
+struct node_file_desc {
+	const char *name;          /* borrowed for the file's life */
+	unsigned short mode;       /* permission bits */
+	enum node_cache cache;
+	const struct node_file_ops *ops;
+	const void *attr;
+	void *obj;
 };
 
 /*
@@ -70,7 +99,7 @@ struct node {
 	 * a struct timespec, and every node has one (node_timespec()). */
 	int64_t time_ns;
 	/* Readdir position within the parent, given when it is added
-	 * and never changed (node_pos.h); at most NODE_SEQ_MAX, below
+	 * and never changed (pos.h); at most NODE_SEQ_MAX, below
 	 * the offsets of a set's entries. */
 	uint64_t seq : 40;
 	uint64_t handles : 24;     /* open files and calls in progress */
@@ -95,10 +124,10 @@ struct node {
 /* What each type adds, in one allocation with its struct node: a link,
  * the node the kernel holds most of, takes three fifths of a directory's
  * room. */
-struct dir_node {            /* NODE_DIR (node_dir.c) */
+struct dir_node {            /* NODE_DIR (dir.c) */
 	struct node node;
 	struct node *first, *last;
-	/* What few directories need; NULL until one does (node_priv.h). */
+	/* What few directories need; NULL until one does (kernfs_priv.h). */
 	struct dir_extras *extras;
 	uint64_t next_seq;
 	unsigned int count, nsubdirs;
@@ -113,9 +142,9 @@ struct dir_node {            /* NODE_DIR (node_dir.c) */
 
 struct file_node {           /* NODE_FILE */
 	struct node node;
-	const struct attribute *attr;
+	const struct node_file_ops *ops;
+	const void *attr;       /* the owner's, for ops */
 	void *obj;
-	unsigned char owner;    /* enum attr_owner */
 	unsigned char cache;    /* enum node_cache */
 	unsigned short mode;    /* permission bits */
 	int active;             /* show/store calls in progress */
@@ -242,15 +271,14 @@ int node_path_next(const char **path, char *name);
 /* The directory at a slash-separated path below the root, made if missing. */
 struct node *node_dir_path(struct node_tree *tree, const char *path);
 struct node *node_file(struct node_tree *tree, struct node *dir,
-		       const struct attribute *attr, enum attr_owner owner,
-		       void *obj);
+		       const struct node_file_desc *desc);
 /* A relative link in dir to the node at target (a path below the root). */
 struct node *node_link(struct node_tree *tree, struct node *dir,
 		       const char *name, const char *target);
 /*
  * The same for a link named after a device to the device's directory,
  * in a directory of many such links: kept as an entry of dir's link set
- * (node_set.c), which borrows name and target until the link is removed
+ * (set.c), which borrows name and target until the link is removed
  * with node_remove_child().  Returns NULL then.
  */
 struct node *node_device_link(struct node_tree *tree, struct node *dir,
@@ -261,11 +289,11 @@ void node_remove(struct node_tree *tree, struct node *node);
 void node_remove_child(struct node_tree *tree, struct node *dir,
 		       const char *name);
 /* Make dir lazy: its contents come from obj's source's fill(obj)
- * (node.h); the node releases obj when it is freed. */
+ * (kernfs.h); the node releases obj when it is freed. */
 void node_set_source(struct node *dir, struct node_lazy_obj *obj);
 /*
  * A lazy subdirectory name of dir, built by obj's source's fill(obj),
- * kept as an entry of dir's set (node_set.c) until the kernel looks it
+ * kept as an entry of dir's set (set.c) until the kernel looks it
  * up.  name is borrowed until node_remove_child(); the entry holds obj.
  * Nothing is made during a replay.
  */
@@ -289,7 +317,7 @@ struct node_set_entry {
 	const char *target;    /* a link: its target's path below the root */
 	void *obj;             /* a directory: its source's object */
 	uint64_t ino;
-	/* Its readdir position (node_pos.h): never another entry's of the
+	/* Its readdir position (pos.h): never another entry's of the
 	 * set, and unchanged while it exists.  A listing goes on after it. */
 	uint64_t pos;
 };
@@ -355,9 +383,12 @@ ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
 ssize_t node_write(struct node_tree *tree, struct node_file *file,
 		   const char *buf, size_t size);
 void node_release(struct node_tree *tree, struct node_file *file);
-/* Whether a file's value can never change while it exists (a type's
- * name, device_api, description; an IOMMU group's files). */
-bool node_is_constant(const struct node *node);
+/* Whether a file's value can never change while it exists. */
+static inline bool node_is_constant(const struct node *node)
+{
+	return node->type == NODE_FILE &&
+	       as_file(node)->cache == NODE_CACHE_CONSTANT;
+}
 
 /* Whether a poll() on file reports POLLPRI|POLLERR: the value changed
  * since it was read, or the file is gone. */

@@ -4,13 +4,13 @@
  * and the IOMMU group's of a bound mdev, which shares the device's log)
  * came to be, as the steps the core announced, so that
  * any part of them can be built again when the kernel asks for it
- * (node.h, lazy directories).  The log keeps what each step said at the
+ * (kernfs.h, lazy directories).  The log keeps what each step said at the
  * time, so a replay never reads core state that is changing under it.
  */
 #ifndef MDEVFS_SYSFS_LOG_H
 #define MDEVFS_SYSFS_LOG_H
 
-#include "sysfs_tree.h"
+#include "sysfs.h"
 
 /* One announcement that added to a directory: an *_ADD event, MDEV_LINK
  * or BIND. */
@@ -24,7 +24,7 @@ struct build_step {
 	};
 };
 
-/* Carry out one step (sysfs_tree.c); inside a replay it makes only what
+/* Carry out one step (tree.c); inside a replay it makes only what
  * the replay asks for. */
 void sysfs_tree_build(struct sysfs_tree *tree, const struct build_step *step);
 
@@ -37,7 +37,7 @@ enum owned_step { OWN_ADD, OWN_REMOVE_FILE, OWN_TYPE_LINK, OWN_GROUPS,
 /* Shared by a directory's set entry and its node (when made), and by
  * those of the device's IOMMU group: each holds a reference.  The steps
  * are exactly as many as there are: one log per device, and it changes
- * only when the device does.  Its fields are sysfs_log.c's (the record
+ * only when the device does.  Its fields are build_log.c's (the record
  * of its device, which holds it, reads its owner). */
 struct build_log {
 	/* First: its tree's log_source, where the tree finds it. */
@@ -53,7 +53,7 @@ struct build_log {
 	struct build_step *steps;   /* the others, in the order announced */
 };
 
-/* How a lazy directory is built from its log (node.h): what a tree's
+/* How a lazy directory is built from its log (kernfs.h): what a tree's
  * log_source is set to. */
 extern const struct node_source build_log_source;
 

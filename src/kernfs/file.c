@@ -4,7 +4,7 @@
  * value its first read produced (kernfs's seq_file); and what both ways
  * share: active references, one show or store, the mode check.
  */
-#include "node_priv.h"
+#include "kernfs_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,8 +49,8 @@ ssize_t node_show_page(struct node_tree *tree, struct node *node, char **out)
 
 	if (!node_active_get(tree, node))
 		return -ENODEV;
-	buf = g_malloc0(ATTR_SIZE);
-	len = sysfs_attr_show(f->owner, f->obj, f->attr, buf);
+	buf = g_malloc0(NODE_PAGE_SIZE);
+	len = f->ops->show ? f->ops->show(f->obj, f->attr, buf) : -EIO;
 	node_active_put(tree, node);
 	if (len < 0)
 		g_free(buf);
@@ -64,17 +64,18 @@ ssize_t node_store_page(struct node_tree *tree, struct node *node,
 			const char *buf, size_t size)
 {
 	struct file_node *f = as_file(node);
-	char text[ATTR_SIZE + 1];
+	char text[NODE_PAGE_SIZE + 1];
 	ssize_t ret;
 
-	size = MIN(size, (size_t)ATTR_SIZE);
+	size = MIN(size, (size_t)NODE_PAGE_SIZE);
 	memcpy(text, buf, size);
 	text[size] = '\0';
 	if (!node_active_get(tree, node))
 		return -ENODEV;
 	node_batch_begin();
 	node_set_storing(node);
-	ret = sysfs_attr_store(f->owner, f->obj, f->attr, text, size);
+	ret = f->ops->store ? f->ops->store(f->obj, f->attr, text, size)
+			     : -EIO;
 	node_set_storing(NULL);
 	node_active_put(tree, node);
 	node_batch_end(tree);
@@ -184,21 +185,6 @@ ssize_t node_write(struct node_tree *tree, struct node_file *file,
 		node_tree_unlock(tree);
 	}
 	return ret;
-}
-
-bool node_is_constant(const struct node *node)
-{
-	switch (as_file(node)->owner) {
-	case ATTR_OF_MDEV_TYPE:
-		/* Counts move; extra vendor type files of old eras may too. */
-		return strcmp(node->name, "name") == 0 ||
-		       strcmp(node->name, "device_api") == 0 ||
-		       strcmp(node->name, "description") == 0;
-	case ATTR_OF_IOMMU_GROUP:
-		return true;
-	default:
-		return false;
-	}
 }
 
 bool node_poll_changed(struct node_tree *tree, struct node_file *file)

@@ -10,17 +10,17 @@
  * with the inode number the entry was given (and a listing showed) and
  * the entry's strings, and dropped when the kernel forgets it.  A
  * directory entry's node is a lazy directory built from the entry's
- * source (node_lazy.c).  A set holds links or directories, not both.
- * A set may also be its owner's (node.h, node_set_owned()): then the
+ * source (lazy.c).  A set holds links or directories, not both.
+ * A set may also be its owner's (kernfs.h, node_set_owned()): then the
  * owner keeps the entries and this file only asks.  With the tree lock
  * held.
  */
-#include "node_priv.h"
+#include "kernfs_priv.h"
 
 #include <string.h>
 
 struct set_entry {
-	/* Its readdir position (node_pos.h), and its name, borrowed from
+	/* Its readdir position (pos.h), and its name, borrowed from
 	 * the device; a NULL name is a hole. */
 	struct node_pos_head head;
 	union {

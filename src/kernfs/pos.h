@@ -14,8 +14,8 @@
  *   - a node child of its directory: 3 + its seq, which node_dir_add()
  *     gives from the directory's counter and nothing changes later (a node
  *     that goes and comes back is a new entry, with a new seq);
- *   - an entry of a set (node_set.c's own sets and the owner-kept ones of
- *     sysfs_index.c): NODE_SET_OFF + 1 + p, after every node child.
+ *   - an entry of a set (set.c's own sets and the owner-kept ones of
+ *     index.c): NODE_SET_OFF + 1 + p, after every node child.
  *
  * A set entry's position is a number that is never reused and never
  * changes while the entry exists: a 64-bit counter taken when the entry

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Shared by the two halves of the sysfs tree: sysfs_tree.c (the events,
- * parents, types and drivers, and the helpers below) and sysfs_dev.c (what
+ * Shared by the two halves of the sysfs tree: tree.c (the events,
+ * parents, types and drivers, and the helpers below) and device.c (what
  * a device's directory holds, built from the steps of its log).  All with
  * the node tree locked.
  */
 #ifndef MDEVFS_SYSFS_PRIV_H
 #define MDEVFS_SYSFS_PRIV_H
 
-#include "sysfs_log.h"
+#include "attrs.h"
+#include "build_log.h"
 
-/* sysfs_tree.c */
+/* tree.c */
 /* The directory node of a parent, type or driver entry (eager ones). */
 struct node *sysfs_dir_of(struct sysfs_tree *tree, const void *obj);
 /* The node at path if it is made, and the build log of the lazy
@@ -20,6 +21,10 @@ struct node *sysfs_walk(struct sysfs_tree *tree, const char *path,
 			struct build_log **log);
 /* A device's directory, if it is made. */
 struct node *sysfs_dev_dir(struct sysfs_tree *tree, struct device *dev);
+/* attr_file.c: an attribute of obj (of the owner kind) as a file. */
+struct node *sysfs_add_file(struct sysfs_tree *tree, struct node *dir,
+			    const struct attribute *attr,
+			    enum attr_owner owner, void *obj);
 void sysfs_add_groups(struct sysfs_tree *tree, struct node *dir,
 		      const struct attribute_group *const *groups,
 		      enum attr_owner owner, void *obj);
@@ -33,7 +38,7 @@ void sysfs_remove_if_empty(struct sysfs_tree *tree, const char *path);
 bool sysfs_replaying(const struct sysfs_tree *tree);
 
 /*
- * sysfs_index.c: the mdevs the tree shows, and the directories that list
+ * index.c: the mdevs the tree shows, and the directories that list
  * them from one record each.  Each directory that lists a device gives
  * it a number of its own.
  */
@@ -79,7 +84,7 @@ void sysfs_index_unbind(struct sysfs_index *index, struct mdev_device *mdev);
 void sysfs_index_vfio(struct sysfs_index *index, struct mdev_device *mdev,
 		      const struct vfio_dev *vdev);
 
-/* sysfs_dev.c; sysfs_tree_build() (sysfs_log.h) carries out the steps
+/* device.c; sysfs_tree_build() (build_log.h) carries out the steps
  * that add to a device's directory. */
 void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev);
 void sysfs_mdev_unlinked(struct sysfs_tree *tree, struct mdev_device *mdev);

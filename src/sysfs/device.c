@@ -3,7 +3,7 @@
  * What a device's directory holds, and its links elsewhere: the steps the
  * core announces (device added, groups, the remove file, type links,
  * binding, links) carried out on the node tree.  The same code builds a
- * lazy directory again when the kernel asks for part of it (node.h):
+ * lazy directory again when the kernel asks for part of it (kernfs.h):
  * then it makes only that part, and nothing outside the directory.
  */
 #include "sysfs_priv.h"

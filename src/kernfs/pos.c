@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Arrays of entries by readdir position (node_pos.h): appended in the
+ * Arrays of entries by readdir position (pos.h): appended in the
  * order of their positions, searched by binary search, compacted without
  * reordering.  With the tree lock held.
  */
-#include "node_pos.h"
+#include "pos.h"
 
 #include <string.h>
 

@@ -5,7 +5,7 @@
  * lock, and delivered to the observer (the FUSE layer) after the lock is
  * dropped, still in that thread, or once at the end of a store.
  */
-#include "node_priv.h"
+#include "kernfs_priv.h"
 
 /* Invalidations queued by this thread while it holds the tree lock. */
 struct pending {

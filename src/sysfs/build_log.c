@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "sysfs_log.h"
+#include "build_log.h"
 
 #include <stddef.h>
 #include <string.h>

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The core's attributes as kernfs files: the ops that call an attribute's
+ * show/store through its owner's kind (attrs.h), and how long the kernel
+ * may keep a file's value, which only the mapping can tell.
+ */
+#include "sysfs_priv.h"
+
+#include <string.h>
+
+#include "attrs.h"
+
+/* One ops table per owner kind: kernfs hands back only obj and attr. */
+#define OWNER_OPS(kind, owner)                                              \
+	static ssize_t kind##_show(void *obj, const void *attr, char *page) \
+	{                                                                   \
+		return sysfs_attr_show(owner, obj, attr, page);             \
+	}                                                                   \
+	static ssize_t kind##_store(void *obj, const void *attr,            \
+				    const char *buf, size_t len)            \
+	{                                                                   \
+		return sysfs_attr_store(owner, obj, attr, buf, len);        \
+	}                                                                   \
+	static bool kind##_announced(void *obj)                             \
+	{                                                                   \
+		return sysfs_attr_announced(owner, obj);                    \
+	}
+
+OWNER_OPS(device, ATTR_OF_DEVICE)
+OWNER_OPS(mdev_type, ATTR_OF_MDEV_TYPE)
+OWNER_OPS(driver, ATTR_OF_DRIVER)
+OWNER_OPS(bus, ATTR_OF_BUS)
+OWNER_OPS(iommu_group, ATTR_OF_IOMMU_GROUP)
+
+static const struct node_file_ops owner_ops[] = {
+	[ATTR_OF_DEVICE] = { device_show, device_store, device_announced },
+	[ATTR_OF_MDEV_TYPE] = { mdev_type_show, mdev_type_store,
+				mdev_type_announced },
+	[ATTR_OF_DRIVER] = { driver_show, driver_store, driver_announced },
+	[ATTR_OF_BUS] = { bus_show, bus_store, bus_announced },
+	[ATTR_OF_IOMMU_GROUP] = { iommu_group_show, iommu_group_store,
+				  iommu_group_announced },
+};
+
+/* Files whose value cannot change while they exist: a type's identity
+ * (its counts move, and old eras' extra vendor files may), and every
+ * file of an IOMMU group. */
+static bool is_constant(enum attr_owner owner, const struct attribute *attr)
+{
+	switch (owner) {
+	case ATTR_OF_MDEV_TYPE:
+		return strcmp(attr->name, "name") == 0 ||
+		       strcmp(attr->name, "device_api") == 0 ||
+		       strcmp(attr->name, "description") == 0;
+	case ATTR_OF_IOMMU_GROUP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static enum node_cache cache_of(enum attr_owner owner,
+				const struct attribute *attr)
+{
+	if (is_constant(owner, attr))
+		return NODE_CACHE_CONSTANT;
+	/* The core announces every change of its own files; a vendor's
+	 * show() may print anything at any time. */
+	return sysfs_attr_is_core(owner, attr) ? NODE_CACHE_TRACKED
+					       : NODE_CACHE_VOLATILE;
+}
+
+struct node *sysfs_add_file(struct sysfs_tree *tree, struct node *dir,
+			    const struct attribute *attr,
+			    enum attr_owner owner, void *obj)
+{
+	const struct node_file_desc desc = {
+		.name = attr->name,
+		.mode = attr->mode,
+		.cache = cache_of(owner, attr),
+		.ops = &owner_ops[owner],
+		.attr = attr,
+		.obj = obj,
+	};
+
+	return node_file(&tree->nodes, dir, &desc);
+}
