@@ -262,3 +262,19 @@ void node_batch_end(struct node_tree *tree)
 	deliver(tree, todo);
 }
 
+
+void node_queue_views(struct node_tree *tree, struct node *node)
+{
+	struct file_node *f = as_file(node);
+
+	(void)tree;
+	/* The node's own number, if the kernel got it before a view. */
+	if (!f->value || f->value->plain_known)
+		node_queue_inode(node->ino);
+	if (!f->value)
+		return;
+	if (f->value->view_ino)
+		node_queue_inode(f->value->view_ino);
+	for (GSList *l = f->value->superseded; l; l = l->next)
+		node_queue_inode(((struct node_view *)l->data)->ino);
+}

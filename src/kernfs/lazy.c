@@ -13,23 +13,6 @@
 
 #include <string.h>
 
-/* What a fill() is asked for. */
-struct node_replay {
-	struct node *dir;          /* children of this directory */
-	const char *name;          /* only this one; NULL: all of them */
-	GHashTable *subdirs;       /* counting: names of subdirectories */
-};
-
-void node_set_source(struct node *dir, struct node_lazy_obj *obj)
-{
-	dir->lazy = true;
-	as_dir(dir)->source_obj = obj;
-}
-
-bool node_is_lazy(const struct node *node)
-{
-	return node && node->lazy;
-}
 
 /* The directory whose source builds dir's contents. */
 static struct node *source_of(struct node *dir)
@@ -52,41 +35,12 @@ static void replay(struct node_tree *tree, struct node *dir,
 	tree->replay = NULL;
 }
 
-/* Whether a builder call may make child name of dir now (it has none by
- * that name).  Inside a replay, only what was asked for; outside one, not
- * in a lazy directory that lacks some children, where the new name is
- * only made known to the kernel.  A new node in a lazy directory is lazy. */
-bool node_admit(struct node_tree *tree, struct node *dir, const char *name,
-		enum node_type type)
-{
-	struct node_replay *want = tree->replay;
-
-	/* A set entry's node is made only by a lookup of it. */
-	if (node_set_has(dir, name))
-		return false;
-	if (want) {
-		if (want->dir != dir)
-			return false;
-		if (want->subdirs) {
-			if (type == NODE_DIR)
-				g_hash_table_add(want->subdirs, g_strdup(name));
-			return false;
-		}
-		return !want->name || strcmp(want->name, name) == 0;
-	}
-	if (dir->lazy && !dir->full) {
-		node_name_unmade(tree, dir, name, type == NODE_DIR);
-		return false;
-	}
-	return true;
-}
-
 struct node *node_lazy_child(struct node_tree *tree, struct node *dir,
 			     const char *name)
 {
 	struct node *child = node_child(dir, name);
 
-	if (!child && node_dir_links(dir))
+	if (!child && node_dir_set(dir))
 		return node_set_child(tree, dir, name);
 	if (!child && dir->lazy && !dir->full) {
 		replay(tree, dir, &(struct node_replay){ .name = name });
@@ -145,36 +99,6 @@ void node_remove_child(struct node_tree *tree, struct node *dir,
 		node_name_unmade(tree, dir, name, true);
 }
 
-/* A lazily made node nobody holds: it can go, and be made again. */
-static bool droppable(const struct node *node)
-{
-	struct dir_node *d = as_dir(node);
-	const struct node *dir = node->parent;
-
-	if (!node->lazy || node->removed || !dir || dir->full ||
-	    node->nlookup || node->handles)
-		return false;
-	/* A directory with a source goes only if its set entry stays. */
-	return node->type != NODE_DIR ||
-	       (!d->first && (!d->source_obj || node->in_set));
-}
-
-static void drop(struct node_tree *tree, struct node *node)
-{
-	node_dir_del(node->parent, node);
-	node_free(tree, node);
-}
-
-void node_lazy_drop(struct node_tree *tree, struct node *node)
-{
-	while (node && droppable(node)) {
-		struct node *dir = node->parent;
-
-		drop(tree, node);
-		node = dir;
-	}
-}
-
 /* The kernel forgot dir: keep of its contents only what it still holds. */
 static void prune(struct node_tree *tree, struct node *dir)
 {
@@ -187,8 +111,8 @@ static void prune(struct node_tree *tree, struct node *dir)
 		next = child->next;
 		if (child->type == NODE_DIR && child->lazy && child->nlookup == 0)
 			prune(tree, child);
-		if (droppable(child))
-			drop(tree, child);
+		if (node_droppable(child))
+			node_drop(tree, child);
 	}
 }
 
