@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* Build logs (build_log.h): steps kept, dropped and replayed. */
 #include "build_log.h"
 
 #include <stddef.h>
@@ -44,19 +45,18 @@ static struct sysfs_tree *log_tree(const struct build_log *log)
 /* The owner's steps come first, in the order of enum owned_step: no
  * builder depends on the order in which steps are replayed, only on the
  * device's being added first. */
-static void log_fill(void *obj)
+void build_log_replay(struct build_log *log, build_step_fn *carry_out)
 {
-	struct build_log *log = obj;
 	struct sysfs_tree *tree = log_tree(log);
 
 	for (guint k = 0; k < OWN_COUNT; k++)
 		if (log->owned & (1u << k)) {
 			struct build_step step = owned_step(log, k);
 
-			sysfs_tree_build(tree, &step);
+			carry_out(tree, &step);
 		}
 	for (guint i = 0; i < log->len; i++)
-		sysfs_tree_build(tree, &log->steps[i]);
+		carry_out(tree, &log->steps[i]);
 }
 
 /* Which owned step step is, or OWN_COUNT.  A device added inside the
@@ -81,9 +81,9 @@ static enum owned_step owned_kind(const struct build_log *log,
 	return OWN_COUNT;
 }
 
-static void log_hold(void *obj)
+void build_log_ref(struct build_log *log)
 {
-	((struct build_log *)obj)->refs++;
+	log->refs++;
 }
 
 void build_log_unref(struct build_log *log)
@@ -93,17 +93,6 @@ void build_log_unref(struct build_log *log)
 	g_free(log->steps);
 	g_free(log);
 }
-
-static void log_release(void *obj)
-{
-	build_log_unref(obj);
-}
-
-const struct node_source build_log_source = {
-	.fill = log_fill,
-	.hold = log_hold,
-	.release = log_release,
-};
 
 void build_log_init(struct build_log *log, struct sysfs_tree *tree,
 		    struct device *owner)

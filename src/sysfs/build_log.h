@@ -24,9 +24,10 @@ struct build_step {
 	};
 };
 
-/* Carry out one step (tree.c); inside a replay it makes only what
- * the replay asks for. */
-void sysfs_tree_build(struct sysfs_tree *tree, const struct build_step *step);
+/* Carries out one step (device.c's sysfs_tree_build()); inside a replay
+ * it makes only what the replay asks for. */
+typedef void build_step_fn(struct sysfs_tree *tree,
+			   const struct build_step *step);
 
 /* The steps that every bound mdev has once, its own and those of the
  * one device inside it (its vfio-dev class device, with its link back):
@@ -53,15 +54,15 @@ struct build_log {
 	struct build_step *steps;   /* the others, in the order announced */
 };
 
-/* How a lazy directory is built from its log (kernfs.h): what a tree's
- * log_source is set to. */
-extern const struct node_source build_log_source;
+/* Every step of log, owned ones first, each given to carry_out. */
+void build_log_replay(struct build_log *log, build_step_fn *carry_out);
 
 /* An empty log with one reference, for owner's directory.  log is the
  * first member of a block from g_malloc(): the last reference frees the
  * block. */
 void build_log_init(struct build_log *log, struct sysfs_tree *tree,
 		    struct device *owner);
+void build_log_ref(struct build_log *log);
 void build_log_unref(struct build_log *log);
 void build_log_add(struct build_log *log, const struct build_step *step);
 /* Forget the steps like step: same type, device, arg and name (a NULL

@@ -271,3 +271,26 @@ void sysfs_tree_build(struct sysfs_tree *tree, const struct build_step *step)
 	}
 }
 
+
+/* How a lazy directory is built from its log (kernfs.h): the tree's
+ * log_source. */
+static void log_fill(void *obj)
+{
+	build_log_replay(obj, sysfs_tree_build);
+}
+
+static void log_hold(void *obj)
+{
+	build_log_ref(obj);
+}
+
+static void log_release(void *obj)
+{
+	build_log_unref(obj);
+}
+
+const struct node_source sysfs_log_source = {
+	.fill = log_fill,
+	.hold = log_hold,
+	.release = log_release,
+};

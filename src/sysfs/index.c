@@ -86,6 +86,8 @@ struct sysfs_index {
 	GPtrArray *by_minor;      /* vfio-dev minor -> record, or NULL */
 	GHashTable *views;        /* key -> struct listing_view */
 	struct listing_view bus, groups, vfio;
+	/* dir_listing, naming the tree's log source. */
+	struct node_set_ops dir_listing;
 };
 
 static bool lists(const struct listing_view *view,
@@ -263,8 +265,9 @@ static const struct node_set_ops link_listing = {
 	.find = view_find, .from = view_from, .size = view_size,
 };
 
+/* A set of directories names their source: the tree's (each index has
+ * its own copy of these ops). */
 static const struct node_set_ops dir_listing = {
-	.dirs = &build_log_source,
 	.find = view_find, .from = view_from, .size = view_size,
 };
 
@@ -275,7 +278,7 @@ static void view_attach(struct listing_view *view, struct node *dir)
 	bool dirs = view->kind == SYSFS_LIST_PARENT ||
 		    view->kind == SYSFS_LIST_GROUPS;
 
-	view->attached = dir && node_set_owned(dir, dirs ? &dir_listing
+	view->attached = dir && node_set_owned(dir, dirs ? &view->index->dir_listing
 							: &link_listing,
 					       view);
 }
@@ -286,6 +289,8 @@ struct sysfs_index *sysfs_index_new(struct sysfs_tree *tree)
 	struct build_log *log;
 
 	index->tree = tree;
+	index->dir_listing = dir_listing;
+	index->dir_listing.dirs = &tree->log_source;
 	node_pos_init(&index->records, sizeof(struct record_slot));
 	index->by_name = g_hash_table_new(record_hash, record_equal);
 	index->by_group = g_ptr_array_new();

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Shared by the two halves of the sysfs tree: tree.c (the events,
- * parents, types and drivers, and the helpers below) and device.c (what
- * a device's directory holds, built from the steps of its log).  All with
- * the node tree locked.
+ * Inside the sysfs mapping, lowest layer first: attr_file.c and dirs.c
+ * (files and directories of the core's objects), build_log.c, index.c
+ * (the mdevs and the directories that list them), device.c (what a
+ * device's directory holds), tree.c (the core's events).  A file calls
+ * only those before it; tests/arch checks.  All with the node tree locked.
  */
 #ifndef MDEVFS_SYSFS_PRIV_H
 #define MDEVFS_SYSFS_PRIV_H
@@ -11,7 +12,7 @@
 #include "attrs.h"
 #include "build_log.h"
 
-/* tree.c */
+/* dirs.c */
 /* The directory node of a parent, type or driver entry (eager ones). */
 struct node *sysfs_dir_of(struct sysfs_tree *tree, const void *obj);
 /* The node at path if it is made, and the build log of the lazy
@@ -84,8 +85,11 @@ void sysfs_index_unbind(struct sysfs_index *index, struct mdev_device *mdev);
 void sysfs_index_vfio(struct sysfs_index *index, struct mdev_device *mdev,
 		      const struct vfio_dev *vdev);
 
-/* device.c; sysfs_tree_build() (build_log.h) carries out the steps
- * that add to a device's directory. */
+/* device.c: what a device's directory holds.  sysfs_tree_build() carries
+ * out the steps that add to it (build_log.h); the logs replay them
+ * through sysfs_log_source, which the tree's log_source copies. */
+void sysfs_tree_build(struct sysfs_tree *tree, const struct build_step *step);
+extern const struct node_source sysfs_log_source;
 void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev);
 void sysfs_mdev_unlinked(struct sysfs_tree *tree, struct mdev_device *mdev);
 /* The driver is the event's: what the core has now may differ. */

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The sysfs tree: the helpers both halves use, the parents, types and
- * drivers, and the events of the core, each carried out and kept in the
- * build logs of the lazy directories it adds to (device.c has what a
- * device's directory holds).
+ * The sysfs tree: the core's events, each carried out and kept in the
+ * build logs of the lazy directories it adds to; the parents, types and
+ * drivers (device.c has what a device's directory holds).
  */
 #include "sysfs_priv.h"
 
@@ -15,107 +14,11 @@
 /* ------------------------------------------------------------------ */
 /* Helpers, called with the node tree locked                           */
 
-struct node *sysfs_dir_of(struct sysfs_tree *tree, const void *obj)
-{
-	return g_hash_table_lookup(tree->dirs, obj);
-}
-
-/* The node at path if it is made, and the build log of the lazy
- * directory nearest to it on the way (the one with path's contents),
- * made or not. */
-struct node *sysfs_walk(struct sysfs_tree *tree, const char *path,
-			struct build_log **log)
-{
-	char name[NODE_NAME_SIZE];
-	struct node *node = tree->nodes.root;
-	int more = 0;
-
-	*log = NULL;
-	while (node && (more = node_path_next(&path, name)) > 0) {
-		void *obj = node_source_at(node, name);
-
-		if (obj)
-			*log = obj;
-		node = node_child(node, name);
-	}
-	return more < 0 ? NULL : node;
-}
-
-/* A device's directory, if it is made (mdevs' and those inside them
- * come and go, and are found by their path). */
-struct node *sysfs_dev_dir(struct sysfs_tree *tree, struct device *dev)
-{
-	struct node *dir = sysfs_dir_of(tree, dev);
-	struct build_log *log;
-
-	return dir ? dir : sysfs_walk(tree, dev->devpath, &log);
-}
-
-void sysfs_add_groups(struct sysfs_tree *tree, struct node *dir,
-		      const struct attribute_group *const *groups,
-		      enum attr_owner owner, void *obj)
-{
-	for (; groups && *groups; groups++) {
-		const struct attribute_group *g = *groups;
-		struct node *gdir = g->name ? node_dir(&tree->nodes, dir, g->name)
-					    : dir;
-
-		for (const struct attribute *const *a = g->attrs; gdir && a && *a; a++)
-			sysfs_add_file(tree, gdir, *a, owner, obj);
-	}
-}
-
-void sysfs_remove_child(struct sysfs_tree *tree, struct node *dir,
-			const char *name)
-{
-	node_remove_child(&tree->nodes, dir, name);
-}
-
-void sysfs_remove_groups(struct sysfs_tree *tree, struct node *dir,
-			 const struct attribute_group *const *groups)
-{
-	for (; dir && groups && *groups; groups++) {
-		const struct attribute_group *g = *groups;
-
-		if (g->name) {
-			sysfs_remove_child(tree, dir, g->name);
-			continue;
-		}
-		for (const struct attribute *const *a = g->attrs; a && *a; a++)
-			sysfs_remove_child(tree, dir, (*a)->name);
-	}
-}
-
-/* Drop a directory the driver core made on demand once it is empty. */
-void sysfs_remove_if_empty(struct sysfs_tree *tree, const char *path)
-{
-	struct build_log *log;
-	struct node *dir = sysfs_walk(tree, path, &log);
-	g_autofree char *up = NULL, *name = NULL;
-
-	if (dir) {
-		if (dir->type == NODE_DIR && node_dir_empty(&tree->nodes, dir))
-			node_remove(&tree->nodes, dir);
-		return;
-	}
-	/* Not made: if it went, only the link count above it can tell. */
-	up = g_path_get_dirname(path);
-	name = g_path_get_basename(path);
-	dir = sysfs_walk(tree, up, &log);
-	if (dir && dir->lazy)
-		node_remove_child(&tree->nodes, dir, name);
-}
-
 static struct node *bus_dir(struct sysfs_tree *tree, const char *sub)
 {
 	g_autofree char *path = g_strdup_printf("bus/mdev/%s", sub);
 
 	return node_dir_path(&tree->nodes, path);
-}
-
-bool sysfs_replaying(const struct sysfs_tree *tree)
-{
-	return tree->nodes.replay != NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -339,7 +242,7 @@ struct sysfs_tree *sysfs_tree_new(struct mdevfs_host *host)
 
 	node_tree_init(&tree->nodes);
 	tree->host = host;
-	tree->log_source = build_log_source;
+	tree->log_source = sysfs_log_source;
 	tree->dirs = g_hash_table_new(NULL, NULL);
 	lay_out_skeleton(tree);
 	node_tree_lock(&tree->nodes);
