@@ -16,6 +16,7 @@
 #include "event.h"
 #include "fault.h"
 #include "iommu.h"
+#include "parse.h"
 #include "plugin.h"
 #include "vfio_dev.h"
 
@@ -463,7 +464,7 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 	struct mdevfs_host *host = parent->dev->host;
 	struct mdev_device *mdev;
 	g_autofree char *devpath = NULL;
-	char name[37];
+	char name[UUID_STRING_LEN + 1];
 
 	host_lock(host);
 	/* Era A checked only its own parent, but the bus link of a UUID used

@@ -196,17 +196,17 @@ const struct attribute_group *const mdev_remove_groups[] = { &remove_group, NULL
 static struct mdev_device *find_by_name(struct mdevfs_host *host,
 					const char *buf, size_t count)
 {
-	char name[37];
+	char name[UUID_STRING_LEN + 1];
 	uuid_t uuid;
 	size_t len = strnlen(buf, count);
 	struct mdev_device *mdev;
 
 	if (len > 0 && buf[len - 1] == '\n')
 		len--;
-	if (len != 36)
+	if (len != UUID_STRING_LEN)
 		return NULL;
-	memcpy(name, buf, 36);
-	name[36] = '\0';
+	memcpy(name, buf, UUID_STRING_LEN);
+	name[UUID_STRING_LEN] = '\0';
 	if (uuid_parse(name, uuid))
 		return NULL;
 	mdev = mdev_host_find(host, uuid);

@@ -10,7 +10,6 @@
 
 #include "mdevfs/mdev.h"
 
-#define UUID_STRING_LEN 36
 
 int mdev_parse_uuid(const char *buf, size_t count, uuid_t out)
 {

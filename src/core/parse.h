@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <uuid/uuid.h>
 
+/* A UUID's text, without its NUL (the kernel's name too). */
+#define UUID_STRING_LEN 36
+
 /*
  * A `create` write: exactly 36 bytes, or 37 with an unchecked last byte;
  * hex digits of either case with dashes at 8, 13, 18 and 23.

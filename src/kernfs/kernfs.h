@@ -82,11 +82,12 @@ struct node_file_desc {
 };
 
 /*
- * 64 bytes: the kernel holds three nodes per listed device, two of them
- * links, and a link with its target pointer then fits a 80-byte malloc
- * chunk.  So the counters share words with each other and the flags,
- * each as wide as it can need to be (see NODE_HANDLES_MAX and
- * NODE_NLOOKUP_MAX), and the permission bits are a file's alone.
+ * Kept as small as it can be (NODE_SIZE_MAX): the kernel holds three
+ * nodes per device it has listed, two of them links, and memory per
+ * device is what limits a big host.  So the counters share words with
+ * each other and the flags, each as wide as it can need to be (see
+ * NODE_HANDLES_MAX and NODE_NLOOKUP_MAX), and the permission bits are a
+ * file's alone.
  */
 struct node {
 	uint64_t ino;
@@ -121,9 +122,13 @@ struct node {
  * on rather than going while the kernel may still hold it. */
 #define NODE_NLOOKUP_MAX ((UINT64_C(1) << 56) - 1)
 
+/* Checked at build time: a field added to every node must earn its
+ * place (bench/README.md has the memory figures it would move). */
+#define NODE_SIZE_MAX 64
+G_STATIC_ASSERT(sizeof(struct node) <= NODE_SIZE_MAX);
+
 /* What each type adds, in one allocation with its struct node: a link,
- * the node the kernel holds most of, takes three fifths of a directory's
- * room. */
+ * the node the kernel holds most of, adds least. */
 struct dir_node {            /* NODE_DIR (dir.c) */
 	struct node node;
 	struct node *first, *last;

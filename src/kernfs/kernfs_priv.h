@@ -32,8 +32,8 @@ void node_dir_free(struct node *dir);
  * What only some directories need, apart from struct dir_node: made the
  * first time a directory needs one of them (node_dir_extras()), freed
  * with the directory.  The kernel holds a device's directory for every
- * mdev it has looked up, and those need none of it: without these three
- * pointers a struct dir_node takes a 16-byte smaller malloc chunk.
+ * mdev it has looked up, and those need none of it: they stay a pointer
+ * smaller than they would be with these inside.
  */
 struct dir_extras {
 	struct node_dir_index *index;  /* once it is big (dir.c) */

@@ -10,6 +10,9 @@
 
 #include "attrs.h"
 
+/* A show() fills the page kernfs hands it: the same page. */
+G_STATIC_ASSERT(NODE_PAGE_SIZE == MDEVFS_ATTR_BUF_SIZE);
+
 /* One ops table per owner kind: kernfs hands back only obj and attr. */
 #define OWNER_OPS(kind, owner)                                              \
 	static ssize_t kind##_show(void *obj, const void *attr, char *page) \

@@ -33,7 +33,7 @@ struct mdev_record {
 	uint64_t ino;                   /* + enum sysfs_listing: bus, type, parent */
 	uint64_t bind_ino;              /* + enum binding_number */
 	/* Its readdir position in index->records (pos.h), beside
-	 * two flags in one word: the record stays 120 bytes. */
+	 * two flags in one word: there is a record per mdev. */
 	uint64_t pos : 62;
 	uint64_t linked : 1;            /* in its type's devices/ */
 	uint64_t has_vfio : 1;          /* its mdev's vfio-dev is listed */
@@ -79,8 +79,8 @@ struct sysfs_index {
 	/* struct record_slot, by position: the bus, type, driver and
 	 * parent directories list in this order, and resume by position. */
 	struct node_pos_array records;
-	/* The records, hashed by their mdev's name: a set costs 12 bytes
-	 * a slot where a map from names takes 20. */
+	/* The records, hashed by their mdev's name: a set of records
+	 * (the name is inside) costs less per slot than a map. */
 	GHashTable *by_name;
 	GPtrArray *by_group;      /* IOMMU group id -> record, or NULL */
 	GPtrArray *by_minor;      /* vfio-dev minor -> record, or NULL */
