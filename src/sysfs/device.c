@@ -28,10 +28,15 @@ static char *subsystem_list(const struct device *dev)
 }
 
 /*
- * A name comes into dir, a directory that lists kind of the mdevs of key:
- * from the index if it can, else as an entry of its own set (a link to
- * target, or a directory built by log, made on demand when the kernel
- * looks it up).  name is borrowed until it is removed.
+ * A name comes into dir, a directory that lists kind of the devices of
+ * key.  Two kinds of listing, by what is listed:
+ *  - mdevs: dir reads the index, where one record per mdev answers for
+ *    the bus, its type, driver, parent and IOMMU group directories (a set
+ *    in each would cost an entry per mdev in each);
+ *  - anything else, and a directory that held other devices before its
+ *    first mdev: an entry of dir's own kernfs set, a link to target or a
+ *    directory built by log, made when the kernel looks it up.
+ * name is borrowed until it is removed.
  */
 static void listed(struct sysfs_tree *tree, struct node *dir,
 		   enum sysfs_listing kind, const void *key, const char *name,
