@@ -154,7 +154,7 @@ timeout 300 lintian --fail-on error --display-info --tag-display-limit 0 \
 rc=$?
 grep -v '^running with root privileges' "$work/lintian.log" | sed 's/^/  lintian: /'
 [ "$rc" -eq 0 ] || fail "lintian exit status $rc (errors above)"
-ok "lintian: no errors ($(grep -c '^[WIP]: ' "$work/lintian.log") warnings/info, listed above)"
+ok "lintian: no errors, $(grep -c '^[WIPX]: ' "$work/lintian.log") other tags (listed above)"
 
 # --- Install, with apt resolving the dependencies.
 log "$work/install.log" timeout 300 apt-get install "${apt_opts[@]}" "${debs[@]}" ||
@@ -294,7 +294,7 @@ if command -v systemctl >/dev/null; then
 		'mdevfs*' 2>/dev/null)
 	[ -z "$units" ] || fail "enabled after purge: $units"
 fi
-ok "purged: the $(wc -l <"$work/owned") paths of dpkg -L are gone, no mount, no unit enabled"
+ok "purged: the $(wc -l <"$work/owned") paths dpkg -L listed are gone (shared directories aside), no mount, no unit enabled"
 
 if [ -n "$skipped" ]; then
 	say "$passes passed, 0 failed (mount steps skipped: /dev/fuse unusable)"
