@@ -227,8 +227,11 @@ struct mdevfs_host {
 	/* The most mdevs that may exist (reserved or created) at once: a
 	 * create past it fails with ENOMEM (mdev_host_set_max_mdevs()). */
 	unsigned int max_mdevs;
+	/* bus/mdev/drivers_autoprobe: whether an added mdev is offered to
+	 * the drivers (eras that bind through the bus; atomic). */
+	gint drivers_autoprobe;
 	/* The registry: a set of the mdevs' own uuid fields (mdev_of_uuid()),
-	 * 12 bytes a slot where a map from UUID to mdev takes 20. */
+	 * which costs less per slot than a map from UUID to mdev. */
 	GHashTable *mdevs;
 	GPtrArray *parents;       /* struct mdev_parent * */
 	GPtrArray *drivers;       /* struct driver_entry *, see driver.h */

@@ -72,6 +72,7 @@ struct mdevfs_host *mdev_host_new(const struct mdev_profile *profile)
 
 	uuid_key_init();
 	host->profile = profile ? profile : &mdev_profile_default;
+	host->drivers_autoprobe = 1;
 	core_mutex_init(&host->lock);
 	g_cond_init(&host->released);
 	host->mdevs = g_hash_table_new(mdev_uuid_hash, uuid_equal);
@@ -660,7 +661,10 @@ static int add_and_bind(struct mdev_device *mdev)
 	device_add(mdev);
 	/* An injected fault stands in for a slow or failing vendor probe. */
 	ret = mdev_fault_hit(mdev->dev.host, FAULT_CREATE, mdev->type);
-	if (!ret)
+	/* Eras that bind through the bus probe only with drivers_autoprobe
+	 * on; later ones attach the driver themselves. */
+	if (!ret && (profile->binding != BIND_VFIO_MDEV ||
+		     g_atomic_int_get(&mdev->dev.host->drivers_autoprobe)))
 		ret = mdev_driver_attach(mdev, parent->driver);
 	/* Bound meanwhile through the bus's `bind`: the probe is done. */
 	if (ret == -EBUSY)

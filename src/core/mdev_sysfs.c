@@ -292,16 +292,16 @@ const struct attribute_group *const driver_core_groups[] = { &driver_group, NULL
 
 static ssize_t drivers_autoprobe_show(struct mdevfs_host *host, char *buf)
 {
-	(void)host;
-	return sysfs_emit(buf, "1\n");
+	return sysfs_emit(buf, "%d\n", g_atomic_int_get(&host->drivers_autoprobe));
 }
 
-/* Accepted and ignored: mdev binding does not depend on autoprobe here. */
+/* As the driver core reads it: "0..." turns probing off, anything else
+ * on. */
 static ssize_t drivers_autoprobe_store(struct mdevfs_host *host,
 				       const char *buf, size_t count)
 {
-	(void)host;
-	(void)buf;
+	/* Only this store changes it, and a store drops the cached value. */
+	g_atomic_int_set(&host->drivers_autoprobe, buf[0] != '0');
 	return (ssize_t)count;
 }
 

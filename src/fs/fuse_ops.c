@@ -5,12 +5,16 @@
  * directory listings and read-only file pages cached; the tree tells us
  * exactly what to invalidate when the core changes something.
  */
+#define _GNU_SOURCE  /* O_DIRECT */
 #include "fs.h"
 #include "fault.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 static struct mdevfs_fs *fs_of(fuse_req_t req)
 {
@@ -116,13 +120,97 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_attr(req, &st, cache_timeout(req, recheck));
 }
 
-/* chmod, chown, utimes and O_TRUNC are accepted and change nothing. */
+/* chmod, chown and utimes are kept, as kernfs keeps them; O_TRUNC and
+ * truncate() are accepted and change nothing. */
 static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
-	(void)attr;
-	(void)to_set;
-	fs_getattr(req, ino, fi);
+	static const struct { int fuse, node; } map[] = {
+		{ FUSE_SET_ATTR_MODE, NODE_SET_MODE },
+		{ FUSE_SET_ATTR_UID, NODE_SET_UID },
+		{ FUSE_SET_ATTR_GID, NODE_SET_GID },
+		{ FUSE_SET_ATTR_ATIME, NODE_SET_ATIME },
+		{ FUSE_SET_ATTR_MTIME, NODE_SET_MTIME },
+		{ FUSE_SET_ATTR_ATIME_NOW, NODE_SET_ATIME_NOW },
+		{ FUSE_SET_ATTR_MTIME_NOW, NODE_SET_MTIME_NOW },
+	};
+	struct node_attr_change change = {
+		.mode = attr->st_mode, .uid = attr->st_uid, .gid = attr->st_gid,
+		.atime = attr->st_atim, .mtime = attr->st_mtim,
+	};
+	struct stat st;
+	int ret;
+
+	(void)fi;
+	for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
+		if (to_set & map[i].fuse)
+			change.set |= map[i].node;
+	ret = node_setattr(nodes_of(req), ino, &change, &st);
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_attr(req, &st, fs_of(req)->timeout);
+}
+
+static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	fuse_reply_err(req, -node_setxattr(nodes_of(req), ino, name, value,
+					   size, flags));
+}
+
+/* Size 0 asks for the length a buffer needs. */
+static void reply_xattr_bytes(fuse_req_t req, ssize_t len, const char *buf,
+			      size_t size)
+{
+	if (len < 0)
+		fuse_reply_err(req, (int)-len);
+	else if (size == 0)
+		fuse_reply_xattr(req, (size_t)len);
+	else
+		fuse_reply_buf(req, buf, (size_t)len);
+}
+
+static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	g_autofree char *buf = size ? g_try_malloc(size) : NULL;
+
+	if (size && !buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	reply_xattr_bytes(req, node_getxattr(nodes_of(req), ino, name, buf, size),
+			  buf, size);
+}
+
+static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	g_autofree char *buf = size ? g_try_malloc(size) : NULL;
+
+	if (size && !buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	reply_xattr_bytes(req, node_listxattr(nodes_of(req), ino, buf, size),
+			  buf, size);
+}
+
+static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	fuse_reply_err(req, -node_removexattr(nodes_of(req), ino, name));
+}
+
+/* sysfs's figures: 4096-byte blocks, none used, names up to NAME_MAX.
+ * (f_type is FUSE's: the kernel fills it in, not the daemon.) */
+static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs st = { .f_bsize = NODE_PAGE_SIZE,
+			      .f_frsize = NODE_PAGE_SIZE,
+			      .f_namemax = NAME_MAX };
+
+	(void)ino;
+	fuse_reply_statfs(req, &st);
 }
 
 static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -196,6 +284,11 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENOSYS);
 		return;
 	}
+	/* kernfs files have no direct I/O. */
+	if (fi->flags & O_DIRECT) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
 	ret = node_open(nodes_of(req), ino, fi->flags, &file);
 	if (ret) {
 		fuse_reply_err(req, -ret);
@@ -261,12 +354,11 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	/* A store that waits (an injected delay) lets a signalled writer go. */
 	fuse_req_interrupt_func(req, interrupted, &cancelled);
 	mdev_fault_set_cancel_flag(&cancelled);
-	len = file ? node_write(nodes_of(req), file, buf, size)
-		   : node_pwrite(nodes_of(req), ino, buf, size, &drop_pages);
+	len = file ? node_write(nodes_of(req), file, buf, size, off)
+		   : node_pwrite(nodes_of(req), ino, buf, size, off, &drop_pages);
 	mdev_fault_set_cancel_flag(NULL);
 	fuse_req_interrupt_func(req, NULL, NULL);
 
-	(void)off;  /* sysfs stores ignore the file offset */
 	if (len < 0)
 		fuse_reply_err(req, (int)-len);
 	else
@@ -424,6 +516,11 @@ const struct fuse_lowlevel_ops mdevfs_ll_ops = {
 	.write = fs_write,
 	.release = fs_release,
 	.poll = fs_poll,
+	.setxattr = fs_setxattr,
+	.getxattr = fs_getxattr,
+	.listxattr = fs_listxattr,
+	.removexattr = fs_removexattr,
+	.statfs = fs_statfs,
 	.create = fs_create,
 	.mknod = fs_mknod,
 	.mkdir = fs_mkdir,

@@ -358,12 +358,12 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	fuse_opt_add_arg(&args, "-osubtype=mdevfs,fsname=mdevfs");
-	/* The kernel checks each file's owner and mode: shared with other
-	 * users, only the mount's owner (and root) may create or remove; and
-	 * when files are opened without asking us, the owner gets EACCES at
-	 * open for a mode a file lacks, as from sysfs. */
-	if (opts.allow_other || opts.no_open)
-		fuse_opt_add_arg(&args, "-odefault_permissions");
+	/* The kernel checks each node's owner and mode, as kept by chmod
+	 * and chown: shared with other users, only the mount's owner (and
+	 * root) may create or remove; when files are opened without asking
+	 * us, the owner gets EACCES at open for a mode a file lacks, as from
+	 * sysfs.  Attributes stay cached, so the checks cost no requests. */
+	fuse_opt_add_arg(&args, "-odefault_permissions");
 
 	if (!check_mountpoint(cmd.mountpoint))
 		goto out;

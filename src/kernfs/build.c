@@ -64,7 +64,8 @@ struct node *node_file(struct node_tree *tree, struct node *dir,
 	struct node *node;
 	struct file_node *f;
 
-	if (!dir || node_child(dir, desc->name) ||
+	if (!dir || desc->size > NODE_BIN_SIZE_MAX ||
+	    node_child(dir, desc->name) ||
 	    !node_admit(tree, dir, desc->name, NODE_FILE))
 		return NULL;
 	node = node_new(tree, NODE_FILE, desc->name);
@@ -74,6 +75,7 @@ struct node *node_file(struct node_tree *tree, struct node *dir,
 	f->ops = desc->ops;
 	f->attr = desc->attr;
 	f->obj = desc->obj;
+	f->size = (uint32_t)desc->size;
 	return attach(tree, dir, node);
 }
 

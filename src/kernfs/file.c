@@ -82,6 +82,54 @@ ssize_t node_store_page(struct node_tree *tree, struct node *node,
 	return ret > (ssize_t)size ? (ssize_t)size : ret;
 }
 
+/* A binary file's access at off: how many of size bytes it may move
+ * (sysfs: a read past the end gets 0 bytes, a write EFBIG). */
+static ssize_t bin_span(const struct node *node, size_t size, off_t off,
+			bool write)
+{
+	size_t end = as_file(node)->size;
+
+	if (off < 0)
+		return -EINVAL;
+	if ((uint64_t)off >= end)
+		return write ? -EFBIG : 0;
+	return (ssize_t)MIN(size, end - (size_t)off);
+}
+
+ssize_t node_bin_read(struct node_tree *tree, struct node *node, char *buf,
+		      size_t size, off_t off)
+{
+	struct file_node *f = as_file(node);
+	ssize_t n = bin_span(node, size, off, false), ret;
+
+	if (n <= 0)
+		return n;
+	if (!node_active_get(tree, node))
+		return -ENODEV;
+	ret = f->ops->read ? f->ops->read(f->obj, f->attr, buf, (size_t)n, off)
+			   : -EIO;
+	node_active_put(tree, node);
+	return MIN(ret, n);
+}
+
+ssize_t node_bin_write(struct node_tree *tree, struct node *node,
+		       const char *buf, size_t size, off_t off)
+{
+	struct file_node *f = as_file(node);
+	ssize_t n = bin_span(node, size, off, true), ret;
+
+	if (n <= 0)
+		return n;
+	if (!node_active_get(tree, node))
+		return -ENODEV;
+	node_batch_begin();
+	ret = f->ops->write ? f->ops->write(f->obj, f->attr, buf, (size_t)n, off)
+			    : -EIO;
+	node_active_put(tree, node);
+	node_batch_end(tree);
+	return MIN(ret, n);
+}
+
 ssize_t node_copy_out(char *buf, size_t size, off_t off, const char *text,
 		      size_t len)
 {
@@ -154,6 +202,9 @@ ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
 {
 	ssize_t ret = 0;
 
+	/* sysfs reads a binary file at the offset, every time. */
+	if (as_file(file->node)->size)
+		return node_bin_read(tree, file->node, buf, size, off);
 	g_mutex_lock(&file->lock);
 	if (off == 0 || !file->shown)
 		ret = show(tree, file);
@@ -166,7 +217,7 @@ ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
 }
 
 ssize_t node_write(struct node_tree *tree, struct node_file *file,
-		   const char *buf, size_t size)
+		   const char *buf, size_t size, off_t off)
 {
 	struct node *node = file->node;
 	ssize_t ret;
@@ -174,7 +225,10 @@ ssize_t node_write(struct node_tree *tree, struct node_file *file,
 	if (size == 0)
 		return 0;
 	g_mutex_lock(&file->lock);
-	ret = node_store_page(tree, node, buf, size);
+	if (as_file(node)->size)
+		ret = node_bin_write(tree, node, buf, size, off);
+	else
+		ret = node_store_page(tree, node, buf, size);
 	g_mutex_unlock(&file->lock);
 	/* A store may change what show() prints: drop any cached page.
 	 * (An open file's mode is its own field, not the node's shared

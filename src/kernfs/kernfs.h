@@ -69,6 +69,12 @@ struct node_file_ops {
 	 * obj's owner now announces every change (node_changed()), so the
 	 * file may be cached from then on.  NULL: never. */
 	bool (*announced)(void *obj);
+	/* A binary file's (desc size > 0), at an offset already clamped
+	 * to the file's size: the bytes moved or -errno. */
+	ssize_t (*read)(void *obj, const void *attr, char *buf, size_t count,
+			off_t off);
+	ssize_t (*write)(void *obj, const void *attr, const char *buf,
+			 size_t count, off_t off);
 };
 
 /* A file to make (node_file()). */
@@ -79,7 +85,12 @@ struct node_file_desc {
 	const struct node_file_ops *ops;
 	const void *attr;
 	void *obj;
+	/* A binary file's size, at most NODE_BIN_SIZE_MAX; 0: text. */
+	size_t size;
 };
+
+/* kernfs keeps a binary file's size in 32 bits; PCI config is 4096. */
+#define NODE_BIN_SIZE_MAX ((size_t)UINT32_MAX)
 
 /*
  * Kept as small as it can be (NODE_SIZE_MAX): the kernel holds three
@@ -97,7 +108,7 @@ struct node {
 	struct node *parent;       /* NULL for the root and removed nodes */
 	struct node *prev, *next;  /* siblings, in readdir order */
 	/* Its times (all three alike), in nanoseconds since the epoch: half
-	 * a struct timespec, and every node has one (node_timespec()). */
+	 * a struct timespec, and every node has one (its mtime). */
 	int64_t time_ns;
 	/* Readdir position within the parent, given when it is added
 	 * and never changed (pos.h); at most NODE_SEQ_MAX, below
@@ -110,10 +121,13 @@ struct node {
 	/* A directory made on demand, see node_set_source(); so is all
 	 * below it.  A full one has every child it would have made. */
 	uint64_t lazy : 1, full : 1;
-	uint64_t in_set : 1;       /* made for an entry of its dir's link set */
+	uint64_t in_set : 1;       /* made for an entry of its dir's set */
 	/* Made for a set entry: the name (and a link's target path below
 	 * the root) are the entry's, until the node is removed. */
 	uint64_t borrowed : 1;
+	/* Has attributes set by chmod/chown/utimes or xattrs (iattr.c):
+	 * kept for the node's life, so it is not dropped lazily. */
+	uint64_t iattr : 1;
 };
 
 /* Open files and calls in progress past this are refused (ENFILE). */
@@ -141,6 +155,7 @@ struct dir_node {            /* NODE_DIR (dir.c) */
 	unsigned int subdirs_total;
 	bool subdirs_known;
 	bool listed;            /* read since the kernel dropped it */
+	unsigned short mode;    /* permission bits, 0755 until a chmod */
 	/* A lazy directory's builder: set on the topmost. */
 	struct node_lazy_obj *source_obj;
 };
@@ -152,6 +167,9 @@ struct file_node {           /* NODE_FILE */
 	void *obj;
 	unsigned char cache;    /* enum node_cache */
 	unsigned short mode;    /* permission bits */
+	/* A binary file's size (bin_attribute): read and written at
+	 * offsets through ops->read/write; 0 for a text attribute. */
+	uint32_t size;
 	int active;             /* show/store calls in progress */
 	gint event;             /* bumped by node_notify(), poll */
 	guint version;          /* bumped by node_changed() */
@@ -182,15 +200,15 @@ static inline struct link_node *as_link(const struct node *node)
 	return (struct link_node *)node;
 }
 
-/* A node's permission bits: a file's own; directories 0755, links 0777,
- * as kernfs makes them. */
+/* A node's permission bits: a file's own and a directory's (0755 when
+ * made, as kernfs makes them, until a chmod); a link's 0777. */
 static inline unsigned short node_mode(const struct node *node)
 {
 	switch (node->type) {
 	case NODE_FILE:
 		return as_file(node)->mode;
 	case NODE_DIR:
-		return 0755;
+		return as_dir(node)->mode;
 	default:
 		return 0777;
 	}
@@ -249,6 +267,8 @@ struct node_tree {
 	 * the nodes that show them (most are alike: every mdev's
 	 * mdev_type, with the same text within a type), with how many do. */
 	GHashTable *shared_texts;  /* text -> struct shared_text (node.c) */
+	GHashTable *iattrs;        /* node -> struct node_iattr (iattr.c) */
+	size_t xattr_bytes;        /* all nodes' xattrs, names and values */
 	uint64_t next_ino;
 	struct tree_observer observer;
 	uid_t uid;
@@ -367,6 +387,49 @@ int node_getattr(struct node_tree *tree, uint64_t ino, struct stat *st,
 		 bool *recheck);
 int node_readlink(struct node_tree *tree, uint64_t ino, char **target);
 
+/*
+ * chmod, chown and utimes, stored for the node's life as kernfs keeps
+ * them; the kernel checks permissions against them.  A size (O_TRUNC,
+ * truncate) is accepted and changes nothing, as in sysfs.  *st is the
+ * result.
+ */
+enum {
+	NODE_SET_MODE = 1 << 0,
+	NODE_SET_UID = 1 << 1,
+	NODE_SET_GID = 1 << 2,
+	NODE_SET_ATIME = 1 << 3,   /* to atime; _NOW: to the clock */
+	NODE_SET_MTIME = 1 << 4,
+	NODE_SET_ATIME_NOW = 1 << 5,
+	NODE_SET_MTIME_NOW = 1 << 6,
+};
+
+struct node_attr_change {
+	int set;                   /* NODE_SET_* */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	struct timespec atime, mtime;
+};
+
+int node_setattr(struct node_tree *tree, uint64_t ino,
+		 const struct node_attr_change *change, struct stat *st);
+
+/*
+ * Extended attributes as sysfs has them: trusted.* and security.* are
+ * kept per node (the kernel lets only root set trusted.*); others cannot
+ * be set (-EOPNOTSUPP) and are never there (-ENODATA).  flags are
+ * setxattr()'s XATTR_CREATE/XATTR_REPLACE.  Bounded per node and per
+ * tree (-ENOSPC).  get and list return the length, or with size 0 the
+ * length needed, or -ERANGE if size is short.
+ */
+int node_setxattr(struct node_tree *tree, uint64_t ino, const char *name,
+		  const void *value, size_t size, int flags);
+ssize_t node_getxattr(struct node_tree *tree, uint64_t ino, const char *name,
+		      void *buf, size_t size);
+ssize_t node_listxattr(struct node_tree *tree, uint64_t ino, char *buf,
+		       size_t size);
+int node_removexattr(struct node_tree *tree, uint64_t ino, const char *name);
+
 /* Fill entries from offset off; fill returns false when full. */
 typedef bool (*node_fill_fn)(void *ctx, const char *name, uint64_t ino,
 			     mode_t type, off_t next_off);
@@ -385,8 +448,10 @@ int node_open(struct node_tree *tree, uint64_t ino, int flags,
 	      struct node_file **out);
 ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
 		  size_t size, off_t off);
+/* off matters only to a binary file: a text file's store takes the
+ * whole write, wherever the file offset is. */
 ssize_t node_write(struct node_tree *tree, struct node_file *file,
-		   const char *buf, size_t size);
+		   const char *buf, size_t size, off_t off);
 void node_release(struct node_tree *tree, struct node_file *file);
 /* Whether a file's value can never change while it exists. */
 static inline bool node_is_constant(const struct node *node)
@@ -414,7 +479,7 @@ ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,
  * before: the writer holds them locked until then).
  */
 ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, const char *buf,
-		    size_t size, bool *drop_pages);
+		    size_t size, off_t off, bool *drop_pages);
 /* As node_poll_changed(), for the file: changed since its value was shown. */
 bool node_poll_changed_ino(struct node_tree *tree, uint64_t ino);
 

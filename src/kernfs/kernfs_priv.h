@@ -2,8 +2,9 @@
 /*
  * Inside kernfs: what its files share, grouped by the file that defines
  * it, lowest layer first.  A file calls only those above it in this
- * list (pos.c, dir.c, entries.c, value.c, node.c, inval.c, file.c,
- * view.c, build.c, set.c, lazy.c, lookup.c, tree.c); tests/arch checks.
+ * list (pos.c, dir.c, entries.c, value.c, iattr.c, node.c, inval.c,
+ * file.c, view.c, build.c, set.c, lazy.c, lookup.c, setattr.c, tree.c);
+ * tests/arch checks.
  */
 #ifndef MDEVFS_KERNFS_PRIV_H
 #define MDEVFS_KERNFS_PRIV_H
@@ -16,6 +17,32 @@
 /* Inode numbers: the node's own in the low bits, a view above them. */
 #define NODE_INO_BITS 40
 #define NODE_INO_MASK ((UINT64_C(1) << NODE_INO_BITS) - 1)
+
+/* Times: nanoseconds since the epoch. */
+#define NODE_NS_PER_SEC INT64_C(1000000000)
+
+/* The wall clock as a node keeps its time. */
+static inline int64_t node_clock_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t)now.tv_sec * NODE_NS_PER_SEC + now.tv_nsec;
+}
+
+/* A time in nanoseconds as stat() shows it (tv_nsec stays in [0, 1e9)
+ * before the epoch too, as the clock gave it). */
+static inline struct timespec node_ns_timespec(int64_t ns)
+{
+	int64_t sec = ns / NODE_NS_PER_SEC;
+	int64_t nsec = ns % NODE_NS_PER_SEC;
+
+	if (nsec < 0) {
+		sec--;
+		nsec += NODE_NS_PER_SEC;
+	}
+	return (struct timespec){ .tv_sec = (time_t)sec, .tv_nsec = (long)nsec };
+}
 
 /* ------------------------------------------------------------------ */
 /* dir.c */
@@ -139,32 +166,30 @@ void node_value_forgotten(struct node *node);
 uint64_t node_kernel_ino(const struct node_tree *tree, const struct node *node);
 
 /* ------------------------------------------------------------------ */
+/* iattr.c: what chmod, chown, utimes and xattrs leave on a node. */
+
+struct node_iattr {
+	uid_t uid;
+	gid_t gid;
+	/* The node's own time is its mtime (moved by changes, as kernfs
+	 * moves a directory's when a child comes or goes). */
+	int64_t atime_ns, ctime_ns;
+	GHashTable *xattrs;        /* name -> GBytes, made by the first */
+	size_t xattr_bytes;        /* their names and values */
+};
+
+/* node's record, or NULL if it has none. */
+struct node_iattr *node_iattr_of(struct node_tree *tree,
+				 const struct node *node);
+/* node's record, made now if it has none (the node is then kept). */
+struct node_iattr *node_iattr_make(struct node_tree *tree, struct node *node);
+void node_iattr_free(struct node_tree *tree, struct node *node);
+/* st's owner and times, from the record if node has one. */
+void node_iattr_stat(struct node_tree *tree, const struct node *node,
+		     struct stat *st);
+
+/* ------------------------------------------------------------------ */
 /* node.c: nodes as objects: made, found, freed.  With the tree lock. */
-
-#define NODE_NS_PER_SEC INT64_C(1000000000)
-
-/* The wall clock as a node keeps its time. */
-static inline int64_t node_clock_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	return (int64_t)now.tv_sec * NODE_NS_PER_SEC + now.tv_nsec;
-}
-
-/* node's time as stat() shows it (tv_nsec stays in [0, 1e9) before
- * the epoch too, as the clock gave it). */
-static inline struct timespec node_timespec(const struct node *node)
-{
-	int64_t sec = node->time_ns / NODE_NS_PER_SEC;
-	int64_t nsec = node->time_ns % NODE_NS_PER_SEC;
-
-	if (nsec < 0) {
-		sec--;
-		nsec += NODE_NS_PER_SEC;
-	}
-	return (struct timespec){ .tv_sec = (time_t)sec, .tv_nsec = (long)nsec };
-}
 
 /* A node of type named name (a file's, or one borrowed, is not copied)
  * with the next number, or with ino. */
@@ -232,6 +257,11 @@ ssize_t node_show_page(struct node_tree *tree, struct node *node, char **out);
 ssize_t node_store_page(struct node_tree *tree, struct node *node,
 			const char *buf, size_t size);
 bool node_alive(struct node_tree *tree, struct node *node);
+/* Without the tree lock: a binary file read or written at off. */
+ssize_t node_bin_read(struct node_tree *tree, struct node *node, char *buf,
+		      size_t size, off_t off);
+ssize_t node_bin_write(struct node_tree *tree, struct node *node,
+		       const char *buf, size_t size, off_t off);
 /* Copy what a read at off of size bytes gets of text; its length. */
 ssize_t node_copy_out(char *buf, size_t size, off_t off, const char *text,
 		      size_t len);

@@ -14,9 +14,7 @@ static void node_fill_stat(struct node_tree *tree, struct node *node,
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = node->ino;
-	st->st_uid = tree->uid;
-	st->st_gid = tree->gid;
-	st->st_atim = st->st_mtim = st->st_ctim = node_timespec(node);
+	node_iattr_stat(tree, node, st);
 	st->st_blksize = NODE_PAGE_SIZE;
 	switch (node->type) {
 	case NODE_DIR:
@@ -27,7 +25,10 @@ static void node_fill_stat(struct node_tree *tree, struct node *node,
 	case NODE_FILE:
 		st->st_mode = S_IFREG | node_mode(node);
 		st->st_nlink = 1;
-		st->st_size = NODE_PAGE_SIZE;
+		/* sysfs: a page for a text attribute, its size for a
+		 * binary one. */
+		st->st_size = as_file(node)->size ? as_file(node)->size
+						  : NODE_PAGE_SIZE;
 		break;
 	case NODE_LINK:
 		st->st_mode = S_IFLNK | node_mode(node);
@@ -54,7 +55,7 @@ static void settle_cache(struct node *node)
 static bool shows_value(const struct node_tree *tree, const struct node *node)
 {
 	return tree->by_inode && node->type == NODE_FILE &&
-	       (node_mode(node) & 0444);
+	       !as_file(node)->size && (node_mode(node) & 0444);
 }
 
 /* What a stat of node needs, read with the tree lock held: the node's

@@ -82,6 +82,8 @@ struct node *node_new_ino(struct node_tree *tree, enum node_type type,
 	node->type = type;
 	node->borrowed = borrow;
 	node->name = type == NODE_FILE || borrow ? name : node_share(tree, name);
+	if (type == NODE_DIR)
+		as_dir(node)->mode = 0755;
 	node->time_ns = node_clock_ns();
 	g_hash_table_add(tree->inodes, &node->ino);
 	return node;
@@ -96,6 +98,7 @@ struct node *node_new(struct node_tree *tree, enum node_type type,
 /* What a node owns, and the node itself. */
 static void node_release_parts(struct node_tree *tree, struct node *node)
 {
+	node_iattr_free(tree, node);
 	switch (node->type) {
 	case NODE_DIR: {
 		struct dir_node *d = as_dir(node);
@@ -192,8 +195,9 @@ bool node_droppable(const struct node *node)
 	struct dir_node *d = as_dir(node);
 	const struct node *dir = node->parent;
 
+	/* What a chmod or an xattr left would not be made again. */
 	if (!node->lazy || node->removed || !dir || dir->full ||
-	    node->nlookup || node->handles)
+	    node->nlookup || node->handles || node->iattr)
 		return false;
 	/* A directory with a source goes only if its set entry stays. */
 	return node->type != NODE_DIR ||

@@ -26,6 +26,7 @@ void node_tree_init(struct node_tree *tree)
 	tree->files = g_hash_table_new_full(NULL, NULL, file_free, NULL);
 	tree->shared_texts = g_hash_table_new_full(g_str_hash, g_str_equal,
 						   NULL, g_free);
+	tree->iattrs = g_hash_table_new(NULL, NULL);
 	tree->next_ino = ROOT_INO;
 	tree->root = node_new(tree, NODE_DIR, "");
 	tree->uid = getuid();
@@ -42,6 +43,7 @@ void node_tree_fini(struct node_tree *tree)
 	node_free_all(tree);
 	g_hash_table_destroy(tree->inodes);
 	g_hash_table_destroy(tree->shared_texts);
+	g_hash_table_destroy(tree->iattrs);
 	g_cond_clear(&tree->drained);
 	g_mutex_clear(&tree->lock);
 }

@@ -158,7 +158,7 @@ void node_value_stat(struct node_tree *tree, struct node *node, uint64_t ino,
 	g_mutex_lock(&tree->lock);
 	if (ino == node->ino)
 		v->plain_known = true;
-	st->st_mtim = st->st_ctim = node_timespec(node);
+	node_iattr_stat(tree, node, st);
 	g_mutex_unlock(&tree->lock);
 }
 
@@ -207,6 +207,11 @@ ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,
 
 	if (!node)
 		return err;
+	if (as_file(node)->size) {   /* binary: no value, no views */
+		ret = node_bin_read(tree, node, buf, size, off);
+		unpin(tree, node);
+		return ret;
+	}
 	v = value_of_node(tree, node);
 	g_mutex_lock(&v->lock);
 	ret = value_refresh(tree, node);
@@ -223,7 +228,7 @@ ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,
 }
 
 ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, const char *buf,
-		    size_t size, bool *drop_pages)
+		    size_t size, off_t off, bool *drop_pages)
 {
 	int err;
 	struct node *node = pin(tree, ino, O_WRONLY, &err);
@@ -232,7 +237,12 @@ ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, const char *buf,
 	*drop_pages = false;
 	if (!node)
 		return err;
-	ret = size ? node_store_page(tree, node, buf, size) : 0;
+	if (!size)
+		ret = 0;
+	else if (as_file(node)->size)
+		ret = node_bin_write(tree, node, buf, size, off);
+	else
+		ret = node_store_page(tree, node, buf, size);
 	if (ret >= 0 && size) {
 		/* The next GETATTR shows a new time and length; the pages
 		 * the kernel filled from the written data go after the

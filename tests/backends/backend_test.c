@@ -152,7 +152,7 @@ int bt_write(struct bt *bt, const char *path, const char *text)
 	ret = node_open(&bt->tree->nodes, ino, O_WRONLY, &file);
 	if (ret)
 		return -ret;
-	len = node_write(&bt->tree->nodes, file, text, strlen(text));
+	len = node_write(&bt->tree->nodes, file, text, strlen(text), 0);
 	node_release(&bt->tree->nodes, file);
 	return len < 0 ? (int)-len : 0;
 }

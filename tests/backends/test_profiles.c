@@ -362,6 +362,33 @@ START_TEST(rebind_by_era)
 }
 END_TEST
 
+/* 9b. drivers_autoprobe keeps what was written; up to 5.12 an mdev is
+ * bound by the bus's probe, which it turns off; from 5.13 the core
+ * attaches the driver itself. */
+START_TEST(autoprobe_by_era)
+{
+	start("5.10", false);
+	bt_expectf(&bt, "1\n", "bus/mdev/drivers_autoprobe");
+	bt_expect_write(&bt, "bus/mdev/drivers_autoprobe", "0", 0);
+	bt_expectf(&bt, "0\n", "bus/mdev/drivers_autoprobe");
+	bt_expect_write(&bt, T "/fake-a/create", U1, 0);
+	ck_assert(bt_exists(&bt, "bus/mdev/devices/" U1));
+	ck_assert(!bt_exists(&bt, P "/" U1 "/driver"));
+	/* drivers_probe offers it to the drivers anyway. */
+	bt_expect_write(&bt, "bus/mdev/drivers_probe", U1, 0);
+	bt_expect_link(&bt, P "/" U1 "/driver",
+		       "../../../../../bus/mdev/drivers/vfio_mdev");
+	bt_expect_write(&bt, "bus/mdev/drivers_autoprobe", "yes", 0);
+	bt_expectf(&bt, "1\n", "bus/mdev/drivers_autoprobe");
+	stop();
+	start("6.1", false);
+	bt_expect_write(&bt, "bus/mdev/drivers_autoprobe", "0", 0);
+	bt_expect_write(&bt, T "/fake-a/create", U1, 0);
+	bt_expect_link(&bt, P "/" U1 "/driver", "../../../../../bus/mdev/drivers/fake");
+	stop();
+}
+END_TEST
+
 /* 10. Duplicates: EEXIST in every era (4.10's per-parent check still
  * collided on the bus link). */
 START_TEST(duplicate_by_era)
@@ -701,6 +728,7 @@ int main(void)
 	tcase_add_test(tc, active_flag_by_era);
 	tcase_add_test(tc, uevents_by_era);
 	tcase_add_test(tc, samples_by_era);
+	tcase_add_test(tc, autoprobe_by_era);
 	suite_add_tcase(s, tc);
 	return bt_run(s);
 }

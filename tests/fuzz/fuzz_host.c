@@ -292,14 +292,14 @@ int fh_write(struct fh *fh, const char *path, const void *buf, size_t len)
 	if (fh->by_inode) {
 		bool drop_pages;
 
-		n = node_pwrite(nodes, ino, buf, len, &drop_pages);
+		n = node_pwrite(nodes, ino, buf, len, 0, &drop_pages);
 	} else {
 		ret = node_open(nodes, ino, O_WRONLY, &file);
 		if (ret) {
 			walk_done(&w);
 			return -ret;
 		}
-		n = node_write(nodes, file, buf, len);
+		n = node_write(nodes, file, buf, len, 0);
 		node_release(nodes, file);
 	}
 	walk_done(&w);

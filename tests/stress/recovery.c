@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -211,6 +212,7 @@ static int err_of(int ret)
 
 static void dead_mount(struct mh_mount *a, struct mh_mount *b)
 {
+	struct statvfs vfs;
 	struct stat st;
 	DIR *d;
 	int status = 0, fd, err;
@@ -222,8 +224,10 @@ static void dead_mount(struct mh_mount *a, struct mh_mount *b)
 	      "daemon status 0x%x", status);
 	CHECK(mh_is_mounted(a->dir), "%s no longer a fuse.mdevfs mount", a->dir);
 
-	err = err_of(stat(a->dir, &st));
-	CHECK(err == ENOTCONN, "stat %s: %s", a->dir, strerror(err));
+	/* statfs always asks the daemon (a stat of the root may be answered
+	 * from the attributes the kernel keeps for its permission checks). */
+	err = err_of(statvfs(a->dir, &vfs));
+	CHECK(err == ENOTCONN, "statfs %s: %s", a->dir, strerror(err));
 	err = err_of(stat(P(a, "bus/mdev/devices"), &st));
 	CHECK(err == ENOTCONN, "stat bus/mdev/devices: %s", strerror(err));
 	d = opendir(a->dir);

@@ -180,7 +180,7 @@ static void assert_reads(const char *path, const char *want)
 static ssize_t write_bytes(const char *path, const void *buf, size_t len)
 {
 	struct node_file *file = open_path(path, O_WRONLY);
-	ssize_t ret = node_write(nt, file, buf, len);
+	ssize_t ret = node_write(nt, file, buf, len, 0);
 
 	node_release(nt, file);
 	return ret;
@@ -519,7 +519,7 @@ START_TEST(remove_via_write)
 	ck_assert_int_eq(node_read(nt, vendor, buf, sizeof(buf), 0), 50);
 	remove = open_path(MTTY "/" U1 "/remove", O_WRONLY);
 
-	ck_assert_int_eq(node_write(nt, remove, "1", 1), 1);
+	ck_assert_int_eq(node_write(nt, remove, "1", 1, 0), 1);
 	ck_assert_int_eq(node_lookup(nt, mtty_ino, U1, &st, NULL), -ENOENT);
 	assert_absent(MTTY "/" U1);
 	assert_absent("bus/mdev/devices/" U1);
@@ -534,7 +534,7 @@ START_TEST(remove_via_write)
 
 	/* Handles opened before the removal get ENODEV. */
 	ck_assert_int_eq(node_read(nt, vendor, buf, sizeof(buf), 0), -ENODEV);
-	ck_assert_int_eq(node_write(nt, remove, "1", 1), -ENODEV);
+	ck_assert_int_eq(node_write(nt, remove, "1", 1, 0), -ENODEV);
 	node_release(nt, vendor);
 	node_release(nt, remove);
 
@@ -818,7 +818,7 @@ START_TEST(invalidates_views_by_inode)
 	avail = st.st_ino;
 	ck_assert_uint_ne(avail, node_base_ino(avail));
 	g_string_truncate(told, 0);
-	ck_assert_int_eq(node_pwrite(nt, ino_of(TYPE2 "/create"), U1, 36,
+	ck_assert_int_eq(node_pwrite(nt, ino_of(TYPE2 "/create"), U1, 36, 0,
 				     &(bool){ false }), 36);
 	want = g_strdup_printf("I%" G_GUINT64_FORMAT " E%" G_GUINT64_FORMAT
 			       "/available_instances ", avail, type2);
@@ -976,13 +976,13 @@ START_TEST(by_inode_errors)
 	uint64_t remove, uevent;
 
 	ck_assert_int_eq(node_pread(nt, create, buf, sizeof(buf), 0), -EACCES);
-	ck_assert_int_eq(node_pwrite(nt, avail, "1", 1, &drop), -EACCES);
-	ck_assert_int_eq(node_pwrite(nt, create, U1, 36, &drop), 36);
+	ck_assert_int_eq(node_pwrite(nt, avail, "1", 1, 0, &drop), -EACCES);
+	ck_assert_int_eq(node_pwrite(nt, create, U1, 36, 0, &drop), 36);
 	ck_assert(!drop);   /* a partial page of a write-only file */
 	remove = ino_of(MTTY "/" U1 "/remove");
 	uevent = ino_of(MTTY "/" U1 "/uevent");
 	ck_assert_int_gt(node_pread(nt, uevent, buf, sizeof(buf), 0), 0);
-	ck_assert_int_eq(node_pwrite(nt, remove, "1", 1, &drop), 1);
+	ck_assert_int_eq(node_pwrite(nt, remove, "1", 1, 0, &drop), 1);
 	ck_assert_int_eq(node_pread(nt, uevent, buf, sizeof(buf), 0), -ENODEV);
 	ck_assert_int_eq(node_pread(nt, ino_of(MTTY), buf, sizeof(buf), 0),
 			 -EISDIR);
