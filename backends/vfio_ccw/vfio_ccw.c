@@ -31,9 +31,13 @@
 #define CCW_DEFAULT_SUBCHANNEL "0.0.0313"
 #define CCW_ID_LEN 10  /* "ff.3.ffff" and the NUL */
 #define CCW_OWN_DRIVER_SINCE MDEVFS_KERNEL_VERSION(5, 16, 0)
+/* The parent rework of 6.2 puts a device named "parent" (of no bus or
+ * class) under each subchannel; the mdev parent stays the subchannel. */
+#define CCW_PARENT_CHILD_SINCE MDEVFS_KERNEL_VERSION(6, 2, 0)
 
 struct ccw_subchannel {
 	struct device *dev;
+	struct device *child;  /* "parent", from 6.2 */
 	char name[CCW_ID_LEN];
 	bool nonoper;
 	gint in_use;  /* holds its mdev: the driver's own count before 6.1 */
@@ -259,6 +263,28 @@ static const char *const ccw_uevent_vars[] = {
 	"ST=0", "MODALIAS=css:t0", NULL
 };
 
+/* The child device the driver's probe registers under the subchannel. */
+static struct device *add_parent_child(struct mdevfs_host *host,
+				       const struct ccw_subchannel *sch)
+{
+	g_autofree char *at = g_strdup_printf("devices/css0/%s", sch->name);
+	const struct mdevfs_device_desc desc = {
+		.name = "parent",
+		.parent_path = at,
+	};
+
+	return mdevfs_device_create(host, &desc);
+}
+
+static void destroy_subchannel(struct ccw_subchannel *sch)
+{
+	if (sch->child)
+		mdevfs_device_destroy(sch->child);
+	mdevfs_device_destroy(sch->dev);
+	sch->child = NULL;
+	sch->dev = NULL;
+}
+
 static int add_subchannel(struct mdevfs_host *host, struct ccw_state *st,
 			  struct ccw_subchannel *sch)
 {
@@ -274,13 +300,17 @@ static int add_subchannel(struct mdevfs_host *host, struct ccw_state *st,
 	sch->dev = mdevfs_device_create(host, &desc);
 	if (!sch->dev)
 		return errno ? -errno : -ENOMEM;
+	if (mdevfs_kernel_version(host) >= CCW_PARENT_CHILD_SINCE &&
+	    !(sch->child = add_parent_child(host, sch))) {
+		mdevfs_device_destroy(sch->dev);
+		sch->dev = NULL;
+		return -ENOMEM;
+	}
 	dev_set_drvdata(sch->dev, sch);
 	mdevfs_device_announces_changes(sch->dev);
 	ret = mdev_register_device(sch->dev, &st->ops);
-	if (ret) {
-		mdevfs_device_destroy(sch->dev);
-		sch->dev = NULL;
-	}
+	if (ret)
+		destroy_subchannel(sch);
 	return ret;
 }
 
@@ -292,8 +322,7 @@ static void remove_subchannels(struct ccw_state *st)
 		if (!sch->dev)
 			continue;
 		mdev_unregister_device(sch->dev);
-		mdevfs_device_destroy(sch->dev);
-		sch->dev = NULL;
+		destroy_subchannel(sch);
 	}
 }
 

@@ -145,8 +145,10 @@ int mdevfs_arg_uint(const char *backend, GHashTable *args, const char *key,
 /* Parent devices                                                      */
 
 /*
- * Where a parent device sits and what it looks like, the way the driver
- * core would lay it out.  Either bus or class_name is set.
+ * Where a device sits and what it looks like, the way the driver core
+ * would lay it out.  Either bus or class_name is set, or neither for a
+ * device of no subsystem below parent_path (no subsystem link, listing
+ * or uevents, as the driver core shows one).
  */
 struct mdevfs_device_desc {
 	const char *name;          /* e.g. "0000:3b:00.0", "matrix", "mtty" */

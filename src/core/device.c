@@ -68,11 +68,15 @@ bool device_claim_path(struct mdevfs_host *host, struct device *dev)
 	bool free_;
 
 	host_lock(host);
+	/* A name is unique within its subsystem; a device of none has
+	 * only its path to claim. */
 	free_ = !g_hash_table_contains(host->claimed_paths, dev) &&
-		!g_hash_table_contains(host->claimed_names, dev);
+		(!dev->subsystem ||
+		 !g_hash_table_contains(host->claimed_names, dev));
 	if (free_) {
 		g_hash_table_add(host->claimed_paths, dev);
-		g_hash_table_add(host->claimed_names, dev);
+		if (dev->subsystem)
+			g_hash_table_add(host->claimed_names, dev);
 	}
 	host_unlock(host);
 	return free_;
@@ -113,7 +117,9 @@ static bool valid_desc(const struct mdevfs_device_desc *desc)
 {
 	if (!desc || !valid_name(desc->name))
 		return false;
-	if (!desc->bus == !desc->class_name)   /* exactly one of them */
+	/* One of them, or neither: a device of no subsystem (the parent
+	 * child of a vfio_ccw subchannel), which only its place shows. */
+	if (desc->bus && desc->class_name)
 		return false;
 	if ((desc->bus && !valid_name(desc->bus)) ||
 	    (desc->class_name && !valid_name(desc->class_name)) ||
@@ -158,12 +164,15 @@ static void plain_free(struct plain_device *plain)
 	g_free(plain);
 }
 
+/* NULL for a device of no subsystem. */
 static const char *intern_subsystem(const struct mdevfs_device_desc *desc)
 {
-	g_autofree char *name = desc->bus ?
-		g_strdup_printf("bus/%s", desc->bus) :
-		g_strdup_printf("class/%s", desc->class_name);
+	g_autofree char *name = NULL;
 
+	if (desc->bus)
+		name = g_strdup_printf("bus/%s", desc->bus);
+	else if (desc->class_name)
+		name = g_strdup_printf("class/%s", desc->class_name);
 	return g_intern_string(name);
 }
 

@@ -24,7 +24,7 @@ static char *driver_path(const struct device *dev)
 static char *subsystem_list(const struct device *dev)
 {
 	return dev->bus ? g_strdup_printf("bus/%s/devices", dev->bus)
-			: g_strdup(dev->subsystem);
+			: g_strdup(dev->subsystem);   /* NULL: none */
 }
 
 /*
@@ -75,11 +75,14 @@ static void device_added(struct sysfs_tree *tree, struct device *dev)
 	if (dir && !sysfs_replaying(tree) && !node_is_lazy(dir))
 		g_hash_table_insert(tree->dirs, dev, dir);
 	sysfs_add_groups(tree, dir, device_core_groups, ATTR_OF_DEVICE, dev);
-	node_link(&tree->nodes, dir, "subsystem", dev->subsystem);
+	if (dev->subsystem)
+		node_link(&tree->nodes, dir, "subsystem", dev->subsystem);
 	if (vfio_of(dev) && !sysfs_replaying(tree))
 		sysfs_index_vfio(tree->mdevs, vfio_dev_mdev(vfio_of(dev)),
 				 vfio_of(dev));
-	if (dev->kind == DEVICE_PLAIN)
+	if (!dev->subsystem)
+		;   /* no subsystem lists it */
+	else if (dev->kind == DEVICE_PLAIN)
 		node_device_link(&tree->nodes, node_dir_path(&tree->nodes, list),
 				 dev->name, dev->devpath);
 	else
@@ -115,7 +118,9 @@ void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev)
 				   dev->name);
 		sysfs_remove_if_empty(tree, drv);
 	}
-	sysfs_remove_child(tree, node_dir_path(&tree->nodes, list), dev->name);
+	if (dev->subsystem)
+		sysfs_remove_child(tree, node_dir_path(&tree->nodes, list),
+				   dev->name);
 	/* A node, made or not, or an entry of its parent's set. */
 	sysfs_remove_child(tree, sysfs_walk(tree, parent_dir, &log), dev->name);
 	g_hash_table_remove(tree->dirs, dev);
@@ -123,7 +128,7 @@ void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev)
 	 * vfio-dev class stays as long as VFIO is loaded. */
 	if (dev->kind != DEVICE_MDEV)
 		sysfs_remove_if_empty(tree, parent_dir);
-	if (dev->kind == DEVICE_PLAIN)
+	if (dev->kind == DEVICE_PLAIN && dev->subsystem)
 		sysfs_remove_if_empty(tree, dev->subsystem);
 }
 

@@ -125,6 +125,10 @@ static void send_event(struct uevent_sender *s, const char *action,
 	struct msghdr msg = { .msg_name = &dest, .msg_namelen = sizeof(dest),
 			      .msg_iov = iov, .msg_iovlen = 2 };
 
+	/* The driver core sends nothing for a device of no subsystem. */
+	if (!subsystem)
+		return;
+
 	g_mutex_lock(&s->lock);
 	props = uevent_properties(action, dev, extra, ++s->seqnum);
 	hdr.magic = htonl(UDEV_MONITOR_MAGIC);

@@ -193,6 +193,35 @@ START_TEST(ccw_release_6_1)
 }
 END_TEST
 
+/* From 6.2 a device named "parent" of no bus or class sits under the
+ * subchannel: no subsystem link, in no listing; the mdev parent is still
+ * the subchannel. */
+START_TEST(ccw_parent_child_since_6_2)
+{
+	struct bt bt;
+
+	bt_start(&bt, "6.1");
+	bt_load(&bt, "vfio_ccw");
+	ck_assert(!bt_exists(&bt, SCH "/parent"));
+	bt_stop(&bt);
+	bt_start(&bt, "6.13");
+	bt_load(&bt, "vfio_ccw:subchannels=0.0.0313,0.0.0314");
+	ck_assert(S_ISDIR(bt_mode(&bt, SCH "/parent")));
+	ck_assert(S_ISDIR(bt_mode(&bt, "devices/css0/0.0.0314/parent")));
+	ck_assert(S_ISREG(bt_mode(&bt, SCH "/parent/uevent")));
+	ck_assert(S_ISDIR(bt_mode(&bt, SCH "/parent/power")));
+	ck_assert(!bt_exists(&bt, SCH "/parent/subsystem"));
+	ck_assert(!bt_exists(&bt, SCH "/parent/driver"));
+	bt_expect(&bt, SCH "/parent/uevent", "");
+	bt_expect_list(&bt, "bus/css/devices", "0.0.0313 0.0.0314");
+	ck_assert(S_ISDIR(bt_mode(&bt, T)));
+	bt_expect_write(&bt, T "/create", U1, 0);
+	mdev_backends_unload(bt.host);
+	ck_assert(!bt_exists(&bt, "devices/css0"));
+	bt_stop(&bt);
+}
+END_TEST
+
 static const char *const bad_args[] = {
 	"subchannels=0.0.313",      /* schno needs four digits */
 	"subchannels=0.0.03130",
@@ -265,6 +294,7 @@ int main(void)
 	suite_add_tcase(s, life);
 	tcase_add_test(eras, ccw_older_releases);
 	tcase_add_test(eras, ccw_release_6_1);
+	tcase_add_test(eras, ccw_parent_child_since_6_2);
 	suite_add_tcase(s, args);
 	suite_add_tcase(s, eras);
 	return bt_run(s);
