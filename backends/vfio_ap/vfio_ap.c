@@ -23,6 +23,8 @@
  *                   gets only those (default: every APQN)
  *   reserved=A.D,.. APQNs the host's zcrypt drivers own: assigning an id
  *                   that forms one fails with EADDRNOTAVAIL (default none)
+ * The APQNs of queues= and reserved= are on the AP bus too (ap_bus.h):
+ * cards and queues, bound to vfio_ap or to the host's cex4queue.
  */
 #include <errno.h>
 #include <glib.h>
@@ -30,6 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ap_bus.h"
 #include "ap_matrix.h"
 #include "mdevfs/mdev.h"
 
@@ -46,6 +49,7 @@
 
 struct ap_parent {
 	struct device *dev;
+	struct ap_bus *bus;         /* cards and queues of bound and reserved */
 	unsigned int max_adapter;
 	unsigned int max_domain;
 	struct ap_apqns *bound;     /* bound to vfio_ap; NULL: every APQN */
@@ -609,6 +613,23 @@ static struct device *matrix_create(struct mdevfs_host *host,
 	return mdevfs_device_create(host, &desc);
 }
 
+/* A queue's status: whether an mdev's matrix holds its APQN. */
+static bool queue_assigned(void *ctx, unsigned int apid, unsigned int apqi)
+{
+	struct ap_parent *p = ctx;
+	bool held = false;
+
+	g_mutex_lock(&p->lock);
+	for (GList *l = p->mdevs; l && !held; l = l->next) {
+		const struct ap_mdev *am = l->data;
+
+		held = ap_test(&am->matrix.apm, apid) &&
+		       ap_test(&am->matrix.aqm, apqi);
+	}
+	g_mutex_unlock(&p->lock);
+	return held;
+}
+
 static int ap_init(struct mdevfs_host *host, const char *args, void **data)
 {
 	unsigned int version = mdevfs_kernel_version(host);
@@ -632,8 +653,17 @@ static int ap_init(struct mdevfs_host *host, const char *args, void **data)
 	}
 	dev_set_drvdata(p->dev, p);
 	mdevfs_device_announces_changes(p->dev);
+	if ((p->bound || p->reserved) &&
+	    !(p->bus = ap_bus_create(host, p->bound, p->reserved,
+				     queue_assigned, p))) {
+		ret = errno ? -errno : -ENOMEM;
+		mdevfs_device_destroy(p->dev);
+		parent_free(p);
+		return ret;
+	}
 	ret = mdev_register_device(p->dev, &p->ops);
 	if (ret) {
+		ap_bus_destroy(p->bus);
 		mdevfs_device_destroy(p->dev);
 		parent_free(p);
 		return ret;
@@ -648,6 +678,7 @@ static void ap_exit(struct mdevfs_host *host, void *data)
 
 	(void)host;
 	mdev_unregister_device(p->dev);
+	ap_bus_destroy(p->bus);
 	mdevfs_device_destroy(p->dev);
 	parent_free(p);
 }

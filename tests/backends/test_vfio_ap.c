@@ -535,6 +535,49 @@ START_TEST(ap_guest_matrix_default_is_matrix)
 }
 END_TEST
 
+/* The APQNs given are on the AP bus: cards under the bus's root device,
+ * queues under their cards, bound to vfio_ap or (reserved) to zcrypt. */
+START_TEST(ap_bus_cards_and_queues)
+{
+	struct bt bt;
+
+	start(&bt, "queues=05.0004,05.0005,06.0004,reserved=07.0001");
+	ck_assert(S_ISDIR(bt_mode(&bt, "devices/ap")));
+	ck_assert(S_ISREG(bt_mode(&bt, "devices/ap/uevent")));
+	ck_assert(!bt_exists(&bt, "devices/ap/subsystem"));
+	bt_expect_list(&bt, "bus/ap/devices",
+		       "05.0004 05.0005 06.0004 07.0001 card05 card06 card07");
+	bt_expect_list(&bt, "bus/ap/drivers/cex4card", "card05 card06 card07");
+	bt_expect_list(&bt, "bus/ap/drivers/vfio_ap", "05.0004 05.0005 06.0004");
+	bt_expect_list(&bt, "bus/ap/drivers/cex4queue", "07.0001");
+	bt_expect_link(&bt, "bus/ap/devices/05.0004",
+		       "../../../devices/ap/card05/05.0004");
+	bt_expect_link(&bt, "devices/ap/card05/05.0004/driver",
+		       "../../../../bus/ap/drivers/vfio_ap");
+	bt_expect(&bt, "devices/ap/card05/uevent",
+		  "DRIVER=cex4card\nDEVTYPE=ap_card\nDEV_TYPE=000D\n"
+		  "MODALIAS=ap:t0D\nMODE=cca\n");
+	bt_expect(&bt, "devices/ap/card05/hwtype", "13\n");
+	bt_expect(&bt, "devices/ap/card05/modalias", "ap:t0D\n");
+	bt_expect(&bt, "devices/ap/card05/ap_functions", "0x92000000\n");
+	bt_expect_write(&bt, "devices/ap/card05/config", "2", EINVAL);
+	bt_expect_write(&bt, "devices/ap/card05/config", "0", 0);
+	bt_expect(&bt, "devices/ap/card05/config", "0\n");
+	bt_expect(&bt, "devices/ap/card07/07.0001/interrupt",
+		  "Interrupts enabled.\n");
+	ck_assert(!bt_exists(&bt, "devices/ap/card07/07.0001/status"));
+	/* vfio_ap's status follows the mdevs' matrices. */
+	bt_expect(&bt, "devices/ap/card05/05.0004/status", "unassigned\n");
+	bt_expect_write(&bt, D1 "assign_adapter", "5", 0);
+	bt_expect_write(&bt, D1 "assign_domain", "4", 0);
+	bt_expect(&bt, "devices/ap/card05/05.0004/status", "assigned\n");
+	bt_expect(&bt, "devices/ap/card05/05.0005/status", "unassigned\n");
+	bt_expect_write(&bt, D1 "unassign_adapter", "5", 0);
+	bt_expect(&bt, "devices/ap/card05/05.0004/status", "unassigned\n");
+	bt_stop(&bt);
+}
+END_TEST
+
 START_TEST(ap_no_queues_bound)
 {
 	struct bt bt;
@@ -801,6 +844,7 @@ int main(void)
 	suite_add_tcase(s, files);
 	suite_add_tcase(s, rules);
 	tcase_add_test(eras, ap_release_6_1);
+	tcase_add_test(eras, ap_bus_cards_and_queues);
 	tcase_add_test(eras, ap_release_5_15);
 	tcase_add_test(eras, ap_not_before_4_20);
 	suite_add_tcase(s, args);
