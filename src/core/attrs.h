@@ -50,8 +50,11 @@ extern const struct attribute_group *const bus_core_groups[];
 
 /* The groups of one type directory, as the host's profile shows it. */
 const struct attribute_group *const *mdev_type_groups(struct mdev_type *type);
-/* The groups of an IOMMU group directory. */
+/* The groups of an IOMMU group directory: a bound mdev's, a hardware
+ * one's (a PCI function's). */
 const struct attribute_group *const *iommu_group_groups(struct mdevfs_host *host);
+const struct attribute_group *const *
+iommu_hw_group_groups(struct mdevfs_host *host);
 
 /*
  * Whether attr is one of the core's own files, whose value changes only

@@ -71,6 +71,9 @@ struct plain_device {
 	/* groups when the core added its own to the backend's (PCI). */
 	const struct attribute_group **owned_groups;
 	struct mdev_parent *mdev_parent;  /* set while registered as a parent */
+	/* A PCI function's hardware IOMMU group (the host has its IOMMU
+	 * on, as a vGPU host must), or NULL. */
+	struct iommu_group *iommu;
 	/* The ops of the last registration, so the control interface can
 	 * register the parent again after unregistering it. */
 	const struct mdev_parent_ops *ops;
@@ -164,7 +167,10 @@ struct iommu_group {
 	int id;
 	/* Its directory's name, the id, as the kernel names its kobject. */
 	char name[12];
+	/* A bound mdev's emulated group is part of the mdev; a PCI
+	 * function's hardware group (mdev NULL) is its device's. */
 	struct mdev_device *mdev;
+	struct device *dev;
 };
 
 /*
@@ -252,6 +258,10 @@ struct mdevfs_host {
 	const struct attribute *iommu_attrs[4];
 	struct attribute_group iommu_group;
 	const struct attribute_group *iommu_group_list[2];
+	/* A hardware group's files (iommu.c). */
+	const struct attribute *iommu_hw_attrs[3];
+	struct attribute_group iommu_hw_group;
+	const struct attribute_group *iommu_hw_group_list[2];
 	struct mdev_driver *vfio_mdev;  /* fallback driver of older eras */
 };
 

@@ -10,6 +10,7 @@
 
 #include "attrs.h"
 #include "event.h"
+#include "iommu.h"
 #include "vfio_dev.h"
 
 int sysfs_emit(char *buf, const char *fmt, ...)
@@ -155,6 +156,10 @@ static char *desc_devpath(const struct mdevfs_device_desc *desc)
 /* A plain device and what it owns (its names are in its block). */
 static void plain_free(struct plain_device *plain)
 {
+	if (plain->iommu) {
+		iommu_group_free(plain->iommu);
+		g_free(plain->iommu);
+	}
 	g_strfreev(plain->uevent_vars);
 	g_free(plain->owned_groups);
 	if (plain->pci) {
@@ -221,6 +226,9 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 		return NULL;
 	}
 	plain->owned_groups = owned;
+	/* An IOMMU puts every PCI function in a group from the start. */
+	if (pci)
+		plain->iommu = iommu_group_alloc_hw(host, dev);
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_ADD,
 					      .dev = dev });
 	return dev;

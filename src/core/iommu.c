@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * Emulated IOMMU groups: one fresh single-device group per bound mdev,
- * numbered with the lowest free id as the kernel's IDA does, and kept in
- * the mdev itself (struct mdev_device's iommu).
+ * IOMMU groups: one fresh single-device group per bound mdev, kept in the
+ * mdev itself (struct mdev_device's iommu), and the hardware group of
+ * each PCI function, which an IOMMU puts in a group of its own from the
+ * start; all numbered with the lowest free id as the kernel's IDA does.
  */
 #include <stdio.h>
 
 #include "attrs.h"
 #include "iommu.h"
 
-void iommu_group_alloc(struct mdevfs_host *host, struct mdev_device *mdev)
+/* The lowest free id for group, as the kernel's IDA gives it. */
+static void take_id(struct mdevfs_host *host, struct iommu_group *group)
 {
-	struct iommu_group *group = &mdev->iommu;
 	guint id;
 
-	*group = (struct iommu_group){ .host = host, .mdev = mdev };
 	host_lock(host);
 	for (id = host->iommu_first_free; id < host->iommu_groups->len; id++)
 		if (!host->iommu_groups->pdata[id])
@@ -27,6 +27,23 @@ void iommu_group_alloc(struct mdevfs_host *host, struct mdev_device *mdev)
 	group->id = (int)id;
 	host_unlock(host);
 	g_snprintf(group->name, sizeof(group->name), "%u", id);
+}
+
+void iommu_group_alloc(struct mdevfs_host *host, struct mdev_device *mdev)
+{
+	mdev->iommu = (struct iommu_group){ .host = host, .mdev = mdev };
+	take_id(host, &mdev->iommu);
+}
+
+struct iommu_group *iommu_group_alloc_hw(struct mdevfs_host *host,
+					 struct device *dev)
+{
+	struct iommu_group *group = g_new0(struct iommu_group, 1);
+
+	group->host = host;
+	group->dev = dev;
+	take_id(host, group);
+	return group;
 }
 
 void iommu_group_free(struct iommu_group *group)
@@ -45,18 +62,26 @@ static ssize_t name_show(struct iommu_group *group, char *buf)
 	return sysfs_emit(buf, "%s\n", group->host->profile->iommu_group_name);
 }
 
+/* DMA with a flush queue, x86's default since 5.15, for hardware. */
+#define DMA_FQ_SINCE MDEVFS_KERNEL_VERSION(5, 15, 0)
+
 static ssize_t type_show(struct iommu_group *group, char *buf)
 {
-	(void)group;
-	return sysfs_emit(buf, "unknown\n");
+	const char *type = "unknown";
+
+	if (!group->mdev)
+		type = group->host->profile->version >= DMA_FQ_SINCE ? "DMA-FQ"
+								     : "DMA";
+	return sysfs_emit(buf, "%s\n", type);
 }
 
-/* An emulated-IOMMU group reserves no address ranges. */
+/* An emulated-IOMMU group reserves no address ranges; a hardware one
+ * keeps x86's MSI window. */
 static ssize_t reserved_regions_show(struct iommu_group *group, char *buf)
 {
-	(void)group;
-	(void)buf;
-	return 0;
+	if (group->mdev)
+		return 0;
+	return sysfs_emit(buf, "0x00000000fee00000 0x00000000feefffff msi\n");
 }
 
 /* 6.x lets root change the default domain type; with a bound device it
@@ -106,9 +131,26 @@ void iommu_group_files_init(struct mdevfs_host *host)
 	host->iommu_group.attrs = host->iommu_attrs;
 	host->iommu_group_list[0] = &host->iommu_group;
 	host->iommu_group_list[1] = NULL;
+	/* A hardware group has no name (the IOMMU driver gives none). */
+	a = host->iommu_hw_attrs;
+	if (p->iommu_reserved_regions)
+		*a++ = &group_attr_reserved_regions.attr;
+	if (p->iommu_type_file)
+		*a++ = p->iommu_type_writable ? &group_attr_type_rw.attr
+					      : &group_attr_type_ro.attr;
+	*a = NULL;
+	host->iommu_hw_group.attrs = host->iommu_hw_attrs;
+	host->iommu_hw_group_list[0] = &host->iommu_hw_group;
+	host->iommu_hw_group_list[1] = NULL;
 }
 
 const struct attribute_group *const *iommu_group_groups(struct mdevfs_host *host)
 {
 	return host->iommu_group_list;
+}
+
+const struct attribute_group *const *
+iommu_hw_group_groups(struct mdevfs_host *host)
+{
+	return host->iommu_hw_group_list;
 }

@@ -66,6 +66,26 @@ static struct node *mdev_dir(struct sysfs_tree *tree, struct device *dev)
 	return node_child(parent, dev->name);
 }
 
+static char *group_path(const struct iommu_group *group)
+{
+	return g_strdup_printf("kernel/iommu_groups/%s", group->name);
+}
+
+/* A PCI function's own group: a plain directory among the mdevs'
+ * groups, which the index lists (a few, for as long as the device is). */
+static void hw_group_added(struct sysfs_tree *tree, struct node *dir,
+			   struct device *dev, struct iommu_group *group)
+{
+	g_autofree char *gpath = group_path(group);
+	struct node *gdir = node_dir_path(&tree->nodes, gpath);
+
+	sysfs_add_groups(tree, gdir, iommu_hw_group_groups(tree->host),
+			 ATTR_OF_IOMMU_GROUP, group);
+	node_link(&tree->nodes, node_dir(&tree->nodes, gdir, "devices"),
+		  dev->name, dev->devpath);
+	node_link(&tree->nodes, dir, "iommu_group", gpath);
+}
+
 static void device_added(struct sysfs_tree *tree, struct device *dev)
 {
 	struct node *dir = dev->kind == DEVICE_MDEV ?
@@ -97,6 +117,8 @@ static void device_added(struct sysfs_tree *tree, struct device *dev)
 				 dev->name, dev->devpath);
 	}
 	sysfs_add_groups(tree, dir, dev->groups, ATTR_OF_DEVICE, dev);
+	if (plain_of(dev) && plain_of(dev)->iommu)
+		hw_group_added(tree, dir, dev, plain_of(dev)->iommu);
 }
 
 void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev)
@@ -130,6 +152,10 @@ void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev)
 		sysfs_remove_if_empty(tree, parent_dir);
 	if (dev->kind == DEVICE_PLAIN && dev->subsystem)
 		sysfs_remove_if_empty(tree, dev->subsystem);
+	if (plain_of(dev) && plain_of(dev)->iommu)
+		sysfs_remove_child(tree,
+				   node_dir_path(&tree->nodes, "kernel/iommu_groups"),
+				   plain_of(dev)->iommu->name);
 }
 
 /* Whether dev has a directory in the tree, made or to be made. */
@@ -182,11 +208,6 @@ static void uevent_changed(struct sysfs_tree *tree, struct node *dir)
 
 	if (file)
 		node_changed(&tree->nodes, file);
-}
-
-static char *group_path(const struct iommu_group *group)
-{
-	return g_strdup_printf("kernel/iommu_groups/%s", group->name);
 }
 
 /*

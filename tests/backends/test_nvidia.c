@@ -332,6 +332,35 @@ END_TEST
 
 #define U1 "5e1c7a30-7d1b-4c5e-9a3f-000000000001"
 
+/* The GPU has a hardware IOMMU group of its own from the start; an
+ * mdev's emulated group takes the next free id. */
+START_TEST(t4_hardware_iommu_group)
+{
+	struct bt bt;
+	char *group;
+
+	bt_start(&bt, NULL);
+	bt_load(&bt, "nvidia:board=t4");
+	group = bt_readlink(&bt, PCI T4 "/iommu_group");
+	ck_assert_str_eq(group, "../../../kernel/iommu_groups/0");
+	g_free(group);
+	bt_expect_link(&bt, "kernel/iommu_groups/0/devices/" T4,
+		       "../../../../devices/pci0000:00/" T4);
+	bt_expect(&bt, "kernel/iommu_groups/0/type", "DMA-FQ\n");
+	bt_expect(&bt, "kernel/iommu_groups/0/reserved_regions",
+		  "0x00000000fee00000 0x00000000feefffff msi\n");
+	ck_assert(!bt_exists(&bt, "kernel/iommu_groups/0/name"));
+	bt_expect_write(&bt, PCI T4 "/mdev_supported_types/nvidia-222/create",
+			U1, 0);
+	bt_expect_link(&bt, PCI T4 "/" U1 "/iommu_group",
+		       "../../../../kernel/iommu_groups/1");
+	bt_expect_list(&bt, "kernel/iommu_groups", "0 1");
+	bt_remove(&bt, U1, "1");
+	bt_expect_list(&bt, "kernel/iommu_groups", "0");
+	bt_stop(&bt);
+}
+END_TEST
+
 START_TEST(t4_mdev_links)
 {
 	struct bt bt;
@@ -786,6 +815,7 @@ int main(void)
 	tcase_add_test(tc, t4_homogeneous);
 	tcase_add_test(tc, t4_fill_up);
 	tcase_add_test(tc, t4_pci_parent);
+	tcase_add_test(tc, t4_hardware_iommu_group);
 	tcase_add_test(tc, t4_mdev_links);
 	tcase_add_test(tc, vgpu_params_and_vm_name);
 	tcase_add_test(tc, t4_lock_size);
