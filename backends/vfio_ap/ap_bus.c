@@ -56,26 +56,31 @@ AP_CONST_ATTR(modalias, "ap:t%02X", AP_DEVICE_TYPE_CEX7);
 AP_CONST_ATTR(chkstop, "%d", 0);
 AP_CONST_ATTR(max_msg_size, "%u", AP_MAX_MSG_SIZE);
 
-/* Nothing is ever sent here: the count is 0, and a write resets it. */
-static ssize_t request_count_show(struct device *dev,
-				  const struct device_attribute *attr, char *buf)
-{
-	(void)dev;
-	(void)attr;
-	return sysfs_emit(buf, "0\n");
-}
+/* A file that shows one text and takes any write as done at once: no
+ * request is ever sent (a write resets the count to 0) and a reset of an
+ * idle queue is over before it is asked about. */
+#define AP_IDLE_ATTR(name, text)                                            \
+	static ssize_t name##_show(struct device *dev,                     \
+				   const struct device_attribute *attr,    \
+				   char *buf)                              \
+	{                                                                  \
+		(void)dev;                                                 \
+		(void)attr;                                                \
+		return sysfs_emit(buf, text "\n");                         \
+	}                                                                  \
+	static ssize_t name##_store(struct device *dev,                    \
+				    const struct device_attribute *attr,   \
+				    const char *buf, size_t count)         \
+	{                                                                  \
+		(void)dev;                                                 \
+		(void)attr;                                                \
+		(void)buf;                                                 \
+		return (ssize_t)count;                                     \
+	}                                                                  \
+	static DEVICE_ATTR_RW(name)
 
-static ssize_t request_count_store(struct device *dev,
-				   const struct device_attribute *attr,
-				   const char *buf, size_t count)
-{
-	(void)dev;
-	(void)attr;
-	(void)buf;
-	return (ssize_t)count;
-}
-
-static DEVICE_ATTR_RW(request_count);
+AP_IDLE_ATTR(request_count, "0");
+AP_IDLE_ATTR(reset, "No Reset Timer set.");
 
 static ssize_t card_config_show(struct device *dev,
 				const struct device_attribute *attr, char *buf)
@@ -115,27 +120,6 @@ static const struct attribute_group card_group = { .attrs = card_attrs };
 static const struct attribute_group *const card_groups[] = { &card_group, NULL };
 
 /* ---- queues ---- */
-
-static ssize_t reset_show(struct device *dev,
-			  const struct device_attribute *attr, char *buf)
-{
-	(void)dev;
-	(void)attr;
-	return sysfs_emit(buf, "No Reset Timer set.\n");
-}
-
-/* A reset of an idle queue is over at once. */
-static ssize_t reset_store(struct device *dev,
-			   const struct device_attribute *attr,
-			   const char *buf, size_t count)
-{
-	(void)dev;
-	(void)attr;
-	(void)buf;
-	return (ssize_t)count;
-}
-
-static DEVICE_ATTR_RW(reset);
 
 /* zcrypt's queues take interrupts; vfio_ap's wait for a guest's. */
 static ssize_t interrupt_show(struct device *dev,

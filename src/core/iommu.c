@@ -114,13 +114,12 @@ static const struct iommu_group_attribute group_attr_reserved_regions = {
 	.show = reserved_regions_show,
 };
 
-/* The files of a group, as the host's kernel era has them. */
-void iommu_group_files_init(struct mdevfs_host *host)
+/* The files of a group as the host's era has them; a hardware group has
+ * no name (the IOMMU driver gives none). */
+static void fill_files(const struct mdev_profile *p, const struct attribute **a,
+		       bool named)
 {
-	const struct mdev_profile *p = host->profile;
-	const struct attribute **a = host->iommu_attrs;
-
-	if (p->iommu_group_name)
+	if (named && p->iommu_group_name)
 		*a++ = &group_attr_name.attr;
 	if (p->iommu_reserved_regions)
 		*a++ = &group_attr_reserved_regions.attr;
@@ -128,17 +127,15 @@ void iommu_group_files_init(struct mdevfs_host *host)
 		*a++ = p->iommu_type_writable ? &group_attr_type_rw.attr
 					      : &group_attr_type_ro.attr;
 	*a = NULL;
+}
+
+void iommu_group_files_init(struct mdevfs_host *host)
+{
+	fill_files(host->profile, host->iommu_attrs, true);
 	host->iommu_group.attrs = host->iommu_attrs;
 	host->iommu_group_list[0] = &host->iommu_group;
 	host->iommu_group_list[1] = NULL;
-	/* A hardware group has no name (the IOMMU driver gives none). */
-	a = host->iommu_hw_attrs;
-	if (p->iommu_reserved_regions)
-		*a++ = &group_attr_reserved_regions.attr;
-	if (p->iommu_type_file)
-		*a++ = p->iommu_type_writable ? &group_attr_type_rw.attr
-					      : &group_attr_type_ro.attr;
-	*a = NULL;
+	fill_files(host->profile, host->iommu_hw_attrs, false);
 	host->iommu_hw_group.attrs = host->iommu_hw_attrs;
 	host->iommu_hw_group_list[0] = &host->iommu_hw_group;
 	host->iommu_hw_group_list[1] = NULL;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mount_check.h"
 #include "mount_helper.h"
 
 #define U "33333333-2222-4333-8444-555555555555"
@@ -161,31 +162,22 @@ START_TEST(unrelated_write_is_quiet)
 }
 END_TEST
 
-int main(int argc, char *argv[])
+static Suite *poll_suite(bool by_inode)
 {
 	Suite *s = suite_create("poll");
 	TCase *tc = tcase_create("sysfs_notify");
-	SRunner *sr;
-	int failed;
 
-	if (argc > 1)
-		mh_set_daemon(argv[1]);
-	no_open = argc > 2 && strcmp(argv[2], "no_open") == 0;
-	mh_install_cleanup();
-	if (mh_fuse_device_usable()) {
-		printf("SKIP: /dev/fuse unusable: %s\n", strerror(-mh_fuse_device_usable()));
-		return 77;
-	}
+	no_open = by_inode;
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, poll_reports_notified_change);
 	tcase_add_test(tc, blocked_poll_wakes);
 	tcase_add_test(tc, unrelated_write_is_quiet);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
+}
+
+int main(int argc, char *argv[])
+{
+	return mh_check_main(argc, argv, poll_suite);
 }

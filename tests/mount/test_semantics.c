@@ -24,6 +24,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "mount_check.h"
 #include "mount_helper.h"
 
 #define U "44444444-2222-4333-8444-555555555555"
@@ -283,22 +284,12 @@ START_TEST(truncate_changes_nothing)
 }
 END_TEST
 
-int main(int argc, char *argv[])
+static Suite *semantics_suite(bool by_inode)
 {
 	Suite *s = suite_create("semantics");
 	TCase *tc = tcase_create("sysfs");
-	SRunner *sr;
-	int failed;
 
-	if (argc > 1)
-		mh_set_daemon(argv[1]);
-	no_open = argc > 2 && strcmp(argv[2], "no_open") == 0;
-	mh_install_cleanup();
-	if (mh_fuse_device_usable()) {
-		printf("SKIP: /dev/fuse unusable: %s\n",
-		       strerror(-mh_fuse_device_usable()));
-		return 77;
-	}
+	no_open = by_inode;
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, xattr_reads_as_on_host);
@@ -309,10 +300,10 @@ int main(int argc, char *argv[])
 	tcase_add_test(tc, setattr_kept);
 	tcase_add_test(tc, truncate_changes_nothing);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
+}
+
+int main(int argc, char *argv[])
+{
+	return mh_check_main(argc, argv, semantics_suite);
 }
