@@ -25,8 +25,9 @@
 extern "C" {
 #endif
 
-/* Bump whenever a structure below changes layout or meaning. */
-#define MDEVFS_PLUGIN_ABI_VERSION 1
+/* Bump whenever a structure below changes layout or meaning.  2: the
+ * bin_attrs of attribute groups. */
+#define MDEVFS_PLUGIN_ABI_VERSION 2
 
 /* Size of a show() buffer, like the kernel's PAGE_SIZE for sysfs. */
 #define MDEVFS_ATTR_BUF_SIZE 4096
@@ -72,7 +73,46 @@ struct mdev_type_attribute {
 struct attribute_group {
 	const char *name;
 	const struct attribute *const *attrs;
+	/* Binary files of the group (NULL-terminated, may be NULL); only
+	 * groups of devices have them.  Added last: the layout above is
+	 * unchanged. */
+	const struct bin_attribute *const *bin_attrs;
 };
+
+/*
+ * Binary attributes: a file of `size` bytes read and written at an
+ * offset, such as a PCI function's `config` (the kernel's
+ * bin_attribute).  The core bounds every call before it reaches read()
+ * or write(): off < size, off + count <= size, count > 0; a read at or
+ * past the end returns 0 and a write there fails with EFBIG, as sysfs
+ * answers.  size 0 means unbounded (the callback checks).  file is the
+ * open file the call comes through (see mdevfs_file_admin()).
+ */
+struct mdevfs_file;
+
+struct bin_attribute {
+	struct attribute attr;
+	size_t size;
+	void *private;   /* the owner's, e.g. a BAR number */
+	ssize_t (*read)(struct mdevfs_file *file, struct device *dev,
+			const struct bin_attribute *attr, char *buf, off_t off,
+			size_t count);
+	ssize_t (*write)(struct mdevfs_file *file, struct device *dev,
+			 const struct bin_attribute *attr, const char *buf,
+			 off_t off, size_t count);
+};
+
+#define MDEVFS_BIN_ATTR(_name, _mode, _read, _write, _size)                \
+	{ .attr = { .name = #_name, .mode = (_mode) },                     \
+	  .size = (_size), .read = (_read), .write = (_write) }
+
+/*
+ * Whether the process that opened file counts as holding CAP_SYS_ADMIN
+ * (the kernel's file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN)),
+ * which some binary files ask before showing all they hold.  The file
+ * system decides it when the file is opened; false for a NULL file.
+ */
+bool mdevfs_file_admin(const struct mdevfs_file *file);
 
 #define MDEVFS_ATTR(_name, _mode, _show, _store)                           \
 	{ .attr = { .name = #_name, .mode = (_mode) },                     \
@@ -194,6 +234,7 @@ struct mdevfs_pci_desc {
 	int numa_node;               /* -1 when the machine has no NUMA */
 	const struct attribute_group *const *groups;
 	const char *const *uevent_vars;
+
 };
 
 struct device *mdevfs_pci_device_create(struct mdevfs_host *host,
