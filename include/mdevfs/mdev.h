@@ -244,8 +244,12 @@ struct mdevfs_pci_bar {
  * A PCI function as the PCI core shows it: devices/pci<domain>:00/<bdf>
  * (or parent_path/<bdf>) on bus pci, bound to driver, with vendor,
  * device, subsystem_vendor, subsystem_device, class, revision, numa_node
- * and modalias files and the PCI_* and MODALIAS uevent variables.
- * groups and uevent_vars add to those.  NULL with errno on failure.
+ * and modalias files and the PCI_* and MODALIAS uevent variables, and
+ * the rest of drivers/pci/pci-sysfs.c's files: config (binary, built
+ * from the members below), resource, irq, enable, local_cpus and the
+ * others, link files for PCI Express, sriov_* for an SR-IOV PF.
+ * groups and uevent_vars add to those.  NULL with errno on failure
+ * (EINVAL for a description that does not add up).
  */
 struct mdevfs_pci_desc {
 	const char *bdf;             /* "0000:3b:00.0" */
