@@ -667,10 +667,13 @@ static void set_num_vfs(struct pci_function *fn, unsigned int n)
 {
 	g_mutex_lock(&fn->lock);
 	fn->desc.sriov_num_vfs = (unsigned short)n;
-	for (unsigned int off = 0x100; off && off < PCI_CFG_EXP_SIZE;) {
+	/* Bounded: 4 KiB hold at most 960 extended capabilities. */
+	for (unsigned int off = 0x100, ttl = 960;
+	     off >= 0x100 && off < PCI_CFG_EXP_SIZE && ttl; ttl--) {
 		uint32_t hdr = pci_get32(fn->config, off);
 
-		if ((hdr & 0xffff) == PCI_EXT_CAP_SRIOV) {
+		if ((hdr & 0xffff) == PCI_EXT_CAP_SRIOV &&
+		    off + 0x12 <= PCI_CFG_EXP_SIZE) {
 			uint8_t ctl = n ? 0x19 : 0x00;   /* enable, MSE, ARI */
 			uint8_t num[2] = { n & 0xff, n >> 8 };
 

@@ -195,6 +195,17 @@ static unsigned long long place(unsigned long long *next,
 	return at;
 }
 
+/* Bridges forward non-prefetchable memory below 4 GiB only, so a 64-bit
+ * BAR goes above only when it is prefetchable. */
+static unsigned long long *mem_window(struct bar_windows *w,
+				      const struct mdevfs_pci_bar *b)
+{
+	const unsigned int high = MDEVFS_PCI_BAR_64BIT |
+				  MDEVFS_PCI_BAR_PREFETCH;
+
+	return (b->flags & high) == high ? &w->mem64 : &w->mem32;
+}
+
 static void place_bars(struct mdevfs_pci_bar *bars, struct bar_windows *w)
 {
 	for (int i = 0; i < 6; i++) {
@@ -204,10 +215,8 @@ static void place_bars(struct mdevfs_pci_bar *bars, struct bar_windows *w)
 			continue;
 		if (b->flags & MDEVFS_PCI_BAR_IO)
 			b->addr = place(&w->io, b->size, b->size);
-		else if (b->flags & MDEVFS_PCI_BAR_64BIT)
-			b->addr = place(&w->mem64, b->size, b->size);
 		else
-			b->addr = place(&w->mem32, b->size, b->size);
+			b->addr = place(mem_window(w, b), b->size, b->size);
 	}
 }
 
@@ -330,9 +339,7 @@ static int resolve_sriov(struct mdevfs_pci_desc *d, struct bar_windows *w)
 			return -EINVAL;   /* VFs have no I/O space */
 		if (b->addr)
 			continue;
-		b->addr = place(b->flags & MDEVFS_PCI_BAR_64BIT ? &w->mem64
-								 : &w->mem32,
-				all, b->size);
+		b->addr = place(mem_window(w, b), all, b->size);
 	}
 	return 0;
 }

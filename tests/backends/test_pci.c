@@ -593,6 +593,83 @@ START_TEST(sriov_files)
 }
 END_TEST
 
+/* A function made without a backend's callback: sriov_numvfs stores,
+ * with the kernel's rules, and the SR-IOV capability follows it. */
+START_TEST(sriov_numvfs_without_driver_callback)
+{
+	struct bt bt;
+	struct mdevfs_pci_desc pci = {
+		.bdf = "0000:5e:00.0", .vendor = 0x15b3, .device = 0x101d,
+		.class_code = 0x020000, .numa_node = -1, .pcie = true,
+		.sriov_total_vfs = 8, .sriov_vf_device = 0x101e,
+		.sriov_bars = { { .size = 1 << 20,
+				  .flags = MDEVFS_PCI_BAR_64BIT |
+					   MDEVFS_PCI_BAR_PREFETCH } },
+	};
+	struct device *dev;
+	struct caps caps;
+	uint8_t cfg[PCI_CFG_EXP_SIZE];
+	unsigned int at = 0;
+
+	bt_start(&bt, NULL);
+	dev = mdevfs_pci_device_create(bt.host, &pci);
+	ck_assert(dev);
+	expect_header(dev, 0x15b3, 0x101d, 0x020000, PCI_CFG_EXP_SIZE, &caps);
+	bt_expect(&bt, PCI "0000:5e:00.0/sriov_numvfs", "0\n");
+	bt_expect(&bt, PCI "0000:5e:00.0/sriov_vf_device", "101e\n");
+	/* Not a display controller: a 5 GT/s x1 link by default. */
+	bt_expect(&bt, PCI "0000:5e:00.0/max_link_speed", "5.0 GT/s PCIe\n");
+	bt_expect(&bt, PCI "0000:5e:00.0/max_link_width", "1\n");
+	bt_expect_write(&bt, PCI "0000:5e:00.0/sriov_numvfs", "4", 0);
+	bt_expect(&bt, PCI "0000:5e:00.0/sriov_numvfs", "4\n");
+	bt_expect_write(&bt, PCI "0000:5e:00.0/sriov_numvfs", "2", EBUSY);
+	read_config(dev, cfg);
+	for (unsigned int off = 0x100; off; off = pci_get32(cfg, off) >> 20)
+		if ((pci_get32(cfg, off) & 0xffff) == PCI_EXT_CAP_SRIOV)
+			at = off;
+	ck_assert_uint_ne(at, 0);
+	ck_assert_uint_eq(pci_get16(cfg, at + 0x10), 4);
+	ck_assert_uint_eq(cfg[at + 8] & 1, 1);   /* VF Enable */
+	bt_expect_write(&bt, PCI "0000:5e:00.0/sriov_numvfs", "0", 0);
+	read_config(dev, cfg);
+	ck_assert_uint_eq(pci_get16(cfg, at + 0x10), 0);
+	ck_assert_uint_eq(cfg[at + 8] & 1, 0);
+	bt_expect_write(&bt, PCI "0000:5e:00.0/sriov_numvfs", "2", 0);
+	mdevfs_device_destroy(dev);
+	bt_stop(&bt);
+}
+END_TEST
+
+/* Conventional PCI: 256 bytes of config and no link files. */
+START_TEST(conventional_function)
+{
+	struct bt bt;
+	struct mdevfs_pci_desc pci = {
+		.bdf = "0000:02:01.0", .vendor = 0x1af4, .device = 0x1050,
+		.class_code = 0x030000, .numa_node = -1,
+	};
+	struct device *dev;
+	struct caps caps;
+
+	bt_start(&bt, NULL);
+	dev = mdevfs_pci_device_create(bt.host, &pci);
+	ck_assert(dev);
+	expect_header(dev, 0x1af4, 0x1050, 0x030000, PCI_CFG_SIZE, &caps);
+	ck_assert(has_cap(&caps, PCI_CAP_PM) && has_cap(&caps, PCI_CAP_MSI));
+	ck_assert(!bt_exists(&bt, PCI "0000:02:01.0/current_link_speed"));
+	bt_expect(&bt, PCI "0000:02:01.0/boot_vga", "0\n");
+	expect_resources_match(&bt, "0000:02:01.0");
+	/* A description that does not add up is refused. */
+	pci.bdf = "0000:02:02.0";
+	pci.bars[0] = (struct mdevfs_pci_bar){ .size = 1000 };
+	errno = 0;
+	ck_assert(!mdevfs_pci_device_create(bt.host, &pci));
+	ck_assert_int_eq(errno, EINVAL);
+	mdevfs_device_destroy(dev);
+	bt_stop(&bt);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("backend-pci");
@@ -606,6 +683,8 @@ int main(void)
 	tcase_add_test(tc, config_unprivileged_64_bytes);
 	tcase_add_test(tc, pci_files);
 	tcase_add_test(tc, sriov_files);
+	tcase_add_test(tc, sriov_numvfs_without_driver_callback);
+	tcase_add_test(tc, conventional_function);
 	suite_add_tcase(s, tc);
 	return bt_run(s);
 }
