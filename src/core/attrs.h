@@ -74,7 +74,13 @@ ssize_t sysfs_attr_store(enum attr_owner owner, void *obj,
 /*
  * What the core knows of an open binary file: whether its opener counts
  * as holding CAP_SYS_ADMIN (mdevfs_file_admin()).  The file system fills
- * it in at open and passes it to every read and write of the file.
+ * it in at open, from the opener's credentials as FUSE gives them, and
+ * passes it to every read and write of the file.  There is no capability
+ * to ask for, so the rule is: uid 0, or the uid the daemon runs as (the
+ * owner of the emulated machine: mdevfs-run's unprivileged tools are
+ * root in their namespace and reach the daemon as that user).  Other
+ * openers read PCI config's first 64 bytes only, as on a real host;
+ * libvirt and `lspci -v` need more, so they must count as privileged.
  */
 struct mdevfs_file {
 	bool admin;
