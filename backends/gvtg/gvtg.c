@@ -372,7 +372,14 @@ static void types_build(struct gvt *gvt, unsigned int kernel)
 		gvt->ops.device_driver = NULL;
 }
 
-/* The iGPU, bound to i915 (which prefixes the type ids). */
+/*
+ * The iGPU, bound to i915 (which prefixes the type ids).  Its layout as
+ * lspci shows a Gen8/Gen9 iGPU: BAR0 the 16 MiB GTT and registers (64-bit,
+ * not prefetchable), BAR2 the aperture (its size is the BIOS setting),
+ * BAR4 64 bytes of I/O; an Intel vendor capability at 0x40, PCI Express
+ * as a root-complex integrated endpoint (no link) at 0x70, MSI with
+ * 32-bit addresses at 0xac, PM at 0xd0.  It is the boot VGA device.
+ */
 static int device_create(struct mdevfs_host *host, struct gvt *gvt)
 {
 	const struct mdevfs_pci_desc pci = {
@@ -385,6 +392,21 @@ static int device_create(struct mdevfs_host *host, struct gvt *gvt)
 		.class_code = GVT_CLASS,
 		.revision = gvt->pci->revision,
 		.numa_node = -1,
+		.bars = {
+			[0] = { .size = 16ULL << 20,
+				.flags = MDEVFS_PCI_BAR_64BIT },
+			[2] = { .size = (unsigned long long)gvt->aperture_mb << 20,
+				.flags = MDEVFS_PCI_BAR_64BIT |
+					 MDEVFS_PCI_BAR_PREFETCH },
+			[4] = { .size = 64, .flags = MDEVFS_PCI_BAR_IO },
+		},
+		.pcie = true,
+		.pcie_type = MDEVFS_PCIE_RC_INTEGRATED,
+		.msi_32bit = true,
+		.cap_vendor = 0x40, .cap_vendor_len = 0x0c,
+		.cap_pcie = 0x70, .cap_msi = 0xac, .cap_pm = 0xd0,
+		.dma_mask_bits = 39,
+		.boot_vga = true,
 	};
 
 	gvt->dev = mdevfs_pci_device_create(host, &pci);

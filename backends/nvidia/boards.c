@@ -73,6 +73,24 @@ static const struct nv_profile a40_profiles[] = {
 	P(587, 48, C, 1),
 };
 
+/*
+ * PCI layouts, as lspci shows these boards on hosts people published:
+ * BAR0 the 16 MiB register space, BAR1 the framebuffer aperture, BAR3
+ * 32 MiB more (64-bit prefetchable); capabilities PM at 0x60, MSI at
+ * 0x68, PCI Express at 0x78, NVIDIA's vendor capability at 0xb4 and,
+ * from Turing on, MSI-X at 0xc8.  BAR1 sizes, MSI-X placement and the
+ * A40's VF BARs are from memory or invented; treat them as examples.
+ */
+#define MIB (1ULL << 20)
+#define GIB (1ULL << 30)
+#define REGS { .size = 16 * MIB }
+#define PREF64(_size) \
+	{ .size = (_size), \
+	  .flags = MDEVFS_PCI_BAR_64BIT | MDEVFS_PCI_BAR_PREFETCH }
+#define NV_CAPS \
+	.cap_pm = 0x60, .cap_msi = 0x68, .cap_pcie = 0x78, \
+	.cap_vendor = 0xb4, .cap_vendor_len = 0x14
+
 static const char *const t4_bdfs[] = { "0000:3b:00.0" };
 static const char *const p40_bdfs[] = { "0000:82:00.0" };
 static const char *const m10_bdfs[] = {
@@ -88,6 +106,15 @@ static const struct nv_board boards[] = {
 		/* The spec's derived T4 descriptions use the 510-era value. */
 		.c_resolution = "4096x2160",
 		.nr_gpus = N_OF(t4_bdfs), .bdfs = t4_bdfs,
+		.layout = {
+			.bars = { REGS, PREF64(256 * MIB), { 0 },
+				  PREF64(32 * MIB) },
+			.pcie = true, .aer = true,
+			.link_max_speed = MDEVFS_PCIE_8GT, .link_max_width = 16,
+			.msix_vectors = 6, .msix_table_offset = 0xb90000,
+			.msix_pba_offset = 0xba0000,
+			NV_CAPS, .cap_msix = 0xc8,
+		},
 		.profiles = t4_profiles, .nr_profiles = N_OF(t4_profiles),
 	},
 	{
@@ -97,6 +124,13 @@ static const struct nv_board boards[] = {
 		/* Observed for GRID P40-4C with a 2024 driver [MDEVCTL#115]. */
 		.c_resolution = "4096x2400",
 		.nr_gpus = N_OF(p40_bdfs), .bdfs = p40_bdfs,
+		.layout = {
+			.bars = { REGS, PREF64(32 * GIB), { 0 },
+				  PREF64(32 * MIB) },
+			.pcie = true, .aer = true,
+			.link_max_speed = MDEVFS_PCIE_8GT, .link_max_width = 16,
+			NV_CAPS,
+		},
 		.profiles = p40_profiles, .nr_profiles = N_OF(p40_profiles),
 	},
 	{
@@ -106,6 +140,16 @@ static const struct nv_board boards[] = {
 		.class_code = 0x030000, .revision = 0xa2,
 		.c_resolution = NULL,	/* no C profiles */
 		.nr_gpus = N_OF(m10_bdfs), .bdfs = m10_bdfs,
+		/* Behind the board's own PCIe switch; the I/O BAR makes
+		 * each GPU a legacy endpoint. */
+		.layout = {
+			.bars = { REGS, PREF64(256 * MIB), { 0 },
+				  PREF64(32 * MIB), { 0 },
+				  { .size = 128, .flags = MDEVFS_PCI_BAR_IO } },
+			.pcie = true, .aer = true,
+			.link_max_speed = MDEVFS_PCIE_8GT, .link_max_width = 16,
+			NV_CAPS,
+		},
 		.profiles = m10_profiles, .nr_profiles = N_OF(m10_profiles),
 	},
 	{
@@ -118,6 +162,18 @@ static const struct nv_board boards[] = {
 		/* sriov_totalvfs of an A40 (not in the spec; it matches
 		 * the 1Q cap of 32, one vGPU per VF). */
 		.nr_vfs = 32,
+		.layout = {
+			.bars = { REGS, PREF64(64 * GIB), { 0 },
+				  PREF64(32 * MIB) },
+			.pcie = true, .aer = true,
+			.link_max_speed = MDEVFS_PCIE_16GT, .link_max_width = 16,
+			.msix_vectors = 6, .msix_table_offset = 0xb90000,
+			.msix_pba_offset = 0xba0000,
+			NV_CAPS, .cap_msix = 0xc8,
+			.sriov_bars = { { .size = 4 * MIB }, PREF64(1 * GIB),
+					{ 0 }, PREF64(32 * MIB) },
+		},
+		.vf_msix_vectors = 6, .vf_msix_offset = 0x100000,
 		.profiles = a40_profiles, .nr_profiles = N_OF(a40_profiles),
 	},
 };

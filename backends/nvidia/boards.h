@@ -7,6 +7,8 @@
 #ifndef NV_BOARDS_H
 #define NV_BOARDS_H
 
+#include "mdevfs/mdev.h"
+
 /* Profile series; each has its own description values (vendors.md §1.2). */
 enum nv_series {
 	NV_Q,	/* vWS */
@@ -39,6 +41,13 @@ struct nv_board {
 	unsigned int nr_gpus;
 	const char *const *bdfs;	/* default placement, nr_gpus entries */
 	unsigned int nr_vfs;		/* VFs per PF; 0 = no SR-IOV */
+	/* The function's BARs, link and capabilities (the layout members
+	 * of a PCI description; the IDs and place are filled in later);
+	 * an SR-IOV board's VF BARs too. */
+	struct mdevfs_pci_desc layout;
+	/* A VF's MSI-X table (in its BAR0). */
+	unsigned short vf_msix_vectors;
+	unsigned int vf_msix_offset;
 	const struct nv_profile *profiles;
 	unsigned int nr_profiles;
 };

@@ -162,89 +162,18 @@ static struct nv_fn *fn_of(const struct device *dev)
 	return dev_get_drvdata(dev);
 }
 
-static const struct nv_board *board_of(const struct device *dev)
-{
-	return fn_of(dev)->gpu->board;
-}
-
-
-/* SR-IOV files of a physical function. */
-static ssize_t sriov_totalvfs_show(struct device *dev,
-				   const struct device_attribute *attr,
-				   char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "%u\n", board_of(dev)->nr_vfs);
-}
-
-static ssize_t sriov_numvfs_show(struct device *dev,
-				 const struct device_attribute *attr, char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "%u\n", fn_of(dev)->nr_vfs);
-}
-
 /*
- * Writing the current count succeeds; any other, 0 included, fails with
- * EBUSY, the kernel's answer while VFs are enabled (disabling VFs under
- * live mdev parents is not emulated).
+ * The VFs hold mdev parents, so the count the backend was started with
+ * stays: disabling them (the only change the PCI core lets through while
+ * VFs are enabled) fails with EBUSY.  The PCI core gives the PF its
+ * sriov_* files.
  */
-static ssize_t sriov_numvfs_store(struct device *dev,
-				  const struct device_attribute *attr,
-				  const char *buf, size_t count)
-{
-	unsigned int n;
-
-	(void)attr;
-	if (kstrtouint(buf, 0, &n))
-		return -EINVAL;
-	return n == fn_of(dev)->nr_vfs ? (ssize_t)count : -EBUSY;
-}
-
-static ssize_t sriov_offset_show(struct device *dev,
-				 const struct device_attribute *attr, char *buf)
+static int nv_sriov_configure(struct device *dev, int num_vfs)
 {
 	(void)dev;
-	(void)attr;
-	return sysfs_emit(buf, "%u\n", NV_VF_OFFSET);
+	(void)num_vfs;
+	return -EBUSY;
 }
-
-static ssize_t sriov_stride_show(struct device *dev,
-				 const struct device_attribute *attr, char *buf)
-{
-	(void)dev;
-	(void)attr;
-	return sysfs_emit(buf, "%u\n", NV_VF_STRIDE);
-}
-
-/* Assumed: the VFs report the PF's device id. */
-static ssize_t sriov_vf_device_show(struct device *dev,
-				    const struct device_attribute *attr,
-				    char *buf)
-{
-	(void)attr;
-	return sysfs_emit(buf, "%x\n", board_of(dev)->device);
-}
-
-static DEVICE_ATTR_RO(sriov_totalvfs);
-static DEVICE_ATTR_RW(sriov_numvfs);
-static DEVICE_ATTR_RO(sriov_offset);
-static DEVICE_ATTR_RO(sriov_stride);
-static DEVICE_ATTR_RO(sriov_vf_device);
-
-static const struct attribute *const nv_sriov_attrs[] = {
-	&dev_attr_sriov_totalvfs.attr, &dev_attr_sriov_numvfs.attr,
-	&dev_attr_sriov_offset.attr, &dev_attr_sriov_stride.attr,
-	&dev_attr_sriov_vf_device.attr, NULL
-};
-static const struct attribute_group nv_sriov_group = {
-	.attrs = nv_sriov_attrs,
-};
-
-/* The PCI files themselves come with mdevfs_pci_device_create(). */
-static const struct attribute_group *const nv_pf_groups[] = {
-	&nv_sriov_group, NULL
-};
 
 /* ------------------------------------------------------------------ */
 /* Profiles and descriptions                                           */
@@ -675,23 +604,52 @@ static int parse_args(const char *args, struct nv_args *a)
 /* ------------------------------------------------------------------ */
 /* Devices                                                             */
 
+/* A VF: its PF gives the IDs and BARs; it has MSI-X only. */
+static void vf_layout(const struct nv_board *b, const struct nv_fn *fn,
+		      struct mdevfs_pci_desc *pci)
+{
+	pci->physfn = fn->pf->dev;
+	pci->vf_index = (unsigned short)fn->vf;
+	pci->pcie = true;
+	pci->msix_vectors = b->vf_msix_vectors;
+	pci->msix_table_offset = b->vf_msix_offset;
+}
+
+/* A GPU or a PF: the board's layout, and its SR-IOV capability. */
+static void pf_layout(const struct nv_board *b, const struct nv_fn *fn,
+		      struct mdevfs_pci_desc *pci)
+{
+	*pci = b->layout;
+	pci->vendor = NV_VENDOR;
+	pci->device = b->device;
+	pci->subsystem_vendor = b->subvendor;
+	pci->subsystem_device = b->subdevice;
+	if (!b->nr_vfs)
+		return;
+	pci->sriov_total_vfs = (unsigned short)b->nr_vfs;
+	pci->sriov_num_vfs = (unsigned short)fn->nr_vfs;
+	pci->sriov_offset = NV_VF_OFFSET;
+	pci->sriov_stride = NV_VF_STRIDE;
+	/* Assumed: the VFs report the PF's device id. */
+	pci->sriov_vf_device = b->device;
+	pci->sriov_configure = nv_sriov_configure;
+}
+
 /* Create the PCI device of fn, bound to the PCI driver "nvidia". */
 static int fn_device_create(struct nv_state *st, struct nv_fn *fn)
 {
 	const struct nv_board *b = st->board;
-	const struct mdevfs_pci_desc pci = {
-		.bdf = fn->name,
-		.driver = "nvidia",
-		.vendor = NV_VENDOR,
-		.device = b->device,
-		.subsystem_vendor = b->subvendor,
-		.subsystem_device = b->subdevice,
-		.class_code = b->class_code,
-		.revision = b->revision,
-		.numa_node = bdf_numa_node(&fn->bdf),
-		.groups = fn->nr_vfs ? nv_pf_groups : NULL,
-	};
+	struct mdevfs_pci_desc pci = { 0 };
 
+	if (fn->pf)
+		vf_layout(b, fn, &pci);
+	else
+		pf_layout(b, fn, &pci);
+	pci.bdf = fn->name;
+	pci.driver = "nvidia";
+	pci.class_code = b->class_code;
+	pci.revision = b->revision;
+	pci.numa_node = bdf_numa_node(&fn->bdf);
 	fn->dev = mdevfs_pci_device_create(st->host, &pci);
 	if (!fn->dev)
 		return -errno;
@@ -700,13 +658,14 @@ static int fn_device_create(struct nv_state *st, struct nv_fn *fn)
 }
 
 static struct nv_fn *fn_add(struct nv_state *st, struct nv_gpu *gpu,
-			    const struct nv_bdf *bdf, int vf,
+			    const struct nv_bdf *bdf, struct nv_fn *pf, int vf,
 			    unsigned int nr_vfs, int *ret)
 {
 	struct nv_fn *fn = g_new0(struct nv_fn, 1);
 
 	fn->gpu = gpu;
 	fn->bdf = *bdf;
+	fn->pf = pf;
 	fn->vf = vf;
 	fn->nr_vfs = nr_vfs;
 	bdf_format(bdf, fn->name, sizeof(fn->name));
@@ -744,10 +703,9 @@ static int vf_add(struct nv_state *st, struct nv_fn *pf, unsigned int n)
 
 	if (!bdf_add(&pf->bdf, NV_VF_OFFSET + n * NV_VF_STRIDE, &bdf))
 		return -EINVAL;
-	vf = fn_add(st, pf->gpu, &bdf, (int)n, 0, &ret);
+	vf = fn_add(st, pf->gpu, &bdf, pf, (int)n, 0, &ret);
 	if (!vf)
 		return ret;
-	vf->pf = pf;
 	snprintf(link, sizeof(link), "virtfn%u", n);
 	ret = device_create_link(pf->dev, link, vf->dev);
 	if (!ret)
@@ -775,7 +733,7 @@ static int gpu_add(struct nv_state *st, const struct nv_bdf *bdf,
 	struct nv_fn *fn;
 	int ret;
 
-	fn = fn_add(st, gpu, bdf, -1, a->vfs, &ret);
+	fn = fn_add(st, gpu, bdf, NULL, -1, a->vfs, &ret);
 	if (!fn)
 		return ret;
 	if (!st->board->nr_vfs)

@@ -25,8 +25,9 @@
 extern "C" {
 #endif
 
-/* Bump whenever a structure below changes layout or meaning. */
-#define MDEVFS_PLUGIN_ABI_VERSION 1
+/* Bump whenever a structure below changes layout or meaning.  2: the
+ * bin_attrs of attribute groups, the PCI description's new members. */
+#define MDEVFS_PLUGIN_ABI_VERSION 2
 
 /* Size of a show() buffer, like the kernel's PAGE_SIZE for sysfs. */
 #define MDEVFS_ATTR_BUF_SIZE 4096
@@ -72,7 +73,46 @@ struct mdev_type_attribute {
 struct attribute_group {
 	const char *name;
 	const struct attribute *const *attrs;
+	/* Binary files of the group (NULL-terminated, may be NULL); only
+	 * groups of devices have them.  Added last: the layout above is
+	 * unchanged. */
+	const struct bin_attribute *const *bin_attrs;
 };
+
+/*
+ * Binary attributes: a file of `size` bytes read and written at an
+ * offset, such as a PCI function's `config` (the kernel's
+ * bin_attribute).  The core bounds every call before it reaches read()
+ * or write(): off < size, off + count <= size, count > 0; a read at or
+ * past the end returns 0 and a write there fails with EFBIG, as sysfs
+ * answers.  size 0 means unbounded (the callback checks).  file is the
+ * open file the call comes through (see mdevfs_file_admin()).
+ */
+struct mdevfs_file;
+
+struct bin_attribute {
+	struct attribute attr;
+	size_t size;
+	void *private;   /* the owner's, e.g. a BAR number */
+	ssize_t (*read)(struct mdevfs_file *file, struct device *dev,
+			const struct bin_attribute *attr, char *buf, off_t off,
+			size_t count);
+	ssize_t (*write)(struct mdevfs_file *file, struct device *dev,
+			 const struct bin_attribute *attr, const char *buf,
+			 off_t off, size_t count);
+};
+
+#define MDEVFS_BIN_ATTR(_name, _mode, _read, _write, _size)                \
+	{ .attr = { .name = #_name, .mode = (_mode) },                     \
+	  .size = (_size), .read = (_read), .write = (_write) }
+
+/*
+ * Whether the process that opened file counts as holding CAP_SYS_ADMIN
+ * (the kernel's file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN)),
+ * which some binary files ask before showing all they hold.  The file
+ * system decides it when the file is opened; false for a NULL file.
+ */
+bool mdevfs_file_admin(const struct mdevfs_file *file);
 
 #define MDEVFS_ATTR(_name, _mode, _show, _store)                           \
 	{ .attr = { .name = #_name, .mode = (_mode) },                     \
@@ -176,12 +216,40 @@ struct device *mdevfs_class_device_create(struct mdevfs_host *host,
 					  const char *name);
 void mdevfs_device_destroy(struct device *dev);
 
+/* A BAR as the board decodes it (struct mdevfs_pci_desc). */
+struct mdevfs_pci_bar {
+	unsigned long long size;   /* bytes, a power of two; 0: none */
+	unsigned long long addr;   /* bus address; 0: the core picks one */
+	unsigned int flags;        /* MDEVFS_PCI_BAR_* */
+};
+
+/* Values of the BAR's own low bits. */
+#define MDEVFS_PCI_BAR_IO       0x1   /* I/O space, else memory */
+#define MDEVFS_PCI_BAR_64BIT    0x4   /* 64-bit memory BAR */
+#define MDEVFS_PCI_BAR_PREFETCH 0x8   /* prefetchable memory */
+
+/* PCIe link speeds, as LnkCap encodes them. */
+#define MDEVFS_PCIE_2_5GT 1
+#define MDEVFS_PCIE_5GT   2
+#define MDEVFS_PCIE_8GT   3
+#define MDEVFS_PCIE_16GT  4
+#define MDEVFS_PCIE_32GT  5
+
+/* PCIe device types (0: chosen from the BARs). */
+#define MDEVFS_PCIE_ENDPOINT        1
+#define MDEVFS_PCIE_LEGACY_ENDPOINT 2
+#define MDEVFS_PCIE_RC_INTEGRATED   3
+
 /*
  * A PCI function as the PCI core shows it: devices/pci<domain>:00/<bdf>
  * (or parent_path/<bdf>) on bus pci, bound to driver, with vendor,
  * device, subsystem_vendor, subsystem_device, class, revision, numa_node
- * and modalias files and the PCI_* and MODALIAS uevent variables.
- * groups and uevent_vars add to those.  NULL with errno on failure.
+ * and modalias files and the PCI_* and MODALIAS uevent variables, and
+ * the rest of drivers/pci/pci-sysfs.c's files: config (binary, built
+ * from the members below), resource, irq, enable, local_cpus and the
+ * others, link files for PCI Express, sriov_* for an SR-IOV PF.
+ * groups and uevent_vars add to those.  NULL with errno on failure
+ * (EINVAL for a description that does not add up).
  */
 struct mdevfs_pci_desc {
 	const char *bdf;             /* "0000:3b:00.0" */
@@ -194,6 +262,63 @@ struct mdevfs_pci_desc {
 	int numa_node;               /* -1 when the machine has no NUMA */
 	const struct attribute_group *const *groups;
 	const char *const *uevent_vars;
+
+	/*
+	 * Added for the config space and the PCI core's files (issue #16);
+	 * a description that leaves them zero gets the defaults noted,
+	 * derived from the class.  The core builds `config` from them and
+	 * the `resource`, link, MSI and SR-IOV files agree with it.
+	 */
+	/* BARs; all zero: a display controller's usual three (16 MiB
+	 * registers, 256 MiB and 32 MiB 64-bit prefetchable; a VGA one
+	 * adds 128 bytes of I/O at BAR5), else one 4 KiB memory BAR.  A
+	 * 64-bit BAR takes the next slot too, which must stay empty. */
+	struct mdevfs_pci_bar bars[6];
+	bool pcie;                   /* PCI Express: 4096-byte config */
+	unsigned char pcie_type;     /* MDEVFS_PCIE_*; 0: endpoint, or
+					legacy endpoint with an I/O BAR */
+	/* Link speed (MDEVFS_PCIE_*GT) and width (1..32 lanes), most and
+	 * current; 0: a display controller's 8 GT/s x16, else 5 GT/s x1,
+	 * current = most.  A root-complex integrated endpoint has none. */
+	unsigned char link_max_speed, link_max_width;
+	unsigned char link_speed, link_width;
+	unsigned char msi_vectors;   /* 1, 2, 4 .. 32; 0: 1 */
+	bool msi_32bit;              /* no 64-bit message address */
+	unsigned short msix_vectors; /* table size 1..2048; 0: no MSI-X */
+	unsigned char msix_bar;      /* BAR (BIR) of table and PBA */
+	/* Offsets in that BAR; 0 PBA: right after the table. */
+	unsigned int msix_table_offset, msix_pba_offset;
+	bool aer;                    /* Advanced Error Reporting (PCIe) */
+	/* Where each capability sits in config (a board's own layout);
+	 * all 0: one after another from 0x40, in the order PM, MSI,
+	 * PCIe, MSI-X.  Give every present one or none.  cap_vendor
+	 * adds a vendor-specific capability cap_vendor_len bytes long
+	 * (0: 12) there. */
+	unsigned char cap_pm, cap_msi, cap_pcie, cap_msix;
+	unsigned char cap_vendor, cap_vendor_len;
+	unsigned char interrupt_pin; /* 1..4 = INTA..INTD; 0: INTA */
+	unsigned int irq;            /* the `irq` file; 0: an IO-APIC pin
+					from the slot and interrupt pin */
+	unsigned char dma_mask_bits; /* 0: 64 */
+	const char *local_cpulist;   /* "0-15,32-47"; NULL: the node's */
+	bool boot_vga;               /* VGA class: the firmware console */
+	/* An SR-IOV physical function: total_vfs > 0. */
+	unsigned short sriov_total_vfs;
+	unsigned short sriov_num_vfs;     /* enabled when it is made */
+	unsigned short sriov_offset, sriov_stride;  /* 0: 1 and 1 */
+	unsigned short sriov_vf_device;   /* 0: device */
+	struct mdevfs_pci_bar sriov_bars[6];  /* one VF's BARs */
+	/* A write of sriov_numvfs that changes it, after the core's
+	 * checks (the kernel's pci_driver.sriov_configure): returns the
+	 * VFs now enabled or a negative errno.  NULL: the value is
+	 * stored, no VF is made or removed. */
+	int (*sriov_configure)(struct device *dev, int num_vfs);
+	/* An SR-IOV virtual function: physfn is its PF (made with this
+	 * call) and vf_index its number (virtfnN); the IDs, BARs and
+	 * vendor come from the PF, and config reads 0xffff as the IDs,
+	 * as a VF's does. */
+	struct device *physfn;
+	unsigned short vf_index;
 };
 
 struct device *mdevfs_pci_device_create(struct mdevfs_host *host,

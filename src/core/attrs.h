@@ -71,6 +71,37 @@ ssize_t sysfs_attr_store(enum attr_owner owner, void *obj,
 			 const struct attribute *attr, const char *buf,
 			 size_t count);
 
+/*
+ * What the core knows of an open binary file: whether its opener counts
+ * as holding CAP_SYS_ADMIN (mdevfs_file_admin()).  The file system fills
+ * it in at open, from the opener's credentials as FUSE gives them, and
+ * passes it to every read and write of the file.  There is no capability
+ * to ask for, so the rule is: uid 0, or the uid the daemon runs as (the
+ * owner of the emulated machine: mdevfs-run's unprivileged tools are
+ * root in their namespace and reach the daemon as that user).  Other
+ * openers read PCI config's first 64 bytes only, as on a real host;
+ * libvirt and `lspci -v` need more, so they must count as privileged.
+ */
+struct mdevfs_file {
+	bool admin;
+};
+
+/*
+ * Read or write a binary attribute of obj (only ATTR_OF_DEVICE owners
+ * have them) at off, as sysfs bounds it: count is cut to the file's
+ * size; a read at or past the end returns 0, a write there -EFBIG; a
+ * count of 0 returns 0 without a call; a missing callback gives -EIO.
+ * Returns the bytes done or a negative errno.  file may be NULL (an
+ * unprivileged opener).
+ */
+ssize_t sysfs_bin_attr_read(enum attr_owner owner, void *obj,
+			    const struct bin_attribute *attr,
+			    struct mdevfs_file *file, char *buf, off_t off,
+			    size_t count);
+ssize_t sysfs_bin_attr_write(enum attr_owner owner, void *obj,
+			     const struct bin_attribute *attr,
+			     struct mdevfs_file *file, const char *buf,
+			     off_t off, size_t count);
 
 /*
  * The self-removal of an mdev's `remove` file: true if this call removed

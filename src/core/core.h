@@ -18,6 +18,7 @@
 #include "profile.h"
 
 struct mdev_listener;
+struct pci_function;  /* a PCI function's state (pci.c) */
 
 enum device_kind {
 	DEVICE_PLAIN,  /* a parent or other device a backend made */
@@ -67,7 +68,7 @@ struct plain_device {
 	const char *driver;      /* its bound driver, or NULL; interned */
 	char **uevent_vars;   /* extra uevent variables, NULL-terminated */
 	struct device_chr chr;  /* a char device's number (major 0: none) */
-	struct mdevfs_pci_desc *pci;  /* the ids of a PCI function, or NULL */
+	struct pci_function *pci;  /* a PCI function's state, or NULL */
 	/* groups when the core added its own to the backend's (PCI). */
 	const struct attribute_group **owned_groups;
 	struct mdev_parent *mdev_parent;  /* set while registered as a parent */
@@ -113,14 +114,15 @@ struct device *mdevfs_device_create_chr(struct mdevfs_host *host,
 					const struct mdevfs_device_desc *desc,
 					const struct device_chr *chr);
 
-/* The general form: a char device number (or NULL), PCI ids to keep,
- * and a groups array the device owns from now on (freed with it, or by
- * the caller if this fails). */
+/* The general form: a char device number (or NULL), and a PCI
+ * function's state and a groups array the device owns from now on
+ * (freed with it, or by the caller if this fails). */
 struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 					 const struct mdevfs_device_desc *desc,
 					 const struct device_chr *chr,
-					 const struct mdevfs_pci_desc *pci,
+					 struct pci_function *pci,
 					 const struct attribute_group **owned);
+void pci_function_free(struct pci_function *fn);
 
 /* A device's uevent variables: those of its number (MAJOR, MINOR,
  * DEVNAME), then its own; g_strfreev() them. */

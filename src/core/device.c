@@ -162,10 +162,7 @@ static void plain_free(struct plain_device *plain)
 	}
 	g_strfreev(plain->uevent_vars);
 	g_free(plain->owned_groups);
-	if (plain->pci) {
-		g_free((char *)plain->pci->bdf);
-		g_free(plain->pci);
-	}
+	pci_function_free(plain->pci);
 	g_free(plain);
 }
 
@@ -184,7 +181,7 @@ static const char *intern_subsystem(const struct mdevfs_device_desc *desc)
 struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 					 const struct mdevfs_device_desc *desc,
 					 const struct device_chr *chr,
-					 const struct mdevfs_pci_desc *pci,
+					 struct pci_function *pci,
 					 const struct attribute_group **owned)
 {
 	g_autofree char *devpath = NULL;
@@ -211,13 +208,6 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 		plain->chr = *chr;
 		plain->chr.devnode_dir = g_intern_string(chr->devnode_dir);
 	}
-	if (pci) {
-		plain->pci = g_memdup2(pci, sizeof(*pci));
-		plain->pci->bdf = g_strdup(pci->bdf);
-		plain->pci->parent_path = NULL;  /* not kept */
-		plain->pci->groups = NULL;
-		plain->pci->uevent_vars = NULL;
-	}
 	device_initialize(dev);
 	if (!device_claim_path(host, dev)) {
 		core_mutex_clear(&dev->lock);
@@ -226,6 +216,7 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 		return NULL;
 	}
 	plain->owned_groups = owned;
+	plain->pci = pci;
 	/* An IOMMU puts every PCI function in a group from the start. */
 	if (pci)
 		plain->iommu = iommu_group_alloc_hw(host, dev);

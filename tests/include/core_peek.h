@@ -32,4 +32,14 @@ static inline struct mdev_parent *peek_parent(struct mdevfs_host *host,
 	return parent;
 }
 
+/* The device at devpath (e.g. "devices/pci0000:00/0000:3b:00.0"),
+ * parent or not, without a reference: its backend keeps it. */
+static inline struct device *peek_device_at(struct mdevfs_host *host,
+					    const char *devpath)
+{
+	struct device key = { .devpath = (char *)devpath };
+
+	return g_hash_table_lookup(host->claimed_paths, &key);
+}
+
 #endif
