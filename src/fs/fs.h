@@ -12,6 +12,7 @@ struct mdevfs_fs {
 	struct sysfs_tree *tree;
 	struct fuse_session *se;
 	double timeout;        /* entry and attribute cache lifetime, seconds */
+	uid_t uid;             /* the daemon's own */
 	bool no_open;          /* asked for: the kernel opens files alone */
 	bool by_inode;         /* ... and this kernel can */
 	GMutex poll_lock;

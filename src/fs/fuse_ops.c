@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 static struct mdevfs_fs *fs_of(fuse_req_t req)
 {
@@ -24,6 +25,16 @@ static struct mdevfs_fs *fs_of(fuse_req_t req)
 static struct node_tree *nodes_of(fuse_req_t req)
 {
 	return &fs_of(req)->tree->nodes;
+}
+
+/* Whether the caller counts as the emulated machine's administrator (what
+ * CAP_SYS_ADMIN would be: a PCI function's whole config space): root,
+ * or the user the daemon runs as, whom mdevfs-run's tools reach it as. */
+static bool privileged(fuse_req_t req)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	return ctx->uid == 0 || ctx->uid == fs_of(req)->uid;
 }
 
 /*
@@ -289,7 +300,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	ret = node_open(nodes_of(req), ino, fi->flags, &file);
+	ret = node_open(nodes_of(req), ino, fi->flags, privileged(req), &file);
 	if (ret) {
 		fuse_reply_err(req, -ret);
 		return;
@@ -323,7 +334,8 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	len = file ? node_read(nodes_of(req), file, buf, size, off)
-		   : node_pread(nodes_of(req), ino, buf, size, off);
+		   : node_pread(nodes_of(req), ino, privileged(req), buf, size,
+				off);
 	if (len < 0)
 		fuse_reply_err(req, (int)-len);
 	else
@@ -355,7 +367,8 @@ static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	fuse_req_interrupt_func(req, interrupted, &cancelled);
 	mdev_fault_set_cancel_flag(&cancelled);
 	len = file ? node_write(nodes_of(req), file, buf, size, off)
-		   : node_pwrite(nodes_of(req), ino, buf, size, off, &drop_pages);
+		   : node_pwrite(nodes_of(req), ino, privileged(req), buf, size,
+				 off, &drop_pages);
 	mdev_fault_set_cancel_flag(NULL);
 	fuse_req_interrupt_func(req, NULL, NULL);
 
@@ -576,6 +589,7 @@ static void poll_wake(void *data, uint64_t ino)
 void mdevfs_fs_init(struct mdevfs_fs *fs, struct sysfs_tree *tree, double timeout)
 {
 	fs->tree = tree;
+	fs->uid = getuid();
 	fs->timeout = timeout;
 	g_mutex_init(&fs->poll_lock);
 	fs->pollers = g_hash_table_new_full(NULL, NULL, NULL, destroy_poll_handle);

@@ -75,6 +75,7 @@ struct node *node_file(struct node_tree *tree, struct node *dir,
 	f->ops = desc->ops;
 	f->attr = desc->attr;
 	f->obj = desc->obj;
+	f->binary = desc->binary;
 	f->size = (uint32_t)desc->size;
 	return attach(tree, dir, node);
 }

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 
 bool node_active_get(struct node_tree *tree, struct node *node)
@@ -83,7 +84,8 @@ ssize_t node_store_page(struct node_tree *tree, struct node *node,
 }
 
 /* A binary file's access at off: how many of size bytes it may move
- * (sysfs: a read past the end gets 0 bytes, a write EFBIG). */
+ * (sysfs: a read past the end gets 0 bytes, a write EFBIG); a size of 0
+ * leaves the bounds to the owner. */
 static ssize_t bin_span(const struct node *node, size_t size, off_t off,
 			bool write)
 {
@@ -91,13 +93,15 @@ static ssize_t bin_span(const struct node *node, size_t size, off_t off,
 
 	if (off < 0)
 		return -EINVAL;
+	if (!end)
+		return (ssize_t)MIN(size, (size_t)SSIZE_MAX);
 	if ((uint64_t)off >= end)
 		return write ? -EFBIG : 0;
 	return (ssize_t)MIN(size, end - (size_t)off);
 }
 
-ssize_t node_bin_read(struct node_tree *tree, struct node *node, char *buf,
-		      size_t size, off_t off)
+ssize_t node_bin_read(struct node_tree *tree, struct node *node,
+		      bool privileged, char *buf, size_t size, off_t off)
 {
 	struct file_node *f = as_file(node);
 	ssize_t n = bin_span(node, size, off, false), ret;
@@ -106,14 +110,15 @@ ssize_t node_bin_read(struct node_tree *tree, struct node *node, char *buf,
 		return n;
 	if (!node_active_get(tree, node))
 		return -ENODEV;
-	ret = f->ops->read ? f->ops->read(f->obj, f->attr, buf, (size_t)n, off)
+	ret = f->ops->read ? f->ops->read(f->obj, f->attr, privileged, buf,
+					  (size_t)n, off)
 			   : -EIO;
 	node_active_put(tree, node);
 	return MIN(ret, n);
 }
 
 ssize_t node_bin_write(struct node_tree *tree, struct node *node,
-		       const char *buf, size_t size, off_t off)
+		       bool privileged, const char *buf, size_t size, off_t off)
 {
 	struct file_node *f = as_file(node);
 	ssize_t n = bin_span(node, size, off, true), ret;
@@ -123,7 +128,8 @@ ssize_t node_bin_write(struct node_tree *tree, struct node *node,
 	if (!node_active_get(tree, node))
 		return -ENODEV;
 	node_batch_begin();
-	ret = f->ops->write ? f->ops->write(f->obj, f->attr, buf, (size_t)n, off)
+	ret = f->ops->write ? f->ops->write(f->obj, f->attr, privileged, buf,
+					    (size_t)n, off)
 			    : -EIO;
 	node_active_put(tree, node);
 	node_batch_end(tree);
@@ -156,7 +162,7 @@ int node_check_access(const struct node *node, int acc)
 /* ------------------------------------------------------------------ */
 /* Open handles                                                        */
 
-int node_open(struct node_tree *tree, uint64_t ino, int flags,
+int node_open(struct node_tree *tree, uint64_t ino, int flags, bool privileged,
 	      struct node_file **out)
 {
 	struct node *node;
@@ -171,6 +177,7 @@ int node_open(struct node_tree *tree, uint64_t ino, int flags,
 		struct node_file *file = g_new0(struct node_file, 1);
 
 		file->node = node;
+		file->privileged = privileged;
 		file->event = g_atomic_int_get(&as_file(node)->event);
 		g_mutex_init(&file->lock);
 		g_hash_table_add(tree->files, file);
@@ -203,8 +210,9 @@ ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
 	ssize_t ret = 0;
 
 	/* sysfs reads a binary file at the offset, every time. */
-	if (as_file(file->node)->size)
-		return node_bin_read(tree, file->node, buf, size, off);
+	if (as_file(file->node)->binary)
+		return node_bin_read(tree, file->node, file->privileged, buf,
+				     size, off);
 	g_mutex_lock(&file->lock);
 	if (off == 0 || !file->shown)
 		ret = show(tree, file);
@@ -225,8 +233,9 @@ ssize_t node_write(struct node_tree *tree, struct node_file *file,
 	if (size == 0)
 		return 0;
 	g_mutex_lock(&file->lock);
-	if (as_file(node)->size)
-		ret = node_bin_write(tree, node, buf, size, off);
+	if (as_file(node)->binary)
+		ret = node_bin_write(tree, node, file->privileged, buf, size,
+				     off);
 	else
 		ret = node_store_page(tree, node, buf, size);
 	g_mutex_unlock(&file->lock);

@@ -69,12 +69,14 @@ struct node_file_ops {
 	 * obj's owner now announces every change (node_changed()), so the
 	 * file may be cached from then on.  NULL: never. */
 	bool (*announced)(void *obj);
-	/* A binary file's (desc size > 0), at an offset already clamped
-	 * to the file's size: the bytes moved or -errno. */
-	ssize_t (*read)(void *obj, const void *attr, char *buf, size_t count,
-			off_t off);
-	ssize_t (*write)(void *obj, const void *attr, const char *buf,
-			 size_t count, off_t off);
+	/* A binary file's, at an offset already clamped to the file's
+	 * size (if it has one): the bytes moved or -errno.  privileged:
+	 * whether the opener counts as the machine's administrator, which
+	 * the FUSE layer decides (the owner decides what that allows). */
+	ssize_t (*read)(void *obj, const void *attr, bool privileged,
+			char *buf, size_t count, off_t off);
+	ssize_t (*write)(void *obj, const void *attr, bool privileged,
+			 const char *buf, size_t count, off_t off);
 };
 
 /* A file to make (node_file()). */
@@ -85,7 +87,9 @@ struct node_file_desc {
 	const struct node_file_ops *ops;
 	const void *attr;
 	void *obj;
-	/* A binary file's size, at most NODE_BIN_SIZE_MAX; 0: text. */
+	/* A binary file (bin_attribute) and its size, at most
+	 * NODE_BIN_SIZE_MAX; 0 for one the owner bounds itself. */
+	bool binary;
 	size_t size;
 };
 
@@ -166,9 +170,10 @@ struct file_node {           /* NODE_FILE */
 	const void *attr;       /* the owner's, for ops */
 	void *obj;
 	unsigned char cache;    /* enum node_cache */
+	/* A binary file (bin_attribute): read and written at offsets
+	 * through ops->read/write, within size unless that is 0. */
+	bool binary;
 	unsigned short mode;    /* permission bits */
-	/* A binary file's size (bin_attribute): read and written at
-	 * offsets through ops->read/write; 0 for a text attribute. */
 	uint32_t size;
 	int active;             /* show/store calls in progress */
 	gint event;             /* bumped by node_notify(), poll */
@@ -438,13 +443,15 @@ int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
 
 struct node_file {
 	struct node *node;
+	bool privileged;           /* the opener's, for a binary file */
 	GMutex lock;
 	char *shown;               /* the value produced at offset 0 */
 	size_t shown_len;
 	gint event;                /* node->event when last read */
 };
 
-int node_open(struct node_tree *tree, uint64_t ino, int flags,
+/* privileged: the opener's, for a binary file's reads and writes. */
+int node_open(struct node_tree *tree, uint64_t ino, int flags, bool privileged,
 	      struct node_file **out);
 ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
 		  size_t size, off_t off);
@@ -471,15 +478,15 @@ void node_tree_set_by_inode(struct node_tree *tree, bool on);
 uint64_t node_base_ino(uint64_t ino);
 /* EACCES for a mode the file lacks: kernfs refuses even root, but here
  * only a read or write can tell, since there was no open. */
-ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,
-		   size_t size, off_t off);
+ssize_t node_pread(struct node_tree *tree, uint64_t ino, bool privileged,
+		   char *buf, size_t size, off_t off);
 /*
  * One store.  *drop_pages says the kernel may have kept pages of what was
  * written: they must be invalidated once the write is answered (not
  * before: the writer holds them locked until then).
  */
-ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, const char *buf,
-		    size_t size, off_t off, bool *drop_pages);
+ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, bool privileged,
+		    const char *buf, size_t size, off_t off, bool *drop_pages);
 /* As node_poll_changed(), for the file: changed since its value was shown. */
 bool node_poll_changed_ino(struct node_tree *tree, uint64_t ino);
 

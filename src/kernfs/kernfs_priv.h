@@ -258,10 +258,10 @@ ssize_t node_store_page(struct node_tree *tree, struct node *node,
 			const char *buf, size_t size);
 bool node_alive(struct node_tree *tree, struct node *node);
 /* Without the tree lock: a binary file read or written at off. */
-ssize_t node_bin_read(struct node_tree *tree, struct node *node, char *buf,
-		      size_t size, off_t off);
+ssize_t node_bin_read(struct node_tree *tree, struct node *node,
+		      bool privileged, char *buf, size_t size, off_t off);
 ssize_t node_bin_write(struct node_tree *tree, struct node *node,
-		       const char *buf, size_t size, off_t off);
+		       bool privileged, const char *buf, size_t size, off_t off);
 /* Copy what a read at off of size bytes gets of text; its length. */
 ssize_t node_copy_out(char *buf, size_t size, off_t off, const char *text,
 		      size_t len);

@@ -27,8 +27,8 @@ static void node_fill_stat(struct node_tree *tree, struct node *node,
 		st->st_nlink = 1;
 		/* sysfs: a page for a text attribute, its size for a
 		 * binary one. */
-		st->st_size = as_file(node)->size ? as_file(node)->size
-						  : NODE_PAGE_SIZE;
+		st->st_size = as_file(node)->binary ? as_file(node)->size
+						    : NODE_PAGE_SIZE;
 		break;
 	case NODE_LINK:
 		st->st_mode = S_IFLNK | node_mode(node);
@@ -55,7 +55,7 @@ static void settle_cache(struct node *node)
 static bool shows_value(const struct node_tree *tree, const struct node *node)
 {
 	return tree->by_inode && node->type == NODE_FILE &&
-	       !as_file(node)->size && (node_mode(node) & 0444);
+	       !as_file(node)->binary && (node_mode(node) & 0444);
 }
 
 /* What a stat of node needs, read with the tree lock held: the node's

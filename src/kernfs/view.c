@@ -195,8 +195,8 @@ static void unpin(struct node_tree *tree, struct node *node)
  * (the one whose length the reader was told): the read overlapped the
  * change.
  */
-ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,
-		   size_t size, off_t off)
+ssize_t node_pread(struct node_tree *tree, uint64_t ino, bool privileged,
+		   char *buf, size_t size, off_t off)
 {
 	int err;
 	struct node *node = pin(tree, ino, O_RDONLY, &err);
@@ -207,8 +207,8 @@ ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,
 
 	if (!node)
 		return err;
-	if (as_file(node)->size) {   /* binary: no value, no views */
-		ret = node_bin_read(tree, node, buf, size, off);
+	if (as_file(node)->binary) {   /* no value, no views */
+		ret = node_bin_read(tree, node, privileged, buf, size, off);
 		unpin(tree, node);
 		return ret;
 	}
@@ -227,8 +227,8 @@ ssize_t node_pread(struct node_tree *tree, uint64_t ino, char *buf,
 	return ret;
 }
 
-ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, const char *buf,
-		    size_t size, off_t off, bool *drop_pages)
+ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, bool privileged,
+		    const char *buf, size_t size, off_t off, bool *drop_pages)
 {
 	int err;
 	struct node *node = pin(tree, ino, O_WRONLY, &err);
@@ -239,8 +239,8 @@ ssize_t node_pwrite(struct node_tree *tree, uint64_t ino, const char *buf,
 		return err;
 	if (!size)
 		ret = 0;
-	else if (as_file(node)->size)
-		ret = node_bin_write(tree, node, buf, size, off);
+	else if (as_file(node)->binary)
+		ret = node_bin_write(tree, node, privileged, buf, size, off);
 	else
 		ret = node_store_page(tree, node, buf, size);
 	if (ret >= 0 && size) {

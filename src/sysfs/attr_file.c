@@ -73,6 +73,54 @@ static enum node_cache cache_of(enum attr_owner owner,
 					       : NODE_CACHE_VOLATILE;
 }
 
+/* Binary attributes: only devices have them.  The opener's privilege is
+ * the one thing the core asks of the open file. */
+static ssize_t bin_read(void *obj, const void *attr, bool privileged,
+			char *buf, size_t count, off_t off)
+{
+	struct mdevfs_file file = { .admin = privileged };
+
+	return sysfs_bin_attr_read(ATTR_OF_DEVICE, obj, attr, &file, buf, off,
+				   count);
+}
+
+static ssize_t bin_write(void *obj, const void *attr, bool privileged,
+			 const char *buf, size_t count, off_t off)
+{
+	struct mdevfs_file file = { .admin = privileged };
+
+	return sysfs_bin_attr_write(ATTR_OF_DEVICE, obj, attr, &file, buf, off,
+				    count);
+}
+
+static bool bin_announced(void *obj)
+{
+	return sysfs_attr_announced(ATTR_OF_DEVICE, obj);
+}
+
+static const struct node_file_ops bin_ops = {
+	.read = bin_read, .write = bin_write, .announced = bin_announced,
+};
+
+/* A binary file changes through its own writes, which drop what the
+ * kernel keeps; otherwise only if its backend says so. */
+struct node *sysfs_add_bin_file(struct sysfs_tree *tree, struct node *dir,
+				const struct bin_attribute *attr, void *dev)
+{
+	const struct node_file_desc desc = {
+		.name = attr->attr.name,
+		.mode = attr->attr.mode,
+		.cache = NODE_CACHE_TRACKED,
+		.ops = &bin_ops,
+		.attr = attr,
+		.obj = dev,
+		.binary = true,
+		.size = attr->size,
+	};
+
+	return node_file(&tree->nodes, dir, &desc);
+}
+
 struct node *sysfs_add_file(struct sysfs_tree *tree, struct node *dir,
 			    const struct attribute *attr,
 			    enum attr_owner owner, void *obj)

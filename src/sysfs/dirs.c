@@ -55,6 +55,9 @@ void sysfs_add_groups(struct sysfs_tree *tree, struct node *dir,
 
 		for (const struct attribute *const *a = g->attrs; gdir && a && *a; a++)
 			sysfs_add_file(tree, gdir, *a, owner, obj);
+		for (const struct bin_attribute *const *b = g->bin_attrs;
+		     gdir && b && *b && owner == ATTR_OF_DEVICE; b++)
+			sysfs_add_bin_file(tree, gdir, *b, obj);
 	}
 }
 
@@ -76,6 +79,9 @@ void sysfs_remove_groups(struct sysfs_tree *tree, struct node *dir,
 		}
 		for (const struct attribute *const *a = g->attrs; a && *a; a++)
 			sysfs_remove_child(tree, dir, (*a)->name);
+		for (const struct bin_attribute *const *b = g->bin_attrs; b && *b;
+		     b++)
+			sysfs_remove_child(tree, dir, (*b)->attr.name);
 	}
 }
 

@@ -26,6 +26,9 @@ struct node *sysfs_dev_dir(struct sysfs_tree *tree, struct device *dev);
 struct node *sysfs_add_file(struct sysfs_tree *tree, struct node *dir,
 			    const struct attribute *attr,
 			    enum attr_owner owner, void *obj);
+/* A device's binary attribute as a file. */
+struct node *sysfs_add_bin_file(struct sysfs_tree *tree, struct node *dir,
+				const struct bin_attribute *attr, void *dev);
 void sysfs_add_groups(struct sysfs_tree *tree, struct node *dir,
 		      const struct attribute_group *const *groups,
 		      enum attr_owner owner, void *obj);

@@ -125,7 +125,7 @@ char *bt_read(struct bt *bt, const char *path, int *err)
 		*err = ENOENT;
 		return NULL;
 	}
-	ret = node_open(&bt->tree->nodes, ino, O_RDONLY, &file);
+	ret = node_open(&bt->tree->nodes, ino, O_RDONLY, true, &file);
 	if (ret) {
 		*err = -ret;
 		return NULL;
@@ -149,7 +149,7 @@ int bt_write(struct bt *bt, const char *path, const char *text)
 
 	if (!ino)
 		return ENOENT;
-	ret = node_open(&bt->tree->nodes, ino, O_WRONLY, &file);
+	ret = node_open(&bt->tree->nodes, ino, O_WRONLY, true, &file);
 	if (ret)
 		return -ret;
 	len = node_write(&bt->tree->nodes, file, text, strlen(text), 0);

@@ -201,13 +201,13 @@ static ssize_t read_by_inode(struct fh *fh, uint64_t ino, char *buf)
 
 	if (node_getattr(nodes, ino, &st, NULL))
 		return -ENOENT;
-	n = node_pread(nodes, ino, buf, MDEVFS_ATTR_BUF_SIZE, 0);
+	n = node_pread(nodes, ino, true, buf, MDEVFS_ATTR_BUF_SIZE, 0);
 	if (n >= 0 && st.st_size != MDEVFS_ATTR_BUF_SIZE)
 		FH_ASSERT(n == st.st_size, "inode %" G_GINT64_MODIFIER "x: size %jd, "
 			  "read %zd bytes", ino, (intmax_t)st.st_size, n);
 	if (n >= 0) {
 		char extra[8];
-		ssize_t more = node_pread(nodes, ino, extra, sizeof(extra), n);
+		ssize_t more = node_pread(nodes, ino, true, extra, sizeof(extra), n);
 
 		FH_ASSERT(more == 0, "read at offset %zd gave %zd more bytes", n,
 			  more);
@@ -228,7 +228,7 @@ static char *read_ino(struct fh *fh, uint64_t ino, int *err, size_t *len)
 		n = read_by_inode(fh, ino, buf);
 		goto done;
 	}
-	ret = node_open(nodes, ino, O_RDONLY, &file);
+	ret = node_open(nodes, ino, O_RDONLY, true, &file);
 	if (ret) {
 		*err = -ret;
 		return NULL;
@@ -292,9 +292,9 @@ int fh_write(struct fh *fh, const char *path, const void *buf, size_t len)
 	if (fh->by_inode) {
 		bool drop_pages;
 
-		n = node_pwrite(nodes, ino, buf, len, 0, &drop_pages);
+		n = node_pwrite(nodes, ino, true, buf, len, 0, &drop_pages);
 	} else {
-		ret = node_open(nodes, ino, O_WRONLY, &file);
+		ret = node_open(nodes, ino, O_WRONLY, true, &file);
 		if (ret) {
 			walk_done(&w);
 			return -ret;

@@ -20,21 +20,23 @@ static struct node_tree tree;
 static unsigned char blob[BIN_SIZE];
 static int reads;
 
-static ssize_t blob_read(void *obj, const void *attr, char *buf, size_t count,
-			 off_t off)
+static ssize_t blob_read(void *obj, const void *attr, bool privileged,
+			 char *buf, size_t count, off_t off)
 {
 	(void)obj;
 	(void)attr;
+	(void)privileged;
 	reads++;
 	memcpy(buf, blob + off, count);
 	return (ssize_t)count;
 }
 
-static ssize_t blob_write(void *obj, const void *attr, const char *buf,
-			  size_t count, off_t off)
+static ssize_t blob_write(void *obj, const void *attr, bool privileged,
+			  const char *buf, size_t count, off_t off)
 {
 	(void)obj;
 	(void)attr;
+	(void)privileged;
 	memcpy(blob + off, buf, count);
 	return (ssize_t)count;
 }
@@ -80,7 +82,7 @@ static void setup(void)
 {
 	const struct node_file_desc bin = {
 		.name = "config", .mode = 0644, .cache = NODE_CACHE_TRACKED,
-		.ops = &blob_ops, .size = BIN_SIZE,
+		.ops = &blob_ops, .binary = true, .size = BIN_SIZE,
 	};
 
 	for (int i = 0; i < BIN_SIZE; i++)
@@ -113,7 +115,7 @@ START_TEST(bin_file_reads_at_offsets)
 	char buf[512];
 
 	ck_assert_int_eq(st.st_size, BIN_SIZE);
-	ck_assert_int_eq(node_open(&tree, ino, O_RDWR, &file), 0);
+	ck_assert_int_eq(node_open(&tree, ino, O_RDWR, true, &file), 0);
 	/* Every read asks the owner: no value is kept per open file. */
 	ck_assert_int_eq(node_read(&tree, file, buf, 16, 64), 16);
 	ck_assert_int_eq((unsigned char)buf[0], 64);
@@ -129,7 +131,7 @@ START_TEST(bin_file_reads_at_offsets)
 	ck_assert_int_eq(node_write(&tree, file, "x", 1, BIN_SIZE), -EFBIG);
 	node_release(&tree, file);
 	/* The same by inode (-o no_open). */
-	ck_assert_int_eq(node_pread(&tree, ino, buf, 4, 10), 4);
+	ck_assert_int_eq(node_pread(&tree, ino, true, buf, 4, 10), 4);
 	ck_assert_int_eq((unsigned char)buf[0], 0xff);
 }
 END_TEST
@@ -137,7 +139,7 @@ END_TEST
 START_TEST(bin_file_size_is_bounded)
 {
 	const struct node_file_desc huge = {
-		.name = "huge", .mode = 0444, .ops = &blob_ops,
+		.name = "huge", .mode = 0444, .ops = &blob_ops, .binary = true,
 		.size = NODE_BIN_SIZE_MAX + (size_t)1,
 	};
 
@@ -176,7 +178,7 @@ START_TEST(setattr_survives_forget)
 	{
 		struct node_file *file;
 
-		ck_assert_int_eq(node_open(&tree, ino, O_RDONLY, &file), -EACCES);
+		ck_assert_int_eq(node_open(&tree, ino, O_RDONLY, true, &file), -EACCES);
 	}
 }
 END_TEST

@@ -139,7 +139,7 @@ static void assert_link(const char *path, const char *target)
 static struct node_file *open_path(const char *path, int flags)
 {
 	struct node_file *file = NULL;
-	int ret = node_open(nt, ino_of(path), flags, &file);
+	int ret = node_open(nt, ino_of(path), flags, true, &file);
 
 	ck_assert_msg(ret == 0, "open %s: %d", path, ret);
 	return file;
@@ -148,7 +148,7 @@ static struct node_file *open_path(const char *path, int flags)
 static int open_error(const char *path, int flags)
 {
 	struct node_file *file = NULL;
-	int ret = node_open(nt, ino_of(path), flags, &file);
+	int ret = node_open(nt, ino_of(path), flags, true, &file);
 
 	if (!ret)
 		node_release(nt, file);
@@ -818,7 +818,7 @@ START_TEST(invalidates_views_by_inode)
 	avail = st.st_ino;
 	ck_assert_uint_ne(avail, node_base_ino(avail));
 	g_string_truncate(told, 0);
-	ck_assert_int_eq(node_pwrite(nt, ino_of(TYPE2 "/create"), U1, 36, 0,
+	ck_assert_int_eq(node_pwrite(nt, ino_of(TYPE2 "/create"), true, U1, 36, 0,
 				     &(bool){ false }), 36);
 	want = g_strdup_printf("I%" G_GUINT64_FORMAT " E%" G_GUINT64_FORMAT
 			       "/available_instances ", avail, type2);
@@ -841,7 +841,7 @@ static void setup_by_inode(void)
 
 static ssize_t pread_ino(uint64_t ino, char *buf, size_t size, off_t off)
 {
-	ssize_t ret = node_pread(nt, ino, buf, size - 1, off);
+	ssize_t ret = node_pread(nt, ino, true, buf, size - 1, off);
 
 	buf[ret >= 0 ? ret : 0] = '\0';
 	return ret;
@@ -975,16 +975,16 @@ START_TEST(by_inode_errors)
 	uint64_t create = ino_of(TYPE2 "/create");
 	uint64_t remove, uevent;
 
-	ck_assert_int_eq(node_pread(nt, create, buf, sizeof(buf), 0), -EACCES);
-	ck_assert_int_eq(node_pwrite(nt, avail, "1", 1, 0, &drop), -EACCES);
-	ck_assert_int_eq(node_pwrite(nt, create, U1, 36, 0, &drop), 36);
+	ck_assert_int_eq(node_pread(nt, create, true, buf, sizeof(buf), 0), -EACCES);
+	ck_assert_int_eq(node_pwrite(nt, avail, true, "1", 1, 0, &drop), -EACCES);
+	ck_assert_int_eq(node_pwrite(nt, create, true, U1, 36, 0, &drop), 36);
 	ck_assert(!drop);   /* a partial page of a write-only file */
 	remove = ino_of(MTTY "/" U1 "/remove");
 	uevent = ino_of(MTTY "/" U1 "/uevent");
-	ck_assert_int_gt(node_pread(nt, uevent, buf, sizeof(buf), 0), 0);
-	ck_assert_int_eq(node_pwrite(nt, remove, "1", 1, 0, &drop), 1);
-	ck_assert_int_eq(node_pread(nt, uevent, buf, sizeof(buf), 0), -ENODEV);
-	ck_assert_int_eq(node_pread(nt, ino_of(MTTY), buf, sizeof(buf), 0),
+	ck_assert_int_gt(node_pread(nt, uevent, true, buf, sizeof(buf), 0), 0);
+	ck_assert_int_eq(node_pwrite(nt, remove, true, "1", 1, 0, &drop), 1);
+	ck_assert_int_eq(node_pread(nt, uevent, true, buf, sizeof(buf), 0), -ENODEV);
+	ck_assert_int_eq(node_pread(nt, ino_of(MTTY), true, buf, sizeof(buf), 0),
 			 -EISDIR);
 }
 END_TEST
