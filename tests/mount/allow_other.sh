@@ -42,4 +42,14 @@ as_nobody sh -c "echo 1 > $work/mnt/bus/mdev/devices/$U/remove" 2>/dev/null &&
 cat "$T/mtty-1/create" 2>/dev/null && fail "root read create"
 echo 1 > "$work/mnt/bus/mdev/devices/$U/remove" || fail "owner remove"
 umount "$work/mnt" || fail umount
-echo "allow_other: 2 passed, 0 failed"
+
+# A PCI function's config: the machine's administrator (root here) reads
+# all 4096 bytes, another user the first 64, as on a real host.
+"$mdevfs" -o allow_other -b nvidia:board=t4 "$work/mnt" || fail "mount nvidia"
+config=$work/mnt/bus/pci/devices/0000:3b:00.0/config
+[ "$(wc -c < "$config")" -eq 4096 ] || fail "root reads $(wc -c < "$config") bytes of config"
+[ "$(as_nobody sh -c "wc -c < $config")" -eq 64 ] ||
+	fail "another user reads $(as_nobody sh -c "wc -c < $config") bytes of config"
+cmp -n 64 "$config" <(as_nobody cat "$config") || fail "the first 64 bytes differ"
+umount "$work/mnt" || fail umount
+echo "allow_other: 3 passed, 0 failed"
