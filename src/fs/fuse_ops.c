@@ -54,7 +54,10 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 
 	/* Write through at once: each write() is one store. */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
-	conn->want &= ~FUSE_CAP_READDIRPLUS;
+	/* A first listing of new devices gives their entries with their
+	 * attributes (the kernel asks for it when lookups follow). */
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO;
 	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
 		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 	fs->by_inode = fs->no_open &&
@@ -279,6 +282,47 @@ static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	ret = node_readdir(nodes_of(req), ino, off, fill_entry, &d);
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else
+		fuse_reply_buf(req, d.buf, d.used);
+	g_free(d.buf);
+}
+
+static bool fill_entry_plus(void *ctx, const char *name, uint64_t ino,
+			    mode_t type, const struct stat *st, off_t next_off)
+{
+	struct dirbuf *d = ctx;
+	struct fuse_entry_param e = { .attr = { .st_ino = ino, .st_mode = type } };
+	size_t len;
+
+	/* No st: a bare entry (node 0), which the kernel does not link. */
+	if (st) {
+		e.ino = st->st_ino;
+		e.generation = 1;
+		e.attr = *st;
+		e.attr_timeout = e.entry_timeout = fs_of(d->req)->timeout;
+	}
+	len = fuse_add_direntry_plus(d->req, d->buf + d->used, d->size - d->used,
+				     name, &e, next_off);
+	if (len > d->size - d->used)
+		return false;
+	d->used += len;
+	return true;
+}
+
+static void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	struct dirbuf d = { .req = req, .buf = g_try_malloc(size), .size = size };
+	int ret;
+
+	(void)fi;
+	if (!d.buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	ret = node_readdirplus(nodes_of(req), ino, off, fill_entry_plus, &d);
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else
@@ -524,6 +568,7 @@ const struct fuse_lowlevel_ops mdevfs_ll_ops = {
 	.readlink = fs_readlink,
 	.opendir = fs_opendir,
 	.readdir = fs_readdir,
+	.readdirplus = fs_readdirplus,
 	.open = fs_open,
 	.read = fs_read,
 	.write = fs_write,

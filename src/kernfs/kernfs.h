@@ -440,6 +440,17 @@ typedef bool (*node_fill_fn)(void *ctx, const char *name, uint64_t ino,
 			     mode_t type, off_t next_off);
 int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
 		 node_fill_fn fill, void *ctx);
+/*
+ * READDIRPLUS: the same entries, and st for the links and directories of
+ * a directory that keeps a set (bus/mdev/devices and the like), each of
+ * which then holds a kernel reference as after a LOOKUP if fill took it
+ * (NULL st: a bare entry, no reference).
+ */
+typedef bool (*node_fill_plus_fn)(void *ctx, const char *name, uint64_t ino,
+				  mode_t type, const struct stat *st,
+				  off_t next_off);
+int node_readdirplus(struct node_tree *tree, uint64_t ino, off_t off,
+		     node_fill_plus_fn fill, void *ctx);
 
 struct node_file {
 	struct node *node;

@@ -202,40 +202,104 @@ static bool readdir_one(struct readdir_walk *walk, const struct node *node)
 			  node_pos_seq_off(node->seq));
 }
 
-int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
-		 node_fill_fn fill, void *ctx)
+/* List dir from off, with the tree lock held. */
+static void list_dir(struct node_tree *tree, struct node *dir, off_t off,
+		     node_fill_fn fill, void *ctx)
 {
 	struct readdir_walk walk = { tree, fill, ctx };
-	struct node *dir;
 
-	g_mutex_lock(&tree->lock);
-	dir = node_find(tree, ino);
-	if (!dir || dir->type != NODE_DIR) {
-		g_mutex_unlock(&tree->lock);
-		return dir ? -ENOTDIR : -ENOENT;
-	}
 	if (!dir->removed)
 		node_lazy_fill(tree, dir);
 	as_dir(dir)->listed = true;   /* the kernel may cache what it gets */
 	if (off < 1 && !fill(ctx, ".", dir->ino, S_IFDIR, 1))
-		goto out;
+		return;
 	if (off < 2 && !fill(ctx, "..", dir->parent ? dir->parent->ino : dir->ino,
 			     S_IFDIR, 2))
-		goto out;
+		return;
 	/* A removed directory still open lists nothing more, as in kernfs
 	 * (and what listed it may be gone). */
 	if (dir->removed)
-		goto out;
+		return;
 	if (off >= NODE_SET_OFF) {
 		node_set_readdir(dir, node_pos_off_set(off), fill, ctx);
-		goto out;
+		return;
 	}
 	for (struct node *c = node_dir_from(dir, node_pos_off_seq(off)); c;
 	     c = c->next)
 		if (!c->in_set && !readdir_one(&walk, c))
-			goto out;
+			return;
 	node_set_readdir(dir, 0, fill, ctx);
-out:
+}
+
+/* The directory ino, with the tree lock held; or -errno, unlocked. */
+static int lock_dir(struct node_tree *tree, uint64_t ino, struct node **dir)
+{
+	g_mutex_lock(&tree->lock);
+	*dir = node_find(tree, ino);
+	if (*dir && (*dir)->type == NODE_DIR)
+		return 0;
+	g_mutex_unlock(&tree->lock);
+	return *dir ? -ENOTDIR : -ENOENT;
+}
+
+int node_readdir(struct node_tree *tree, uint64_t ino, off_t off,
+		 node_fill_fn fill, void *ctx)
+{
+	struct node *dir;
+	int ret = lock_dir(tree, ino, &dir);
+
+	if (ret)
+		return ret;
+	list_dir(tree, dir, off, fill, ctx);
+	g_mutex_unlock(&tree->lock);
+	return 0;
+}
+
+struct plus_walk {
+	struct node_tree *tree;
+	struct node *dir;
+	node_fill_plus_fn fill;
+	void *ctx;
+};
+
+/* An entry with its attributes and a kernel reference, as a LOOKUP of it
+ * would give: a link or directory of a directory that keeps a set (those
+ * a listing is followed by a lookup of each: ls -l, mdevctl, libvirt).
+ * Files and the rest come bare; the kernel looks them up when it needs
+ * them, and in inode mode a file's size takes a show() to know. */
+static bool fill_plus(void *ctx, const char *name, uint64_t ino, mode_t type,
+		      off_t next_off)
+{
+	struct plus_walk *w = ctx;
+	struct node *node = NULL;
+	struct stat st;
+
+	if (node_dir_set(w->dir) && type != S_IFREG && strcmp(name, ".") &&
+	    strcmp(name, ".."))
+		node = node_lazy_child(w->tree, w->dir, name);
+	if (!node)
+		return w->fill(w->ctx, name, ino, type, NULL, next_off);
+	if (node->nlookup < NODE_NLOOKUP_MAX)
+		node->nlookup++;
+	node_fill_stat(w->tree, node, &st);
+	if (w->fill(w->ctx, name, ino, type, &st, next_off))
+		return true;
+	/* Not sent: the reference goes back. */
+	if (node->nlookup < NODE_NLOOKUP_MAX)
+		node->nlookup--;
+	node_maybe_free(w->tree, node);
+	return false;
+}
+
+int node_readdirplus(struct node_tree *tree, uint64_t ino, off_t off,
+		     node_fill_plus_fn fill, void *ctx)
+{
+	struct plus_walk walk = { tree, NULL, fill, ctx };
+	int ret = lock_dir(tree, ino, &walk.dir);
+
+	if (ret)
+		return ret;
+	list_dir(tree, walk.dir, off, fill_plus, &walk);
 	g_mutex_unlock(&tree->lock);
 	return 0;
 }

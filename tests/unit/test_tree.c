@@ -697,6 +697,67 @@ START_TEST(readdir_sees_new_links)
 }
 END_TEST
 
+/* READDIRPLUS: a set's links come with their attributes and a kernel
+ * reference each, but only those that fit; files come bare. */
+struct plus_listing {
+	guint room, taken, with_attrs;
+	GPtrArray *inos;   /* of the entries with attributes */
+};
+
+static bool fill_plus(void *ctx, const char *name, uint64_t ino, mode_t type,
+		      const struct stat *st, off_t next)
+{
+	struct plus_listing *l = ctx;
+
+	(void)name;
+	(void)next;
+	if (l->room && l->taken == l->room)
+		return false;
+	l->taken++;
+	if (st) {
+		ck_assert_uint_eq(st->st_ino, ino);
+		ck_assert_uint_eq(st->st_mode & S_IFMT, type);
+		l->with_attrs++;
+		g_ptr_array_add(l->inos, GSIZE_TO_POINTER(ino));
+	}
+	return true;
+}
+
+START_TEST(readdirplus_gives_references)
+{
+	struct plus_listing l = { .room = 3, .inos = g_ptr_array_new() };
+	uint64_t devices = ino_of("bus/mdev/devices");
+	struct stat st;
+
+	create_u(TYPE2, U1);
+	create_u(TYPE2, U2);
+	create_u(TYPE1, U3);
+	/* ".", ".." and one link fit: one reference given. */
+	ck_assert_int_eq(node_readdirplus(nt, devices, 0, fill_plus, &l), 0);
+	ck_assert_uint_eq(l.with_attrs, 1);
+	l.room = 0;
+	l.taken = 0;
+	ck_assert_int_eq(node_readdirplus(nt, devices, 0, fill_plus, &l), 0);
+	ck_assert_uint_eq(l.with_attrs, 4);
+	/* Each reference is the kernel's until it forgets it: the node then
+	 * goes (its number stays the entry's). */
+	for (guint i = 0; i < l.inos->len; i++)
+		ck_assert_int_eq(node_getattr(nt, GPOINTER_TO_SIZE(l.inos->pdata[i]),
+					      &st, NULL), 0);
+	for (guint i = 0; i < l.inos->len; i++)
+		node_forget(nt, GPOINTER_TO_SIZE(l.inos->pdata[i]), 1);
+	for (guint i = 0; i < l.inos->len; i++)
+		ck_assert_int_eq(node_getattr(nt, GPOINTER_TO_SIZE(l.inos->pdata[i]),
+					      &st, NULL), -ENOENT);
+	/* A directory of files lists them bare. */
+	l = (struct plus_listing){ .inos = l.inos };
+	ck_assert_int_eq(node_readdirplus(nt, ino_of(TYPE2), 0, fill_plus, &l), 0);
+	ck_assert_uint_eq(l.with_attrs, 0);
+	ck_assert_uint_gt(l.taken, 4);
+	g_ptr_array_free(l.inos, TRUE);
+}
+END_TEST
+
 START_TEST(readdir_not_a_dir)
 {
 	struct listing l = { new_entries(), 0, 0 };
@@ -2001,6 +2062,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, readdir_resumes);
 	tcase_add_test(tc, readdir_sees_new_links);
 	tcase_add_test(tc, readdir_not_a_dir);
+	tcase_add_test(tc, readdirplus_gives_references);
 	tcase_add_test(tc, readdir_positions_past_32_bits);
 	tcase_add_test(tc, readdir_stable_own_set);
 	tcase_add_loop_test(tc, readdir_stable_views, 0,
