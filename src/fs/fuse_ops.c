@@ -358,7 +358,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	 * concurrent readers (the stress test saw "10" and "9\n\n").
 	 * Writes are always through: each write() is one store.
 	 */
-	if ((fi->flags & O_ACCMODE) == O_RDONLY && node_is_constant(file->node))
+	if ((fi->flags & O_ACCMODE) == O_RDONLY && file->constant)
 		fi->keep_cache = 1;
 	else
 		fi->direct_io = 1;

@@ -178,6 +178,7 @@ int node_open(struct node_tree *tree, uint64_t ino, int flags, bool privileged,
 
 		file->node = node;
 		file->privileged = privileged;
+		file->constant = node_is_constant(node);
 		file->event = g_atomic_int_get(&as_file(node)->event);
 		g_mutex_init(&file->lock);
 		g_hash_table_add(tree->files, file);

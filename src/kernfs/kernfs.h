@@ -455,6 +455,7 @@ int node_readdirplus(struct node_tree *tree, uint64_t ino, off_t off,
 struct node_file {
 	struct node *node;
 	bool privileged;           /* the opener's, for a binary file */
+	bool constant;             /* node_is_constant() at open */
 	GMutex lock;
 	char *shown;               /* the value produced at offset 0 */
 	size_t shown_len;
@@ -471,7 +472,8 @@ ssize_t node_read(struct node_tree *tree, struct node_file *file, char *buf,
 ssize_t node_write(struct node_tree *tree, struct node_file *file,
 		   const char *buf, size_t size, off_t off);
 void node_release(struct node_tree *tree, struct node_file *file);
-/* Whether a file's value can never change while it exists. */
+/* Whether a file's value can never change while it exists (with the
+ * tree lock held: the type shares a word with counters). */
 static inline bool node_is_constant(const struct node *node)
 {
 	return node->type == NODE_FILE &&
