@@ -369,7 +369,8 @@ static bool get_device_api(struct loader *ld, const char *group, char **out)
 
 static const char *const parent_keys[] = {
 	"class", "bus", "driver", "parent_path", "uevent", "mdev_driver",
-	"device_api", "max_instances", "pool", "homogeneous", "errno", NULL
+	"device_api", "max_instances", "pool", "homogeneous", "errno", "config",
+	NULL
 };
 static const char *const type_keys[] = {
 	"name", "description", "device_api", "max", "cost", NULL
@@ -489,6 +490,31 @@ static bool load_budget(struct loader *ld, const char *group,
 	return true;
 }
 
+/* config = BASE64: a PCI function's config space as recorded. */
+static bool load_config(struct loader *ld, const char *group,
+			struct kf_parent_conf *p)
+{
+	g_autofree char *text = raw(ld, group, "config");
+
+	if (!text)
+		return true;
+	if (g_strcmp0(p->bus, "pci"))
+		return fail_key(ld, group, "config",
+				"config needs bus = pci: only PCI functions have a config space");
+	/* Base64 of the largest config space, and no more. */
+	if (strlen(text) > (KF_CONFIG_MAX + 2) / 3 * 4 ||
+	    strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
+		    strlen(text))
+		return fail_key(ld, group, "config",
+				"config: not the base64 of a config space");
+	p->config = g_base64_decode(text, &p->config_size);
+	if (p->config_size != 256 && p->config_size != KF_CONFIG_MAX)
+		return fail_key(ld, group, "config",
+				"config: %zu bytes; a config space has 256 (PCI) or 4096 (PCI Express)",
+				(size_t)p->config_size);
+	return true;
+}
+
 static bool load_parent(struct loader *ld, const char *group, const char *name)
 {
 	struct kf_parent_conf *p = g_new0(struct kf_parent_conf, 1);
@@ -507,6 +533,7 @@ static bool load_parent(struct loader *ld, const char *group, const char *name)
 		return fail_group(ld, group, "parent name '%s' is not a name", name);
 	p->device_api_line = kf_scan_key_line(&ld->scan, group, "device_api");
 	return load_placement(ld, group, p) && load_budget(ld, group, p) &&
+	       load_config(ld, group, p) &&
 	       get_name(ld, group, "mdev_driver", &p->mdev_driver) &&
 	       get_device_api(ld, group, &p->device_api);
 }
@@ -846,6 +873,7 @@ struct kf_conf *kf_conf_load(const char *file, char **msg)
 
 static void parent_free(struct kf_parent_conf *p)
 {
+	g_free(p->config);
 	g_ptr_array_free(p->types, TRUE);
 	g_ptr_array_free(p->parent_attrs, TRUE);
 	g_ptr_array_free(p->mdev_attrs, TRUE);

@@ -37,6 +37,10 @@ struct kf_parent_conf {
 	char **uevent;        /* "VAR=value", NULL-terminated */
 	char *mdev_driver;    /* mdev bus driver name, NULL: driver string */
 	char *device_api;     /* of every type (one per parent, as in 6.1+) */
+	/* A PCI function's recorded config space (256 or 4096 bytes): the
+	 * parent is then made by the PCI core, its IDs from the header. */
+	guint8 *config;
+	gsize config_size;
 	int device_api_line;  /* where that value was first given */
 	bool has_max_instances;  /* the core counter (EUSERS) */
 	unsigned int max_instances;
@@ -59,6 +63,7 @@ struct kf_conf {
 #define KF_FILE_MAX (16u << 20)   /* bytes of a host file */
 #define KF_VALUE_MAX 4094u        /* a value and its '\n' fill a sysfs page */
 #define KF_NAME_MAX 255u          /* NAME_MAX */
+#define KF_CONFIG_MAX 4096u       /* a PCI Express config space */
 
 /*
  * Read and check a host file.  On error returns NULL and sets *msg to

@@ -390,6 +390,54 @@ static void parent_free(struct kf_parent *p)
 	g_free(p);
 }
 
+/* The uevent variables the PCI core makes itself are left to it. */
+static bool pci_core_var(const char *var)
+{
+	static const char *const made[] = { "PCI_CLASS=", "PCI_ID=",
+					    "PCI_SUBSYS_ID=", "PCI_SLOT_NAME=",
+					    "MODALIAS=" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(made); i++)
+		if (g_str_has_prefix(var, made[i]))
+			return true;
+	return false;
+}
+
+static guint16 le16(const guint8 *b)
+{
+	return (guint16)(b[0] | b[1] << 8);
+}
+
+/* A PCI function replayed from its recorded config space: the IDs from
+ * its header, the rest as the PCI core derives it from the class. */
+static struct device *pci_parent_create(struct mdevfs_host *host,
+					const struct kf_parent_conf *c,
+					const struct attribute_group *const *groups)
+{
+	const guint8 *h = c->config;
+	g_autoptr(GPtrArray) vars = g_ptr_array_new();
+	struct mdevfs_pci_desc pci = {
+		.bdf = c->name, .parent_path = c->parent_path,
+		.driver = c->driver,
+		.vendor = le16(h), .device = le16(h + 2),
+		.revision = h[8],
+		.class_code = (unsigned int)(h[11] << 16 | h[10] << 8 | h[9]),
+		.subsystem_vendor = le16(h + 0x2c),
+		.subsystem_device = le16(h + 0x2e),
+		.numa_node = -1,
+		.pcie = c->config_size > 256,
+		.groups = groups,
+		.config = c->config, .config_size = c->config_size,
+	};
+
+	for (char **v = c->uevent; v && *v; v++)
+		if (!pci_core_var(*v))
+			g_ptr_array_add(vars, *v);
+	g_ptr_array_add(vars, NULL);
+	pci.uevent_vars = (const char *const *)vars->pdata;
+	return mdevfs_pci_device_create(host, &pci);
+}
+
 static int parent_register(struct mdevfs_host *host, struct kf_parent *p,
 			   const char *file)
 {
@@ -401,7 +449,8 @@ static int parent_register(struct mdevfs_host *host, struct kf_parent *p,
 		.groups = build_groups(p->parent_attrs, c->parent_attrs->len,
 				       p->owned),
 	};
-	struct device *dev = mdevfs_device_create(host, &desc);
+	struct device *dev = c->config ? pci_parent_create(host, c, desc.groups)
+				       : mdevfs_device_create(host, &desc);
 	int ret;
 
 	if (!dev) {

@@ -319,6 +319,12 @@ struct mdevfs_pci_desc {
 	 * as a VF's does. */
 	struct device *physfn;
 	unsigned short vf_index;
+	/* A recorded config space (256 or 4096 bytes, copied) shown as it
+	 * is instead of one built from the members above, which still make
+	 * the other files: a host replayed byte for byte.  Writes to it
+	 * change nothing.  NULL: built. */
+	const void *config;
+	size_t config_size;
 };
 
 struct device *mdevfs_pci_device_create(struct mdevfs_host *host,

@@ -876,6 +876,24 @@ void pci_function_free(struct pci_function *fn)
 }
 
 /* The state of a function from its description; NULL with errno. */
+/* A recorded config space, as it was: no byte of it is writable (the
+ * write mask stays zero).  The files read from its capabilities find
+ * them where the recording has them. */
+static size_t config_copy(const struct mdevfs_pci_desc *in,
+			  struct pci_function *fn)
+{
+	memcpy(fn->config, in->config, in->config_size);
+	fn->desc.cap_pm = (unsigned char)pci_config_find_cap(fn->config,
+							     in->config_size, 0x01);
+	fn->desc.cap_msi = (unsigned char)pci_config_find_cap(fn->config,
+							      in->config_size, 0x05);
+	fn->desc.cap_pcie = (unsigned char)pci_config_find_cap(fn->config,
+							       in->config_size, 0x10);
+	fn->desc.cap_msix = (unsigned char)pci_config_find_cap(fn->config,
+							       in->config_size, 0x11);
+	return in->config_size;
+}
+
 static struct pci_function *fn_new(const struct mdevfs_pci_desc *in)
 {
 	const struct mdevfs_pci_desc *pf = NULL;
@@ -890,7 +908,9 @@ static struct pci_function *fn_new(const struct mdevfs_pci_desc *in)
 		}
 		pf = &fn_of(in->physfn)->desc;
 	}
-	if (in->local_cpulist && !cpulist_parse(in->local_cpulist, bits, &top)) {
+	if ((in->local_cpulist && !cpulist_parse(in->local_cpulist, bits, &top)) ||
+	    (in->config && in->config_size != PCI_CFG_SIZE &&
+	     in->config_size != PCI_CFG_EXP_SIZE)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -905,9 +925,14 @@ static struct pci_function *fn_new(const struct mdevfs_pci_desc *in)
 	fn->desc.parent_path = NULL;   /* not kept */
 	fn->desc.groups = NULL;
 	fn->desc.uevent_vars = NULL;
+	fn->desc.config = NULL;        /* copied below */
 	g_mutex_init(&fn->lock);
 	g_mutex_init(&fn->sriov_lock);
-	fn->config_size = pci_config_build(&fn->desc, fn->config, fn->wmask);
+	if (in->config)
+		fn->config_size = config_copy(in, fn);
+	else
+		fn->config_size = pci_config_build(&fn->desc, fn->config,
+						   fn->wmask);
 	fn->enable_cnt = in->driver ? 1 : 0;   /* its driver enabled it */
 	fn->numa_node = in->numa_node;
 	fn->d3cold_allowed = true;

@@ -358,6 +358,35 @@ static gboolean record_types(struct recorder *r, const char *name,
 	return TRUE;
 }
 
+/* config= for a PCI function: its whole config space, which only root
+ * may read (others get its first 64 bytes, and the key is left out, with
+ * a warning: the replay then builds one from the class). */
+static gboolean record_config(struct recorder *r, const char *group,
+			      const char *devdir)
+{
+	g_autofree char *bus = g_key_file_get_string(r->out, group, "bus", NULL);
+	g_autofree char *path = g_build_filename(devdir, "config", NULL);
+	g_autofree char *bytes = NULL;
+	g_autofree char *text = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+
+	if (g_strcmp0(bus, "pci"))
+		return TRUE;
+	/* A host from before config was shown (or a hand-made /sys). */
+	if (!g_file_get_contents(path, &bytes, &len, &error))
+		return g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
+		       fail("%s: %s", path, error->message);
+	if (len != 256 && len != 4096) {
+		fprintf(stderr, "mdevfs-record: %s: %zu bytes readable (not root?); not recorded\n",
+			path, (size_t)len);
+		return TRUE;
+	}
+	text = g_base64_encode((const guchar *)bytes, len);
+	g_key_file_set_string(r->out, group, "config", text);
+	return TRUE;
+}
+
 static gboolean record_parent(struct recorder *r, const char *name)
 {
 	g_autofree char *link = g_build_filename(r->sys, "class/mdev_bus", name,
@@ -382,6 +411,7 @@ static gboolean record_parent(struct recorder *r, const char *name)
 	return record_subsystem(r, group, devpath, &prefix) &&
 	       record_path(r, group, devpath) &&
 	       record_uevent(r, group, devdir) &&
+	       record_config(r, group, devdir) &&
 	       record_mdev_driver(r, group, devpath, prefix) &&
 	       record_types(r, name, devdir, prefix);
 }

@@ -112,7 +112,7 @@ unsigned int bt_mode(struct bt *bt, const char *path)
 	return walk(bt, path, &st) ? st.st_mode : 0;
 }
 
-char *bt_read(struct bt *bt, const char *path, int *err)
+GBytes *bt_read_bytes(struct bt *bt, const char *path, int *err)
 {
 	struct stat st;
 	uint64_t ino = walk(bt, path, &st);
@@ -136,7 +136,16 @@ char *bt_read(struct bt *bt, const char *path, int *err)
 		*err = (int)-len;
 		return NULL;
 	}
-	return g_strndup(buf, (size_t)len);
+	return g_bytes_new(buf, (size_t)len);
+}
+
+char *bt_read(struct bt *bt, const char *path, int *err)
+{
+	g_autoptr(GBytes) bytes = bt_read_bytes(bt, path, err);
+	gsize len;
+	const char *data = bytes ? g_bytes_get_data(bytes, &len) : NULL;
+
+	return data ? g_strndup(data, len) : bytes ? g_strdup("") : NULL;
 }
 
 int bt_write(struct bt *bt, const char *path, const char *text)

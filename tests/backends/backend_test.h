@@ -32,6 +32,8 @@ void bt_stop(struct bt *bt);
 bool bt_exists(struct bt *bt, const char *path);
 /* The file's text; NULL and *err = errno on failure (g_free the result). */
 char *bt_read(struct bt *bt, const char *path, int *err);
+/* The same, every byte (a binary file's first 4096). */
+GBytes *bt_read_bytes(struct bt *bt, const char *path, int *err);
 /* One write(); returns 0 or the errno. */
 int bt_write(struct bt *bt, const char *path, const char *text);
 /* readlink text, or NULL. */

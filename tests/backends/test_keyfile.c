@@ -390,6 +390,50 @@ START_TEST(pci_parent_with_driver)
 }
 END_TEST
 
+/* A recorded config space: the PCI core makes the function, with the
+ * IDs of its header and the bytes as they were. */
+START_TEST(pci_parent_from_config)
+{
+	guint8 config[256] = { 0 };
+	g_autofree char *b64 = NULL, *text = NULL;
+	g_autoptr(GBytes) got = NULL;
+	struct bt bt;
+	int err = 0;
+
+	config[0] = 0xde; config[1] = 0x10;          /* vendor 10de */
+	config[2] = 0xb8; config[3] = 0x1e;          /* device 1eb8 */
+	config[8] = 0xa1;                            /* revision */
+	config[9] = 0x00; config[10] = 0x02; config[11] = 0x03;  /* 030200 */
+	config[0x2c] = 0xde; config[0x2d] = 0x10;
+	config[0x2e] = 0xa2; config[0x2f] = 0x12;
+	config[0xff] = 0x5a;                         /* a last byte */
+	b64 = g_base64_encode(config, sizeof(config));
+	text = g_strdup_printf("[parent 0000:3b:00.0]\nbus = pci\ndriver = nvidia\n"
+			       "parent_path = devices/pci0000:00\n"
+			       "uevent = PCI_CLASS=30200;EXTRA=1\nconfig = %s\n"
+			       "device_api = vfio-pci\n"
+			       "[type 0000:3b:00.0 231]\nmax = 1\n", b64);
+	load(&bt, text);
+	bt_expect(&bt, PCI "/vendor", "0x10de\n");
+	bt_expect(&bt, PCI "/device", "0x1eb8\n");
+	bt_expect(&bt, PCI "/class", "0x030200\n");
+	bt_expect(&bt, PCI "/revision", "0xa1\n");
+	bt_expect(&bt, PCI "/subsystem_device", "0x12a2\n");
+	/* The PCI core's uevent variables, once, and the file's others. */
+	bt_expect(&bt, PCI "/uevent",
+		  "DRIVER=nvidia\nPCI_CLASS=30200\nPCI_ID=10DE:1EB8\n"
+		  "PCI_SUBSYS_ID=10DE:12A2\nPCI_SLOT_NAME=0000:3b:00.0\n"
+		  "MODALIAS=pci:v000010DEd00001EB8sv000010DEsd000012A2bc03sc02i00\n"
+		  "EXTRA=1\n");
+	got = bt_read_bytes(&bt, PCI "/config", &err);
+	ck_assert_int_eq(err, 0);
+	ck_assert_uint_eq(g_bytes_get_size(got), sizeof(config));
+	ck_assert_mem_eq(g_bytes_get_data(got, NULL), config, sizeof(config));
+	ck_assert(S_ISDIR(bt_mode(&bt, NV "nvidia-231")));
+	done(&bt);
+}
+END_TEST
+
 START_TEST(class_parent_placement)
 {
 	struct bt bt;
@@ -538,6 +582,15 @@ static const struct {
 	const char *text;
 	const char *want;   /* a trailing '*' matches any rest */
 } bad_files[] = {
+	/* a recorded config space */
+	{ GPU "config = AAAA\n",
+	  "FILE:4: config needs bus = pci: only PCI functions have a config space" },
+	{ "[parent 0000:3b:00.0]\nbus = pci\nparent_path = devices/pci0000:00\n"
+	  "config = AAAA\n",
+	  "FILE:4: config: 3 bytes; a config space has 256 (PCI) or 4096 (PCI Express)" },
+	{ "[parent 0000:3b:00.0]\nbus = pci\nparent_path = devices/pci0000:00\n"
+	  "config = A*AA\n",
+	  "FILE:4: config: not the base64 of a config space" },
 	/* syntax */
 	{ "[parent card0]\nclass = gpu\nfoo\n",
 	  "FILE:3: 'foo' is not a [group] header, a key = value line or a # comment" },
@@ -862,6 +915,7 @@ int main(void)
 	tcase_add_test(attrs, parent_attributes);
 	tcase_add_test(attrs, mdev_attributes);
 	tcase_add_test(place, pci_parent_with_driver);
+	tcase_add_test(place, pci_parent_from_config);
 	tcase_add_test(place, class_parent_placement);
 	tcase_add_test(place, several_parents);
 	tcase_add_test(place, empty_file_is_an_empty_host);

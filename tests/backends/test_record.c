@@ -49,6 +49,25 @@ static void link_to(const char *rel, const char *target)
 	ck_assert_msg(symlink(target, path) == 0, "symlink %s", path);
 }
 
+/* The T4's config space as root reads it: 4096 bytes, IDs in front. */
+static guint8 t4_config[4096];
+
+static void put_config(void)
+{
+	g_autofree char *path = on_disk(NVP "/config");
+	static const guint8 header[] = { 0xde, 0x10, 0xb8, 0x1e, 0x06, 0x04,
+					 0x10, 0x00, 0xa1, 0x00, 0x02, 0x03 };
+
+	memcpy(t4_config, header, sizeof(header));
+	t4_config[0x2c] = 0xde;
+	t4_config[0x2d] = 0x10;
+	t4_config[0x2e] = 0xa2;
+	t4_config[0x2f] = 0x12;
+	t4_config[4095] = 0x77;
+	ck_assert(g_file_set_contents(path, (const char *)t4_config,
+				      sizeof(t4_config), NULL));
+}
+
 static void add_type(const char *types, const char *id, const char *name,
 		     const char *description, const char *api,
 		     const char *avail)
@@ -85,9 +104,11 @@ static void make_host(void)
 	link_to(NVP "/subsystem", "../../../bus/pci");
 	link_to(NVP "/driver", "../../../bus/pci/drivers/nvidia");
 	put(NVP "/uevent", "DRIVER=nvidia\nPCI_CLASS=30200\nPCI_ID=10DE:1EB8\n"
+	    "PCI_SUBSYS_ID=10DE:12A2\n"
 	    "PCI_SLOT_NAME=0000:3b:00.0\n"
 	    "MODALIAS=pci:v000010DEd00001EB8sv000010DEsd000012A2bc03sc02i00\n");
 	put(NVP "/vendor", "0x10de\n");
+	put_config();
 	add_type(NVT, "nvidia-222", "GRID T4-1B",
 		 "num_heads=4, frl_config=45, framebuffer=1024M, max_resolution=5120x2880, max_instance=16",
 		 "vfio-pci", "16");
@@ -258,6 +279,17 @@ START_TEST(record_and_replay)
 	same_parent(&bt, "0000:3b:00.0", NVP);
 	same_parent(&bt, "mtty", MTP);
 	same_parent(&bt, "matrix", APP);
+	/* The config space replays byte for byte. */
+	{
+		int e = 0;
+		g_autoptr(GBytes) config = bt_read_bytes(&bt, NVP "/config", &e);
+
+		ck_assert_int_eq(e, 0);
+		ck_assert_uint_eq(g_bytes_get_size(config), sizeof(t4_config));
+		ck_assert_mem_eq(g_bytes_get_data(config, NULL), t4_config,
+				 sizeof(t4_config));
+		bt_expect(&bt, NVP "/device", "0x1eb8\n");
+	}
 	/* Spot checks of what the comparison covered. */
 	bt_expect(&bt, NVT "nvidia-231/available_instances", "8\n");
 	bt_expect(&bt, APP "/mdev_supported_types/vfio_ap-passthrough/description",
