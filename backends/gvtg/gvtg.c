@@ -273,7 +273,7 @@ static const struct attribute_group *const gvt_mdev_groups[] = {
 };
 
 /* kvmgt's mdev driver; with no probe the core calls create/remove. */
-static struct mdev_driver gvt_mdev_driver = {
+static const struct mdev_driver gvt_mdev_driver = {
 	.name = "intel_vgpu_mdev",
 };
 

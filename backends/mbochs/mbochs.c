@@ -152,7 +152,7 @@ static const struct attribute_group *const mbochs_dev_groups[] = {
 };
 
 /* From 5.13 the sample binds its own mdev driver. */
-static struct mdev_driver mbochs_driver = { .name = "mbochs" };
+static const struct mdev_driver mbochs_driver = { .name = "mbochs" };
 
 static const struct mdev_parent_ops mbochs_ops = {
 	.device_driver = &mbochs_driver,

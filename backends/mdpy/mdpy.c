@@ -146,7 +146,7 @@ static int mdpy_remove(struct mdev_device *mdev)
 }
 
 /* From 5.13 the sample binds its own mdev driver. */
-static struct mdev_driver mdpy_driver = { .name = "mdpy" };
+static const struct mdev_driver mdpy_driver = { .name = "mdpy" };
 
 /* ---- arguments ---- */
 

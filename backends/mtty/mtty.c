@@ -148,7 +148,7 @@ static const struct attribute_group *const mtty_dev_groups[] = {
 };
 
 /* From 5.13 the sample binds its own mdev driver. */
-static struct mdev_driver mtty_driver = { .name = "mtty" };
+static const struct mdev_driver mtty_driver = { .name = "mtty" };
 
 static const struct mdev_parent_ops mtty_ops = {
 	.device_driver = &mtty_driver,

@@ -412,7 +412,7 @@ static int ap_remove(struct mdev_device *mdev)
 }
 
 /* Only the name: the core runs ap_create()/ap_remove() as probe/remove. */
-static struct mdev_driver vfio_ap_mdev_driver = {
+static const struct mdev_driver vfio_ap_mdev_driver = {
 	.name = "vfio_ap_mdev",
 };
 

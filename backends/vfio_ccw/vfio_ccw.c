@@ -75,7 +75,7 @@ static int ccw_remove(struct mdev_device *mdev)
 }
 
 /* Only the name: the core runs ccw_create()/ccw_remove() in its place. */
-static struct mdev_driver vfio_ccw_mdev_driver = {
+static const struct mdev_driver vfio_ccw_mdev_driver = {
 	.name = "vfio_ccw_mdev",
 };
 

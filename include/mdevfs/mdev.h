@@ -375,7 +375,7 @@ struct mdevfs_vma {            /* what an mmap() of a device region asks */
 
 struct mdev_parent_ops {
 	/* The parent's mdev bus driver (Era D/E binding); may be NULL. */
-	struct mdev_driver *device_driver;
+	const struct mdev_driver *device_driver;
 
 	/* Value of every type's device_api file, e.g. "vfio-pci". */
 	const char *device_api;
@@ -461,8 +461,10 @@ struct mdev_driver {
 	const struct attribute_group *const *dev_groups;
 };
 
-int mdev_register_driver(struct mdevfs_host *host, struct mdev_driver *drv);
-void mdev_unregister_driver(struct mdevfs_host *host, struct mdev_driver *drv);
+int mdev_register_driver(struct mdevfs_host *host,
+			 const struct mdev_driver *drv);
+void mdev_unregister_driver(struct mdevfs_host *host,
+			    const struct mdev_driver *drv);
 
 /* ------------------------------------------------------------------ */
 /* Plugin entry point                                                   */

@@ -138,7 +138,7 @@ struct mdev_parent {
 	struct device *dev;       /* holds a reference on it */
 	gint refcount;
 	const struct mdev_parent_ops *ops;
-	struct mdev_driver *driver;  /* bound to new mdevs in Era D/E */
+	const struct mdev_driver *driver;  /* bound to new mdevs in Era D/E */
 	struct mdev_type **types;
 	unsigned int nr_types;
 	/* Creates and removes hold it shared, unregistration exclusive. */
@@ -205,7 +205,7 @@ struct mdev_device {
 	void *drvdata;
 	/* Bound driver, NULL if none: set and cleared under the device
 	 * lock, read atomically by those without it. */
-	struct mdev_driver *driver;
+	const struct mdev_driver *driver;
 	struct iommu_group iommu;    /* its group while bound */
 	struct vfio_dev vfio;
 	/* dev.name and dev.devpath (device_names()); from 6.1 room for
@@ -264,7 +264,7 @@ struct mdevfs_host {
 	const struct attribute *iommu_hw_attrs[3];
 	struct attribute_group iommu_hw_group;
 	const struct attribute_group *iommu_hw_group_list[2];
-	struct mdev_driver *vfio_mdev;  /* fallback driver of older eras */
+	const struct mdev_driver *vfio_mdev;  /* fallback driver of older eras */
 };
 
 /* The mdev whose uuid field key is (a key of host->mdevs), or NULL. */

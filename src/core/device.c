@@ -436,7 +436,7 @@ static ssize_t uevent_show(struct device *dev,
 		struct mdev_device *mdev = mdev_from_dev(dev);
 
 		/* Read once: an unbind may clear it while we show. */
-		struct mdev_driver *drv = g_atomic_pointer_get(&mdev->driver);
+		const struct mdev_driver *drv = g_atomic_pointer_get(&mdev->driver);
 
 		driver = drv ? drv->name : NULL;
 	}

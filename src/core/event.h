@@ -37,7 +37,7 @@ struct mdev_event {
 	struct device *dev;
 	struct mdev_device *mdev;
 	struct mdev_parent *parent;
-	struct mdev_driver *driver;
+	const struct mdev_driver *driver;
 	struct driver_entry *entry;  /* DRIVER_ADD/DEL: owner of its files */
 	const struct attribute_group *const *groups;
 	const char *group;          /* ATTR_CHANGED: group name or NULL */

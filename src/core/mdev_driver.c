@@ -17,7 +17,8 @@
  * names none, or a backend's that only names itself) runs the parent's
  * create/remove in their place, as the samples' drivers do from 6.1 on.
  */
-static int driver_probe(struct mdev_driver *drv, struct mdev_device *mdev)
+static int driver_probe(const struct mdev_driver *drv,
+			struct mdev_device *mdev)
 {
 	const struct mdev_parent_ops *ops = mdev->type->parent->ops;
 	int ret;
@@ -30,7 +31,8 @@ static int driver_probe(struct mdev_driver *drv, struct mdev_device *mdev)
 	return ret > 0 ? -ret : ret;
 }
 
-static void driver_remove(struct mdev_driver *drv, struct mdev_device *mdev)
+static void driver_remove(const struct mdev_driver *drv,
+			  struct mdev_device *mdev)
 {
 	const struct mdev_parent_ops *ops = mdev->type->parent->ops;
 
@@ -48,6 +50,12 @@ static int vfio_mdev_probe(struct mdev_device *mdev)
 	return 0;
 }
 
+/* Immutable like a plugin's, so one object serves every host. */
+static const struct mdev_driver vfio_mdev_driver = {
+	.name = "vfio_mdev",
+	.probe = vfio_mdev_probe,
+};
+
 static struct driver_entry *find_entry(struct mdevfs_host *host,
 				       const char *name)
 {
@@ -60,8 +68,8 @@ static struct driver_entry *find_entry(struct mdevfs_host *host,
 	return NULL;
 }
 
-struct mdev_driver *mdev_find_driver(struct mdevfs_host *host,
-				     const char *name)
+const struct mdev_driver *mdev_find_driver(struct mdevfs_host *host,
+					   const char *name)
 {
 	struct driver_entry *e;
 
@@ -72,7 +80,7 @@ struct mdev_driver *mdev_find_driver(struct mdevfs_host *host,
 }
 
 static struct driver_entry *add_entry(struct mdevfs_host *host,
-				      struct mdev_driver *drv)
+				      const struct mdev_driver *drv)
 {
 	struct driver_entry *e = g_new0(struct driver_entry, 1);
 
@@ -85,7 +93,7 @@ static struct driver_entry *add_entry(struct mdevfs_host *host,
 static void drop_entry_if_unused(struct mdevfs_host *host,
 				 struct driver_entry *e)
 {
-	struct mdev_driver *drv = e->drv;
+	const struct mdev_driver *drv = e->drv;
 
 	if (e->registered || e->users)
 		return;
@@ -94,14 +102,12 @@ static void drop_entry_if_unused(struct mdevfs_host *host,
 	host_unlock(host);
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DRIVER_DEL,
 					      .driver = drv, .entry = e });
-	if (e->synthetic) {
-		g_free((char *)drv->name);
-		g_free(drv);
-	}
+	g_free(e->own_name);
 	g_free(e);
 }
 
-int mdev_register_driver(struct mdevfs_host *host, struct mdev_driver *drv)
+int mdev_register_driver(struct mdevfs_host *host,
+			 const struct mdev_driver *drv)
 {
 	struct driver_entry *e;
 	bool added = false;
@@ -128,7 +134,8 @@ int mdev_register_driver(struct mdevfs_host *host, struct mdev_driver *drv)
 }
 
 /* Detach every device bound to drv, as driver_unregister() does. */
-static void unbind_all(struct mdevfs_host *host, struct mdev_driver *drv)
+static void unbind_all(struct mdevfs_host *host,
+		       const struct mdev_driver *drv)
 {
 	GPtrArray *bound = g_ptr_array_new();
 	GHashTableIter it;
@@ -150,7 +157,8 @@ static void unbind_all(struct mdevfs_host *host, struct mdev_driver *drv)
 	g_ptr_array_free(bound, TRUE);
 }
 
-void mdev_unregister_driver(struct mdevfs_host *host, struct mdev_driver *drv)
+void mdev_unregister_driver(struct mdevfs_host *host,
+			    const struct mdev_driver *drv)
 {
 	struct driver_entry *e;
 
@@ -164,10 +172,10 @@ void mdev_unregister_driver(struct mdevfs_host *host, struct mdev_driver *drv)
 	drop_entry_if_unused(host, e);
 }
 
-struct mdev_driver *mdev_parent_driver_get(struct mdev_parent *parent)
+const struct mdev_driver *mdev_parent_driver_get(struct mdev_parent *parent)
 {
 	struct mdevfs_host *host = parent->dev->host;
-	struct mdev_driver *own = parent->ops->device_driver;
+	const struct mdev_driver *own = parent->ops->device_driver;
 	const char *name = own ? own->name : dev_driver_string(parent->dev);
 	struct driver_entry *e;
 	bool added = false;
@@ -180,14 +188,12 @@ struct mdev_driver *mdev_parent_driver_get(struct mdev_parent *parent)
 	if (e && own && e->drv != own)
 		e = NULL;  /* a name clash: fall back to a private entry */
 	if (!e) {
-		struct mdev_driver *drv = own;
-
-		if (!drv) {
-			drv = g_new0(struct mdev_driver, 1);
-			drv->name = g_strdup(name);
+		e = add_entry(host, own);
+		if (!own) {
+			e->own_name = g_strdup(name);
+			e->own.name = e->own_name;
+			e->drv = &e->own;
 		}
-		e = add_entry(host, drv);
-		e->synthetic = !own;
 		added = true;
 	}
 	e->users++;
@@ -219,7 +225,7 @@ void mdev_parent_driver_put(struct mdev_parent *parent)
 		drop_entry_if_unused(host, e);
 }
 
-int mdev_bind(struct mdev_device *mdev, struct mdev_driver *drv)
+int mdev_bind(struct mdev_device *mdev, const struct mdev_driver *drv)
 {
 	struct mdevfs_host *host = mdev->dev.host;
 	int ret;
@@ -249,7 +255,7 @@ int mdev_bind(struct mdev_device *mdev, struct mdev_driver *drv)
 void mdev_unbind(struct mdev_device *mdev)
 {
 	struct mdevfs_host *host = mdev->dev.host;
-	struct mdev_driver *drv = mdev->driver;
+	const struct mdev_driver *drv = mdev->driver;
 
 	device_lock_assert(&mdev->dev);
 	if (!drv)
@@ -284,7 +290,8 @@ static bool mdev_on_bus(struct mdev_device *mdev)
 	return on;
 }
 
-int mdev_driver_attach(struct mdev_device *mdev, struct mdev_driver *drv)
+int mdev_driver_attach(struct mdev_device *mdev,
+		       const struct mdev_driver *drv)
 {
 	int ret;
 
@@ -299,7 +306,8 @@ int mdev_driver_attach(struct mdev_device *mdev, struct mdev_driver *drv)
 	return ret;
 }
 
-bool mdev_driver_detach(struct mdev_device *mdev, struct mdev_driver *drv)
+bool mdev_driver_detach(struct mdev_device *mdev,
+			const struct mdev_driver *drv)
 {
 	bool detached = false;
 
@@ -317,18 +325,14 @@ void mdev_drivers_init(struct mdevfs_host *host)
 	host->drivers = g_ptr_array_new();
 	if (!host->profile->has_vfio_mdev)
 		return;
-	host->vfio_mdev = g_new0(struct mdev_driver, 1);
-	host->vfio_mdev->name = "vfio_mdev";
-	host->vfio_mdev->probe = vfio_mdev_probe;
+	host->vfio_mdev = &vfio_mdev_driver;
 	mdev_register_driver(host, host->vfio_mdev);
 }
 
 void mdev_drivers_fini(struct mdevfs_host *host)
 {
-	if (host->vfio_mdev) {
+	if (host->vfio_mdev)
 		mdev_unregister_driver(host, host->vfio_mdev);
-		g_free(host->vfio_mdev);
-	}
 	/* Entries a plugin forgot to unregister. */
 	while (host->drivers->len) {
 		struct driver_entry *e = host->drivers->pdata[0];

@@ -99,7 +99,7 @@ static const struct attribute *const mdev_attrs[] = { &dev_attr_v.attr, NULL };
 static const struct attribute_group mdev_group = { .name = "vendor", .attrs = mdev_attrs };
 static const struct attribute_group *const mdev_groups[] = { &mdev_group, NULL };
 
-static struct mdev_driver own_driver = { .name = "fake_mdev" };
+static const struct mdev_driver own_driver = { .name = "fake_mdev" };
 
 static struct mdev_parent_ops fake_ops = {
 	.device_api = "vfio-pci",
@@ -594,7 +594,7 @@ END_TEST
 static const char *action_of(const char *profile, enum mdev_event_type type,
 			     char **extra)
 {
-	static struct mdev_driver drv = { .name = "d" };
+	static const struct mdev_driver drv = { .name = "d" };
 	const struct mdev_event ev = { .type = type, .driver = &drv };
 
 	return uevent_for(mdev_profile_find(profile), &ev, extra);

@@ -158,7 +158,7 @@ static void counting_driver_remove(struct mdev_device *mdev)
 	end_life(mdev, "driver remove");
 }
 
-static struct mdev_driver counting_driver = {
+static const struct mdev_driver counting_driver = {
 	.name = "counting",
 	.probe = counting_probe,
 	.remove = counting_driver_remove,

@@ -114,7 +114,7 @@ static const struct mdev_parent_ops grouped_ops = {
 	.create = fake_create, .remove = fake_remove,
 };
 
-static struct mdev_driver own_driver = {
+static const struct mdev_driver own_driver = {
 	.name = "owndrv", .probe = drv_probe, .remove = drv_remove,
 	.dev_groups = drv_groups,
 };

@@ -107,7 +107,7 @@ static const struct attribute *named(const struct attribute_group *const *g,
 	return NULL;
 }
 
-static struct driver_entry *entry_of(struct mdev_driver *drv)
+static struct driver_entry *entry_of(const struct mdev_driver *drv)
 {
 	for (guint i = 0; i < h->drivers->len; i++) {
 		struct driver_entry *e = h->drivers->pdata[i];
