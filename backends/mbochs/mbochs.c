@@ -171,15 +171,15 @@ static const struct mdev_parent_ops mbochs_ops = {
 static int mbochs_parse_args(const char *args, unsigned int *pool_mb)
 {
 	static const char *const keys[] = { "count", NULL };
-	GHashTable *table = mdevfs_args_parse("mbochs", args, keys);
+	struct mdevfs_args *parsed = mdevfs_args_parse("mbochs", args, keys);
 	int ret;
 
 	*pool_mb = MBOCHS_DEFAULT_POOL_MB;
-	if (!table)
+	if (!parsed)
 		return -EINVAL;
 	/* The bound keeps every figure within the int the core reports. */
-	ret = mdevfs_arg_uint("mbochs", table, "count", 1, INT_MAX, pool_mb);
-	g_hash_table_destroy(table);
+	ret = mdevfs_arg_uint(parsed, "count", 1, INT_MAX, pool_mb);
+	mdevfs_args_free(parsed);
 	return ret;
 }
 

@@ -154,15 +154,15 @@ static const struct mdev_driver mdpy_driver = { .name = "mdpy" };
 static int mdpy_parse_args(const char *args, unsigned int *count)
 {
 	static const char *const keys[] = { "count", NULL };
-	GHashTable *table = mdevfs_args_parse("mdpy", args, keys);
+	struct mdevfs_args *parsed = mdevfs_args_parse("mdpy", args, keys);
 	int ret;
 
 	*count = MDPY_DEFAULT_COUNT;
-	if (!table)
+	if (!parsed)
 		return -EINVAL;
 	/* The bound keeps every figure within the int the core reports. */
-	ret = mdevfs_arg_uint("mdpy", table, "count", 1, INT_MAX, count);
-	g_hash_table_destroy(table);
+	ret = mdevfs_arg_uint(parsed, "count", 1, INT_MAX, count);
+	mdevfs_args_free(parsed);
 	return ret;
 }
 

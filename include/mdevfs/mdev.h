@@ -168,18 +168,24 @@ unsigned int mdevfs_kernel_version(const struct mdevfs_host *host);
 
 /*
  * Backend arguments, "KEY=VALUE" words separated by ',' or ';' (';' fits
- * inside an -o list).  Returns a table of the values by key (destroy it
- * with g_hash_table_destroy), or NULL after one line "BACKEND: reason"
- * on stderr for a word without '=', a key not in keys (NULL-terminated)
- * or a repeated key.  NULL or empty args give an empty table.
+ * inside an -o list).  Returns the set of values by key (free it with
+ * mdevfs_args_free()), or NULL after one line "BACKEND: reason" (on
+ * stderr, or as the load's error when called from init) for a word
+ * without '=', a key not in keys (NULL-terminated) or a repeated key.
+ * NULL or empty args give an empty set.  The set is opaque.
  */
-typedef struct _GHashTable GHashTable;
-GHashTable *mdevfs_args_parse(const char *backend, const char *args,
-			      const char *const *keys);
+struct mdevfs_args;
+struct mdevfs_args *mdevfs_args_parse(const char *backend, const char *args,
+				      const char *const *keys);
+/* The text given for key, or NULL when it was not given (or args is
+ * NULL); it lives as long as args. */
+const char *mdevfs_arg_str(const struct mdevfs_args *args, const char *key);
 /* The value of key as a plain decimal in [min, max] into *value (left
  * alone when key is absent): 0, or -EINVAL with a one-line message. */
-int mdevfs_arg_uint(const char *backend, GHashTable *args, const char *key,
+int mdevfs_arg_uint(const struct mdevfs_args *args, const char *key,
 		    unsigned int min, unsigned int max, unsigned int *value);
+/* Free a set from mdevfs_args_parse(); NULL is allowed. */
+void mdevfs_args_free(struct mdevfs_args *args);
 
 /* ------------------------------------------------------------------ */
 /* Parent devices                                                      */

@@ -18,43 +18,73 @@ static void complain(const char *backend, const char *what, const char *word)
 	mdev_backend_say("%s: %s '%s'", backend, what, shown);
 }
 
-GHashTable *mdevfs_args_parse(const char *backend, const char *args,
-			      const char *const *keys)
+/* The parsed words, and whose they are for the messages. */
+struct mdevfs_args {
+	char *backend;
+	GHashTable *values;  /* key -> value, both owned */
+};
+
+void mdevfs_args_free(struct mdevfs_args *args)
 {
-	GHashTable *table = g_hash_table_new_full(g_str_hash, g_str_equal,
-						  g_free, g_free);
-	g_auto(GStrv) words = g_strsplit_set(args ? args : "", ",;", -1);
-
-	for (char **w = words; *w; w++) {
-		const char *eq = strchr(*w, '=');
-		g_autofree char *key = eq ? g_strndup(*w, (gsize)(eq - *w)) : NULL;
-
-		if (!**w && !w[1] && w == words)
-			break;  /* no arguments at all */
-		if (!key) {
-			complain(backend, "not KEY=VALUE:", *w);
-			goto bad;
-		}
-		if (!g_strv_contains(keys, key)) {
-			complain(backend, "unknown argument", key);
-			goto bad;
-		}
-		if (g_hash_table_contains(table, key)) {
-			complain(backend, "argument given twice:", key);
-			goto bad;
-		}
-		g_hash_table_insert(table, g_steal_pointer(&key), g_strdup(eq + 1));
-	}
-	return table;
-bad:
-	g_hash_table_destroy(table);
-	return NULL;
+	if (!args)
+		return;
+	g_hash_table_destroy(args->values);
+	g_free(args->backend);
+	g_free(args);
 }
 
-int mdevfs_arg_uint(const char *backend, GHashTable *args, const char *key,
+/* Add one "KEY=VALUE" word; false after saying what is wrong with it. */
+static bool add_word(struct mdevfs_args *a, const char *word,
+		     const char *const *keys)
+{
+	const char *eq = strchr(word, '=');
+	g_autofree char *key = eq ? g_strndup(word, (gsize)(eq - word)) : NULL;
+
+	if (!key) {
+		complain(a->backend, "not KEY=VALUE:", word);
+		return false;
+	}
+	if (!g_strv_contains(keys, key)) {
+		complain(a->backend, "unknown argument", key);
+		return false;
+	}
+	if (g_hash_table_contains(a->values, key)) {
+		complain(a->backend, "argument given twice:", key);
+		return false;
+	}
+	g_hash_table_insert(a->values, g_steal_pointer(&key), g_strdup(eq + 1));
+	return true;
+}
+
+struct mdevfs_args *mdevfs_args_parse(const char *backend, const char *args,
+				      const char *const *keys)
+{
+	struct mdevfs_args *a = g_new0(struct mdevfs_args, 1);
+	g_auto(GStrv) words = NULL;
+
+	a->backend = g_strdup(backend ? backend : "backend");
+	a->values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					  g_free);
+	if (!args || !*args)
+		return a;
+	words = g_strsplit_set(args, ",;", -1);
+	for (char **w = words; *w; w++)
+		if (!add_word(a, *w, keys)) {
+			mdevfs_args_free(a);
+			return NULL;
+		}
+	return a;
+}
+
+const char *mdevfs_arg_str(const struct mdevfs_args *args, const char *key)
+{
+	return args ? g_hash_table_lookup(args->values, key) : NULL;
+}
+
+int mdevfs_arg_uint(const struct mdevfs_args *args, const char *key,
 		    unsigned int min, unsigned int max, unsigned int *value)
 {
-	const char *text = g_hash_table_lookup(args, key);
+	const char *text = mdevfs_arg_str(args, key);
 	unsigned long n = 0;
 
 	if (!text)
@@ -69,6 +99,6 @@ int mdevfs_arg_uint(const char *backend, GHashTable *args, const char *key,
 	return 0;
 bad:
 	mdev_backend_say("%s: %s must be a number from %u to %u (got '%s')",
-			 backend, key, min, max, text);
+			 args->backend, key, min, max, text);
 	return -EINVAL;
 }

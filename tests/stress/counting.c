@@ -260,7 +260,7 @@ static int counting_init(struct mdevfs_host *host, const char *args,
 			 void **data)
 {
 	static const char *const keys[] = { "report", NULL };
-	GHashTable *table = mdevfs_args_parse("counting", args, keys);
+	struct mdevfs_args *parsed = mdevfs_args_parse("counting", args, keys);
 	struct mdevfs_device_desc desc = {
 		.name = "counting0",
 		.class_name = "counting",
@@ -269,17 +269,17 @@ static int counting_init(struct mdevfs_host *host, const char *args,
 	struct counting *c;
 	int ret;
 
-	if (!table)
+	if (!parsed)
 		return -EINVAL;
 	if (the) {
-		g_hash_table_destroy(table);
+		mdevfs_args_free(parsed);
 		return -EEXIST;
 	}
 	c = g_new0(struct counting, 1);
 	g_mutex_init(&c->lock);
 	c->lives = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	c->report = g_strdup(g_hash_table_lookup(table, "report"));
-	g_hash_table_destroy(table);
+	c->report = g_strdup(mdevfs_arg_str(parsed, "report"));
+	mdevfs_args_free(parsed);
 	c->ops.device_driver = &counting_driver;
 	c->ops.device_api = "vfio-pci";
 	c->ops.max_instances = COUNTING_INSTANCES;

@@ -292,20 +292,27 @@ END_TEST
 START_TEST(backend_args)
 {
 	static const char *const keys[] = { "count", "board", NULL };
-	GHashTable *t;
+	struct mdevfs_args *t;
 	unsigned int n = 7;
 
 	t = mdevfs_args_parse("x", NULL, keys);
-	ck_assert_uint_eq(g_hash_table_size(t), 0);
-	ck_assert_int_eq(mdevfs_arg_uint("x", t, "count", 1, 9, &n), 0);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_null(mdevfs_arg_str(t, "count"));
+	ck_assert_ptr_null(mdevfs_arg_str(t, "board"));
+	ck_assert_int_eq(mdevfs_arg_uint(t, "count", 1, 9, &n), 0);
 	ck_assert_uint_eq(n, 7);  /* absent: left alone */
-	g_hash_table_destroy(t);
+	mdevfs_args_free(t);
+	t = mdevfs_args_parse("x", "", keys);
+	ck_assert_ptr_null(mdevfs_arg_str(t, "count"));
+	mdevfs_args_free(t);
 	t = mdevfs_args_parse("x", "count=3;board=t4", keys);
-	ck_assert_str_eq(g_hash_table_lookup(t, "board"), "t4");
-	ck_assert_int_eq(mdevfs_arg_uint("x", t, "count", 1, 9, &n), 0);
+	ck_assert_str_eq(mdevfs_arg_str(t, "board"), "t4");
+	ck_assert_int_eq(mdevfs_arg_uint(t, "count", 1, 9, &n), 0);
 	ck_assert_uint_eq(n, 3);
-	ck_assert_int_eq(mdevfs_arg_uint("x", t, "count", 4, 9, &n), -EINVAL);
-	g_hash_table_destroy(t);
+	ck_assert_int_eq(mdevfs_arg_uint(t, "count", 4, 9, &n), -EINVAL);
+	mdevfs_args_free(t);
+	mdevfs_args_free(NULL);
+	ck_assert_ptr_null(mdevfs_arg_str(NULL, "count"));
 	ck_assert_ptr_null(mdevfs_args_parse("x", "count", keys));
 	ck_assert_ptr_null(mdevfs_args_parse("x", "size=1", keys));
 	ck_assert_ptr_null(mdevfs_args_parse("x", "count=1,count=2", keys));
@@ -316,8 +323,8 @@ START_TEST(backend_args)
 		g_autofree char *arg = g_strdup_printf("count=%s", *bad);
 
 		t = mdevfs_args_parse("x", arg, keys);
-		ck_assert_int_eq(mdevfs_arg_uint("x", t, "count", 0, 9, &n), -EINVAL);
-		g_hash_table_destroy(t);
+		ck_assert_int_eq(mdevfs_arg_uint(t, "count", 0, 9, &n), -EINVAL);
+		mdevfs_args_free(t);
 	}
 }
 END_TEST
