@@ -13,6 +13,18 @@
  * opaque.  A plugin exports one `struct mdevfs_plugin` named
  * `mdevfs_plugin` (use MDEVFS_PLUGIN()), whose abi_version the loader
  * compares with its own MDEVFS_PLUGIN_ABI_VERSION.
+ *
+ * The daemon is built with hidden visibility and exports exactly the
+ * functions declared here, nothing else: a backend that calls anything
+ * else fails to load with an undefined-symbol message.
+ *
+ * Rule for this header: every function declared in it is exported, and
+ * its declaration is preceded by a line holding only MDEVFS_API (as
+ * GLib's headers do with GLIB_AVAILABLE_IN_ALL).  Declare nothing else
+ * with external linkage here.  tests/abi compares the daemon's exported
+ * symbols with these declarations both ways, so a declaration without
+ * the marker, or an exported function not declared here, fails the
+ * suite with its name.
  */
 #ifndef MDEVFS_MDEV_H
 #define MDEVFS_MDEV_H
@@ -25,9 +37,17 @@
 extern "C" {
 #endif
 
-/* Bump whenever a structure below changes layout or meaning.  2: the
- * bin_attrs of attribute groups, the PCI description's new members. */
-#define MDEVFS_PLUGIN_ABI_VERSION 2
+/*
+ * Bump whenever a structure below changes layout or meaning, or a
+ * function's signature changes.  2: the bin_attrs of attribute groups,
+ * the PCI description's new members.  3: only the MDEVFS_API functions
+ * are exported, struct mdev_driver is const everywhere, and the backend
+ * arguments are a struct mdevfs_args instead of a GHashTable.
+ */
+#define MDEVFS_PLUGIN_ABI_VERSION 3
+
+/* What the daemon exports to backends; see the rule above. */
+#define MDEVFS_API __attribute__((visibility("default")))
 
 /* Size of a show() buffer, like the kernel's PAGE_SIZE for sysfs. */
 #define MDEVFS_ATTR_BUF_SIZE 4096
@@ -112,6 +132,7 @@ struct bin_attribute {
  * which some binary files ask before showing all they hold.  The file
  * system decides it when the file is opened; false for a NULL file.
  */
+MDEVFS_API
 bool mdevfs_file_admin(const struct mdevfs_file *file);
 
 #define MDEVFS_ATTR(_name, _mode, _show, _store)                           \
@@ -133,6 +154,7 @@ bool mdevfs_file_admin(const struct mdevfs_file *file);
 		MDEVFS_ATTR(_name, 0444, _name##_show, NULL)
 
 /* Snprintf into a show() buffer; returns the length like sysfs_emit(). */
+MDEVFS_API
 int sysfs_emit(char *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -141,10 +163,14 @@ int sysfs_emit(char *buf, const char *fmt, ...)
  * '+', base 0 picks 0x hex / leading-0 octal / decimal, one trailing
  * newline allowed, nothing else.  Return 0, -EINVAL or -ERANGE.
  */
+MDEVFS_API
 int kstrtoul(const char *s, unsigned int base, unsigned long *res);
+MDEVFS_API
 int kstrtouint(const char *s, unsigned int base, unsigned int *res);
+MDEVFS_API
 int kstrtoint(const char *s, unsigned int base, int *res);
 /* String equality that ignores one trailing newline on either side. */
+MDEVFS_API
 bool sysfs_streq(const char *s1, const char *s2);
 
 /*
@@ -156,6 +182,7 @@ bool sysfs_streq(const char *s1, const char *s2);
  * the same errnos.
  */
 #define MDEVFS_ERRNO_MAX 4095
+MDEVFS_API
 int mdevfs_errno_parse(const char *text);
 
 /*
@@ -164,6 +191,7 @@ int mdevfs_errno_parse(const char *text);
  * MDEVFS_KERNEL_VERSION(5, 15, 0).
  */
 #define MDEVFS_KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + (c))
+MDEVFS_API
 unsigned int mdevfs_kernel_version(const struct mdevfs_host *host);
 
 /*
@@ -175,16 +203,20 @@ unsigned int mdevfs_kernel_version(const struct mdevfs_host *host);
  * NULL or empty args give an empty set.  The set is opaque.
  */
 struct mdevfs_args;
+MDEVFS_API
 struct mdevfs_args *mdevfs_args_parse(const char *backend, const char *args,
 				      const char *const *keys);
 /* The text given for key, or NULL when it was not given (or args is
  * NULL); it lives as long as args. */
+MDEVFS_API
 const char *mdevfs_arg_str(const struct mdevfs_args *args, const char *key);
 /* The value of key as a plain decimal in [min, max] into *value (left
  * alone when key is absent): 0, or -EINVAL with a one-line message. */
+MDEVFS_API
 int mdevfs_arg_uint(const struct mdevfs_args *args, const char *key,
 		    unsigned int min, unsigned int max, unsigned int *value);
 /* Free a set from mdevfs_args_parse(); NULL is allowed. */
+MDEVFS_API
 void mdevfs_args_free(struct mdevfs_args *args);
 
 /* ------------------------------------------------------------------ */
@@ -214,12 +246,15 @@ struct mdevfs_device_desc {
 };
 
 /* Returns NULL with errno set (EINVAL, EEXIST) on failure. */
+MDEVFS_API
 struct device *mdevfs_device_create(struct mdevfs_host *host,
 				    const struct mdevfs_device_desc *desc);
 /* A class device with no bus and no driver, like the kernel samples'. */
+MDEVFS_API
 struct device *mdevfs_class_device_create(struct mdevfs_host *host,
 					  const char *class_name,
 					  const char *name);
+MDEVFS_API
 void mdevfs_device_destroy(struct device *dev);
 
 /* A BAR as the board decodes it (struct mdevfs_pci_desc). */
@@ -333,17 +368,23 @@ struct mdevfs_pci_desc {
 	size_t config_size;
 };
 
+MDEVFS_API
 struct device *mdevfs_pci_device_create(struct mdevfs_host *host,
 					const struct mdevfs_pci_desc *pci);
 
 /* A symlink `name` in dev's directory pointing at target's directory
  * (e.g. an SR-IOV physfn/virtfnN pair).  Returns 0 or -EEXIST/-EINVAL. */
+MDEVFS_API
 int device_create_link(struct device *dev, const char *name,
 		       struct device *target);
+MDEVFS_API
 void device_remove_link(struct device *dev, const char *name);
 
+MDEVFS_API
 const char *dev_name(const struct device *dev);
+MDEVFS_API
 void dev_set_drvdata(struct device *dev, void *data);
+MDEVFS_API
 void *dev_get_drvdata(const struct device *dev);
 
 /*
@@ -352,6 +393,7 @@ void *dev_get_drvdata(const struct device *dev);
  * the device directory itself.  Do not hold a lock that a show() takes
  * while calling it: the kernel may be waiting for that show's reply.
  */
+MDEVFS_API
 void dev_sysfs_notify(struct device *dev, const char *group, const char *attr);
 
 /*
@@ -364,6 +406,7 @@ void dev_sysfs_notify(struct device *dev, const char *group, const char *attr);
  * it the kernel asks again at every read.  Call it once the device
  * exists, before mdev_register_device(); it cannot be taken back.
  */
+MDEVFS_API
 void mdevfs_device_announces_changes(struct device *dev);
 
 /* ------------------------------------------------------------------ */
@@ -426,7 +469,9 @@ struct mdev_parent_ops {
 	int (*mmap)(struct mdev_device *mdev, struct mdevfs_vma *vma);
 };
 
+MDEVFS_API
 int mdev_register_device(struct device *dev, const struct mdev_parent_ops *ops);
+MDEVFS_API
 void mdev_unregister_device(struct device *dev);
 /*
  * The available_instances of dev's types changed for a reason the core
@@ -435,25 +480,37 @@ void mdev_unregister_device(struct device *dev);
  * Like dev_sysfs_notify(), never call it holding a lock that a show()
  * takes: the kernel may be waiting for that show's reply.
  */
+MDEVFS_API
 void mdev_parent_notify_available(struct device *dev);
 
 /* ------------------------------------------------------------------ */
 /* mdev devices and types                                              */
 
+MDEVFS_API
 struct device *mdev_dev(struct mdev_device *mdev);
+MDEVFS_API
 struct mdev_device *mdev_from_dev(struct device *dev);
+MDEVFS_API
 struct device *mdev_parent_dev(struct mdev_device *mdev);
+MDEVFS_API
 struct mdev_type *mdev_get_type(struct mdev_device *mdev);
+MDEVFS_API
 void mdev_set_drvdata(struct mdev_device *mdev, void *data);
+MDEVFS_API
 void *mdev_get_drvdata(struct mdev_device *mdev);
 /* The UUID's 16 bytes, in the order they are printed. */
+MDEVFS_API
 const unsigned char *mdev_uuid(const struct mdev_device *mdev);
 
 /* Index of the type in ops->supported_type_groups. */
+MDEVFS_API
 int mtype_get_type_group_id(const struct mdev_type *mtype);
+MDEVFS_API
 int mdev_get_type_group_id(struct mdev_device *mdev);
+MDEVFS_API
 struct device *mtype_get_parent_dev(struct mdev_type *mtype);
 /* The type's sysfs id, e.g. "mtty-2". */
+MDEVFS_API
 const char *mtype_name(const struct mdev_type *mtype);
 
 /* ------------------------------------------------------------------ */
@@ -467,8 +524,10 @@ struct mdev_driver {
 	const struct attribute_group *const *dev_groups;
 };
 
+MDEVFS_API
 int mdev_register_driver(struct mdevfs_host *host,
 			 const struct mdev_driver *drv);
+MDEVFS_API
 void mdev_unregister_driver(struct mdevfs_host *host,
 			    const struct mdev_driver *drv);
 
@@ -498,6 +557,7 @@ struct mdevfs_plugin {
  * (Added without an ABI bump: no structure changed; a backend using it
  * fails to load on an older mdevfs with an undefined-symbol message.)
  */
+MDEVFS_API
 void mdevfs_backend_error(struct mdevfs_host *host, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
