@@ -1,7 +1,7 @@
 #!/bin/sh
 # The plugin ABI is exactly include/mdevfs/mdev.h (issue #19).
 #
-# usage: exports.sh CC HEADER PROGRAM [PLUGIN.so ...]
+# usage: [NM=nm] [READELF=readelf] exports.sh CC HEADER PROGRAM [PLUGIN.so ...]
 #
 # Compares the dynamic symbols PROGRAM defines with the functions and
 # objects HEADER declares, both ways, and checks that each PLUGIN.so
@@ -20,7 +20,7 @@ if [ $# -lt 3 ]; then
 	exit 2
 fi
 cc=$1 header=$2 program=$3
-nm=${NM:-nm}
+nm=${NM:-nm} readelf=${READELF:-readelf}
 shift 3
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mdevfs-abi.XXXXXX") || exit 2
@@ -100,13 +100,23 @@ declared_names() {
 }
 
 # What a linked program defines whatever its sources say: the start
-# files' and the linker's own symbols.  Names with a version (stderr@GLIBC)
-# are library objects copied into the program, not definitions of ours.
-toolchain='^(_start|_IO_stdin_used|__bss_start|__data_start|data_start|_edata|_end|_init|_fini)$'
+# files' and the linker's own symbols, and under ASan the indicator that
+# the compiler adds beside each exported variable (__odr_asan.NAME, for
+# its one-definition check), which goes with NAME, checked on its own.
+toolchain='^(_start|_IO_stdin_used|__bss_start|__data_start|data_start|_edata|_end|_init|_fini|__odr_asan[._].*)$'
+
+# Objects of a library that the program refers to (stderr, the sanitizer
+# runtime's flags) are copied into it and so show as defined there; their
+# copy relocations say they are the library's, not ours.
+copied_names() {
+	"$readelf" -rW "$1" | awk '$3 ~ /_COPY$/ { n = $5; sub(/@.*/, "", n); print n }' |
+		sort -u
+}
 
 exported_names() {
-	"$nm" -D --defined-only "$1" | awk '{ print $NF }' | grep -v '@' |
-		grep -Ev "$toolchain" | sort -u
+	copied_names "$1" >"$work/copied"
+	"$nm" -D --defined-only "$1" | awk '{ n = $NF; sub(/@.*/, "", n); print n }' |
+		grep -Ev "$toolchain" | sort -u | comm -23 - "$work/copied"
 }
 
 declared_names >"$work/declared" || {
