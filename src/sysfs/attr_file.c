@@ -35,14 +35,16 @@ OWNER_OPS(driver, ATTR_OF_DRIVER)
 OWNER_OPS(bus, ATTR_OF_BUS)
 OWNER_OPS(iommu_group, ATTR_OF_IOMMU_GROUP)
 
+#define OPS_OF(kind)                                                        \
+	{ .show = kind##_show, .store = kind##_store,                       \
+	  .announced = kind##_announced }
+
 static const struct node_file_ops owner_ops[] = {
-	[ATTR_OF_DEVICE] = { device_show, device_store, device_announced },
-	[ATTR_OF_MDEV_TYPE] = { mdev_type_show, mdev_type_store,
-				mdev_type_announced },
-	[ATTR_OF_DRIVER] = { driver_show, driver_store, driver_announced },
-	[ATTR_OF_BUS] = { bus_show, bus_store, bus_announced },
-	[ATTR_OF_IOMMU_GROUP] = { iommu_group_show, iommu_group_store,
-				  iommu_group_announced },
+	[ATTR_OF_DEVICE] = OPS_OF(device),
+	[ATTR_OF_MDEV_TYPE] = OPS_OF(mdev_type),
+	[ATTR_OF_DRIVER] = OPS_OF(driver),
+	[ATTR_OF_BUS] = OPS_OF(bus),
+	[ATTR_OF_IOMMU_GROUP] = OPS_OF(iommu_group),
 };
 
 /* Files whose value cannot change while they exist: a type's identity
