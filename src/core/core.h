@@ -69,6 +69,7 @@ struct plain_device {
 	char **uevent_vars;   /* extra uevent variables, NULL-terminated */
 	struct device_chr chr;  /* a char device's number (major 0: none) */
 	struct pci_function *pci;  /* a PCI function's state, or NULL */
+	void (*pci_free)(struct pci_function *pci);  /* pci.c's, with it */
 	/* groups when the core added its own to the backend's (PCI). */
 	const struct attribute_group **owned_groups;
 	struct mdev_parent *mdev_parent;  /* set while registered as a parent */
@@ -121,8 +122,14 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 					 const struct mdevfs_device_desc *desc,
 					 const struct device_chr *chr,
 					 struct pci_function *pci,
+					 void (*pci_free)(struct pci_function *),
 					 const struct attribute_group **owned);
-void pci_function_free(struct pci_function *fn);
+/* A plain device's release (plain.c), an mdev's (mdev_core.c). */
+void plain_release(struct device *dev);
+void mdev_release(struct device *dev);
+
+/* Whether name can name a device or a link (one path component). */
+bool device_valid_name(const char *name);
 
 /* A device's uevent variables: those of its number (MAJOR, MINOR,
  * DEVNAME), then its own; g_strfreev() them. */
@@ -213,6 +220,15 @@ struct mdev_device {
 	char names[];
 };
 
+/* dev as the mdev it is, or NULL (mdev_from_dev() for plugins). */
+static inline struct mdev_device *to_mdev_device(const struct device *dev)
+{
+	return dev && dev->kind == DEVICE_MDEV ?
+		       (struct mdev_device *)((char *)dev -
+					      offsetof(struct mdev_device, dev)) :
+		       NULL;
+}
+
 /* dev as the vfio-dev device it is (NULL for the others). */
 static inline struct vfio_dev *vfio_of(const struct device *dev)
 {
@@ -228,6 +244,8 @@ static inline struct mdev_device *vfio_dev_mdev(const struct vfio_dev *vdev)
 
 struct mdevfs_host {
 	const struct mdev_profile *profile;
+	/* Each kind's release (a vfio-dev has none: it is its mdev's). */
+	void (*release[DEVICE_VFIO])(struct device *dev);
 	/* UUID registry, driver list, iommu ids.  Never held across a
 	 * vendor callback or an event; taken after a device lock, never
 	 * before one (host_lock()). */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * struct device: what every device directory has (uevent, subsystem,
- * power/), the accessors plugins use, and class-device creation.
+ * struct device: names, claims, references and the device lock, the
+ * accessors plugins use, and what every device directory has (uevent,
+ * power/).  A device's release is its kind's, which the host holds
+ * (host.c), as the kernel's device_type holds it.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,20 +13,7 @@
 #include "attrs.h"
 #include "event.h"
 #include "iommu.h"
-#include "vfio_dev.h"
-
-int sysfs_emit(char *buf, const char *fmt, ...)
-{
-	va_list ap;
-	int len;
-
-	va_start(ap, fmt);
-	len = vsnprintf(buf, MDEVFS_ATTR_BUF_SIZE, fmt, ap);
-	va_end(ap);
-	if (len < 0)
-		return 0;
-	return len < MDEVFS_ATTR_BUF_SIZE ? len : MDEVFS_ATTR_BUF_SIZE - 1;
-}
+#include "vfio_dev_class.h"
 
 static guint path_hash(gconstpointer dev)
 {
@@ -93,147 +82,6 @@ void device_release_path(struct mdevfs_host *host, struct device *dev)
 	if (g_hash_table_lookup(host->claimed_names, dev) == dev)
 		g_hash_table_remove(host->claimed_names, dev);
 	host_unlock(host);
-}
-
-static bool valid_name(const char *name)
-{
-	return name && *name && !strchr(name, '/') && strcmp(name, ".") &&
-	       strcmp(name, "..");
-}
-
-static bool valid_path(const char *path)
-{
-	g_auto(GStrv) parts = NULL;
-
-	if (!path || !*path || path[0] == '/')
-		return false;
-	parts = g_strsplit(path, "/", -1);
-	for (char **p = parts; *p; p++)
-		if (!valid_name(*p))
-			return false;
-	return true;
-}
-
-static bool valid_desc(const struct mdevfs_device_desc *desc)
-{
-	if (!desc || !valid_name(desc->name))
-		return false;
-	/* One of them, or neither: a device of no subsystem (the parent
-	 * child of a vfio_ccw subchannel), which only its place shows. */
-	if (desc->bus && desc->class_name)
-		return false;
-	if ((desc->bus && !valid_name(desc->bus)) ||
-	    (desc->class_name && !valid_name(desc->class_name)) ||
-	    (desc->driver && !valid_name(desc->driver)))
-		return false;
-	/* Only class devices have a default place. */
-	if (desc->parent_path ? !valid_path(desc->parent_path) : !desc->class_name)
-		return false;
-	return !desc->driver || desc->bus;   /* drivers bind to bus devices */
-}
-
-struct device *mdevfs_device_create(struct mdevfs_host *host,
-				    const struct mdevfs_device_desc *desc)
-{
-	return mdevfs_device_create_with(host, desc, NULL, NULL, NULL);
-}
-
-struct device *mdevfs_device_create_chr(struct mdevfs_host *host,
-					const struct mdevfs_device_desc *desc,
-					const struct device_chr *chr)
-{
-	return mdevfs_device_create_with(host, desc, chr, NULL, NULL);
-}
-
-static char *desc_devpath(const struct mdevfs_device_desc *desc)
-{
-	if (desc->parent_path)
-		return g_strdup_printf("%s/%s", desc->parent_path, desc->name);
-	return g_strdup_printf("devices/virtual/%s/%s", desc->class_name,
-			       desc->name);
-}
-
-/* A plain device and what it owns (its names are in its block). */
-static void plain_free(struct plain_device *plain)
-{
-	if (plain->iommu) {
-		iommu_group_free(plain->iommu);
-		g_free(plain->iommu);
-	}
-	g_strfreev(plain->uevent_vars);
-	g_free(plain->owned_groups);
-	pci_function_free(plain->pci);
-	g_free(plain);
-}
-
-/* NULL for a device of no subsystem. */
-static const char *intern_subsystem(const struct mdevfs_device_desc *desc)
-{
-	g_autofree char *name = NULL;
-
-	if (desc->bus)
-		name = g_strdup_printf("bus/%s", desc->bus);
-	else if (desc->class_name)
-		name = g_strdup_printf("class/%s", desc->class_name);
-	return g_intern_string(name);
-}
-
-struct device *mdevfs_device_create_with(struct mdevfs_host *host,
-					 const struct mdevfs_device_desc *desc,
-					 const struct device_chr *chr,
-					 struct pci_function *pci,
-					 const struct attribute_group **owned)
-{
-	g_autofree char *devpath = NULL;
-	struct plain_device *plain;
-	struct device *dev;
-
-	if (!host || !valid_desc(desc)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	devpath = desc_devpath(desc);
-	plain = g_malloc0(sizeof(*plain) + device_names_size(devpath));
-	dev = &plain->dev;
-	device_names(dev, plain->names, desc->name, devpath);
-	dev->host = host;
-	dev->kind = DEVICE_PLAIN;
-	dev->bus = g_intern_string(desc->bus);
-	dev->groups = desc->groups;
-	dev->subsystem = intern_subsystem(desc);
-	plain->class_name = g_intern_string(desc->class_name);
-	plain->driver = g_intern_string(desc->driver);
-	plain->uevent_vars = g_strdupv((char **)desc->uevent_vars);
-	if (chr) {
-		plain->chr = *chr;
-		plain->chr.devnode_dir = g_intern_string(chr->devnode_dir);
-	}
-	device_initialize(dev);
-	if (!device_claim_path(host, dev)) {
-		core_mutex_clear(&dev->lock);
-		plain_free(plain);
-		errno = EEXIST;
-		return NULL;
-	}
-	plain->owned_groups = owned;
-	plain->pci = pci;
-	/* An IOMMU puts every PCI function in a group from the start. */
-	if (pci)
-		plain->iommu = iommu_group_alloc_hw(host, dev);
-	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_ADD,
-					      .dev = dev });
-	return dev;
-}
-
-struct device *mdevfs_class_device_create(struct mdevfs_host *host,
-					  const char *class_name,
-					  const char *name)
-{
-	const struct mdevfs_device_desc desc = {
-		.name = name, .class_name = class_name,
-	};
-
-	return mdevfs_device_create(host, &desc);
 }
 
 const char *device_class_name(const struct device *dev)
@@ -316,12 +164,6 @@ struct device *get_device(struct device *dev)
 	return dev;
 }
 
-static void plain_release(struct device *dev)
-{
-	core_mutex_clear(&dev->lock);
-	plain_free(plain_of(dev));
-}
-
 void put_device(struct device *dev)
 {
 	if (!dev)
@@ -333,10 +175,7 @@ void put_device(struct device *dev)
 	 * kernel's, it must not run under a core lock. */
 	lockdep_assert_not_held(&dev->lock);
 	lockdep_assert_not_held(&dev->host->lock);
-	if (dev->kind == DEVICE_MDEV)
-		mdev_device_release(mdev_from_dev(dev));
-	else
-		plain_release(dev);
+	dev->host->release[dev->kind](dev);
 }
 
 void device_lock(struct device *dev)
@@ -351,35 +190,16 @@ void device_unlock(struct device *dev)
 	core_mutex_unlock(&dev->lock);
 }
 
-void mdevfs_device_destroy(struct device *dev)
+bool device_valid_name(const char *name)
 {
-	struct plain_device *plain = plain_of(dev);
-
-	/* Only what mdevfs_device_create() made. */
-	if (!plain)
-		return;
-	/* Out of the control interface's reach first; one that found it
-	 * already holds a reference and waits for the device lock. */
-	host_lock(dev->host);
-	if (plain->ops)   /* set under the host lock by a registration */
-		g_ptr_array_remove(dev->host->devices, dev);
-	host_unlock(dev->host);
-	device_lock(dev);
-	plain->destroyed = true;
-	if (plain->mdev_parent)
-		mdev_unregister_device(dev);
-	device_unlock(dev);
-	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_DEL,
-						   .dev = dev });
-	device_release_path(dev->host, dev);
-	/* The creator's reference: a lookup in progress may hold others. */
-	put_device(dev);
+	return name && *name && !strchr(name, '/') && strcmp(name, ".") &&
+	       strcmp(name, "..");
 }
 
 int device_create_link(struct device *dev, const char *name,
 		       struct device *target)
 {
-	if (!dev || !target || !valid_name(name) || dev->host != target->host)
+	if (!dev || !target || !device_valid_name(name) || dev->host != target->host)
 		return -EINVAL;
 	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_LINK_ADD,
 						   .dev = dev, .attr = name,
@@ -389,7 +209,7 @@ int device_create_link(struct device *dev, const char *name,
 
 void device_remove_link(struct device *dev, const char *name)
 {
-	if (dev && valid_name(name))
+	if (dev && device_valid_name(name))
 		mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_LINK_DEL,
 							   .dev = dev, .attr = name });
 }
@@ -433,7 +253,7 @@ static ssize_t uevent_show(struct device *dev,
 
 	(void)attr;
 	if (dev->kind == DEVICE_MDEV) {
-		struct mdev_device *mdev = mdev_from_dev(dev);
+		struct mdev_device *mdev = to_mdev_device(dev);
 
 		/* Read once: an unbind may clear it while we show. */
 		const struct mdev_driver *drv = g_atomic_pointer_get(&mdev->driver);

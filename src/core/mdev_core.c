@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * mdev core: the host, parent registration and the mdev lifecycle.
+ * mdev core: parent registration and the mdev lifecycle (host.c makes
+ * the host).
  *
  * Locking: host->lock guards the UUID registry, each parent's counter,
  * device list and `unregistering` flag, and every mdev's `active` flag.  It
@@ -18,101 +19,7 @@
 #include "iommu.h"
 #include "parse.h"
 #include "plugin.h"
-#include "vfio_dev.h"
-
-/*
- * The registry's hash: all 128 bits, each half mixed with a key drawn
- * per host, so that neither UUIDs alike in some bytes (a tool that
- * varies only a counter) nor UUIDs chosen by someone who can write to
- * `create` pile up in one bucket.
- */
-static guint64 mix64(guint64 x)
-{
-	x ^= x >> 33;
-	x *= G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
-	x ^= x >> 33;
-	x *= G_GUINT64_CONSTANT(0xc4ceb9fe1a85ec53);
-	return x ^ (x >> 33);
-}
-
-/* Drawn once per process (uuid_key_init()); a lookup hashes a bare
- * UUID, so the key cannot live in the host. */
-static guint64 uuid_key[2];
-
-static void uuid_key_init(void)
-{
-	static gsize done;
-
-	if (g_once_init_enter(&done)) {
-		for (int i = 0; i < 2; i++)
-			uuid_key[i] = (guint64)g_random_int() << 32 |
-				      g_random_int();
-		g_once_init_leave(&done, 1);
-	}
-}
-
-guint mdev_uuid_hash(gconstpointer key)
-{
-	const unsigned char *uuid = key;
-	guint64 lo, hi;
-
-	memcpy(&lo, uuid, sizeof(lo));
-	memcpy(&hi, uuid + 8, sizeof(hi));
-	return (guint)mix64(mix64(lo ^ uuid_key[0]) ^ hi ^ uuid_key[1]);
-}
-
-static gboolean uuid_equal(gconstpointer a, gconstpointer b)
-{
-	return memcmp(a, b, sizeof(uuid_t)) == 0;
-}
-
-struct mdevfs_host *mdev_host_new(const struct mdev_profile *profile)
-{
-	struct mdevfs_host *host = g_new0(struct mdevfs_host, 1);
-
-	uuid_key_init();
-	host->profile = profile ? profile : &mdev_profile_default;
-	host->drivers_autoprobe = 1;
-	core_mutex_init(&host->lock);
-	g_cond_init(&host->released);
-	host->mdevs = g_hash_table_new(mdev_uuid_hash, uuid_equal);
-	host->parents = g_ptr_array_new();
-	host->iommu_groups = g_ptr_array_new();
-	host->listeners = g_ptr_array_new();
-	device_claims_init(host);
-	host->devices = g_ptr_array_new();
-	host->vfio_minors = g_array_new(FALSE, TRUE, sizeof(guint64));
-	host->faults = g_ptr_array_new_with_free_func(mdev_fault_free);
-	g_mutex_init(&host->backends_lock);
-	iommu_group_files_init(host);
-	mdev_drivers_init(host);
-	return host;
-}
-
-void mdev_host_free(struct mdevfs_host *host)
-{
-	if (!host)
-		return;
-	mdev_backends_unload(host);
-	while (host->parents->len) {
-		struct mdev_parent *parent = host->parents->pdata[0];
-
-		mdevfs_device_destroy(parent->dev);
-	}
-	mdev_drivers_fini(host);
-	g_ptr_array_free(host->listeners, TRUE);
-	device_claims_fini(host);
-	g_ptr_array_free(host->devices, TRUE);
-	g_array_free(host->vfio_minors, TRUE);
-	g_ptr_array_free(host->faults, TRUE);
-	g_mutex_clear(&host->backends_lock);
-	g_ptr_array_free(host->iommu_groups, TRUE);
-	g_ptr_array_free(host->parents, TRUE);
-	g_hash_table_destroy(host->mdevs);
-	g_cond_clear(&host->released);
-	core_mutex_clear(&host->lock);
-	g_free(host);
-}
+#include "vfio_dev_class.h"
 
 /* ------------------------------------------------------------------ */
 /* Parents                                                             */
@@ -242,7 +149,7 @@ static void remove_all_devices(struct mdev_parent *parent)
 	g_autoptr(GPtrArray) found = deactivate_all(parent);
 
 	for (guint i = 0; i < found->len; i++) {
-		mdev_device_remove_common(mdev_from_dev(found->pdata[i]));
+		mdev_device_remove_common(to_mdev_device(found->pdata[i]));
 		put_device(found->pdata[i]);
 	}
 }
@@ -519,7 +426,8 @@ static int reserve(struct mdev_type *type, const uuid_t uuid,
 }
 
 /* Undo reserve(), once the last reference to the mdev is gone (from
- * put_device()): as in the kernel, its UUID is taken until then. */
+ * put_device(), through the host's release of mdevs): as in the
+ * kernel, its UUID is taken until then. */
 void mdev_device_release(struct mdev_device *mdev)
 {
 	struct mdev_parent *parent = mdev->type->parent;
@@ -534,6 +442,11 @@ void mdev_device_release(struct mdev_device *mdev)
 	g_free(mdev);
 	announce_available(parent);
 	mdev_parent_put(parent);
+}
+
+void mdev_release(struct device *dev)
+{
+	mdev_device_release(to_mdev_device(dev));
 }
 
 /* Vendor callbacks run with no host lock: they may call back in. */
@@ -603,24 +516,6 @@ static void device_add(struct mdev_device *mdev)
 	set_on_bus(mdev, true);
 	if (mdev->dev.host->profile->remove_in_device_groups)
 		set_remove_file(mdev, true);
-}
-
-/*
- * The parent's mdev_attr_groups: part of the device in older eras, the
- * bound driver's dev_groups from 6.1 on (so they go away with an unbind).
- * Under the device lock, which orders it with binding.
- */
-void mdev_vendor_groups(struct mdev_device *mdev, bool add)
-{
-	const struct attribute_group *const *groups =
-		mdev->type->parent->ops->mdev_attr_groups;
-
-	device_lock_assert(&mdev->dev);
-	if (!groups || mdev->vendor_groups_added == add)
-		return;
-	mdev->vendor_groups_added = add;
-	emit_mdev(mdev, add ? MDEV_EVENT_GROUPS_ADD : MDEV_EVENT_GROUPS_DEL,
-		  groups);
 }
 
 /* Off the bus first, so that no bind or unbind finds it any more; then
@@ -870,10 +765,7 @@ struct device *mdev_dev(struct mdev_device *mdev)
 
 struct mdev_device *mdev_from_dev(struct device *dev)
 {
-	return dev->kind == DEVICE_MDEV ?
-		       (struct mdev_device *)((char *)dev -
-					      offsetof(struct mdev_device, dev)) :
-		       NULL;
+	return to_mdev_device(dev);
 }
 
 struct device *mdev_parent_dev(struct mdev_device *mdev)

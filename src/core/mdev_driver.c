@@ -10,7 +10,7 @@
 #include "driver.h"
 #include "event.h"
 #include "iommu.h"
-#include "vfio_dev.h"
+#include "vfio_dev_class.h"
 
 /*
  * A driver without probe/remove (the one the core makes for a parent that
@@ -151,7 +151,7 @@ static void unbind_all(struct mdevfs_host *host,
 	}
 	host_unlock(host);
 	for (guint i = 0; i < bound->len; i++) {
-		mdev_driver_detach(mdev_from_dev(bound->pdata[i]), drv);
+		mdev_driver_detach(to_mdev_device(bound->pdata[i]), drv);
 		put_device(bound->pdata[i]);
 	}
 	g_ptr_array_free(bound, TRUE);
@@ -223,6 +223,27 @@ void mdev_parent_driver_put(struct mdev_parent *parent)
 	host_unlock(host);
 	if (e)
 		drop_entry_if_unused(host, e);
+}
+
+/*
+ * The parent's mdev_attr_groups: part of the device in older eras, the
+ * bound driver's dev_groups from 6.1 on (so they go away with an unbind).
+ * Under the device lock, which orders it with binding.
+ */
+void mdev_vendor_groups(struct mdev_device *mdev, bool add)
+{
+	const struct attribute_group *const *groups =
+		mdev->type->parent->ops->mdev_attr_groups;
+
+	device_lock_assert(&mdev->dev);
+	if (!groups || mdev->vendor_groups_added == add)
+		return;
+	mdev->vendor_groups_added = add;
+	mdev_emit(mdev->dev.host,
+		  &(struct mdev_event){ .type = add ? MDEV_EVENT_GROUPS_ADD
+						    : MDEV_EVENT_GROUPS_DEL,
+					.dev = &mdev->dev, .mdev = mdev,
+					.groups = groups });
 }
 
 int mdev_bind(struct mdev_device *mdev, const struct mdev_driver *drv)

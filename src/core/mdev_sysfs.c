@@ -157,7 +157,7 @@ static ssize_t remove_store(struct device *dev,
 			    const struct device_attribute *attr,
 			    const char *buf, size_t count)
 {
-	struct mdev_device *mdev = mdev_from_dev(dev);
+	struct mdev_device *mdev = to_mdev_device(dev);
 	unsigned long value;
 	int ret = 0;
 
@@ -375,7 +375,7 @@ bool sysfs_attr_announced(enum attr_owner owner, void *obj)
 	switch (owner) {
 	case ATTR_OF_DEVICE:
 		if (dev->kind == DEVICE_MDEV)
-			dev = mdev_from_dev(dev)->type->parent->dev;
+			dev = to_mdev_device(dev)->type->parent->dev;
 		return dev->announces;
 	case ATTR_OF_MDEV_TYPE:
 		return ((struct mdev_type *)obj)->parent->dev->announces;
@@ -435,7 +435,7 @@ ssize_t sysfs_attr_store(enum attr_owner owner, void *obj,
 	case ATTR_OF_DEVICE: {
 		const struct device_attribute *a =
 			to_attr(attr, struct device_attribute);
-		struct mdev_device *mdev = mdev_from_dev(obj);
+		struct mdev_device *mdev = to_mdev_device(obj);
 		int fault;
 
 		/* Injected faults hit the vendor's files, not remove. */

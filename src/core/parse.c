@@ -3,6 +3,8 @@
 #include "parse.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <glib.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -186,4 +188,18 @@ int mdevfs_errno_parse(const char *text)
 			return e;
 	}
 	return -EINVAL;
+}
+
+/* The show() side: what a read of an attribute gets. */
+int sysfs_emit(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(buf, MDEVFS_ATTR_BUF_SIZE, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return 0;
+	return len < MDEVFS_ATTR_BUF_SIZE ? len : MDEVFS_ATTR_BUF_SIZE - 1;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Parsers for what user space writes to the core's attributes. */
+/* The text of the core's attributes: parsers for what user space writes,
+ * and sysfs_emit() (the public header) for what it reads. */
 #ifndef MDEVFS_PARSE_H
 #define MDEVFS_PARSE_H
 

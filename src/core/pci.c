@@ -863,7 +863,7 @@ all_groups(const struct mdevfs_pci_desc *p,
 	return (const struct attribute_group **)g_ptr_array_free(groups, FALSE);
 }
 
-void pci_function_free(struct pci_function *fn)
+static void pci_function_free(struct pci_function *fn)
 {
 	if (!fn)
 		return;
@@ -969,7 +969,8 @@ struct device *mdevfs_pci_device_create(struct mdevfs_host *host,
 	desc.driver = pci->driver;
 	desc.uevent_vars = (const char *const *)vars;
 	desc.groups = groups;
-	dev = mdevfs_device_create_with(host, &desc, NULL, fn, groups);
+	dev = mdevfs_device_create_with(host, &desc, NULL, fn, pci_function_free,
+					groups);
 	if (!dev) {
 		g_free(groups);
 		pci_function_free(fn);

@@ -58,7 +58,7 @@ static struct node *mdev_dir(struct sysfs_tree *tree, struct device *dev)
 {
 	g_autofree char *up = g_path_get_dirname(dev->devpath);
 	struct node *parent = node_dir_path(&tree->nodes, up);
-	struct mdev_device *mdev = mdev_from_dev(dev);
+	struct mdev_device *mdev = to_mdev_device(dev);
 
 	if (!sysfs_replaying(tree))
 		listed(tree, parent, SYSFS_LIST_PARENT, mdev->type->parent,
@@ -130,7 +130,7 @@ void sysfs_device_deleted(struct sysfs_tree *tree, struct device *dev)
 	/* The record goes first: the listings no longer show it, and the
 	 * removals below tell the kernel. */
 	if (dev->kind == DEVICE_MDEV)
-		sysfs_index_del(tree->mdevs, mdev_from_dev(dev));
+		sysfs_index_del(tree->mdevs, to_mdev_device(dev));
 	if (vfio_of(dev))
 		sysfs_index_vfio(tree->mdevs, vfio_dev_mdev(vfio_of(dev)), NULL);
 	if (device_driver(dev)) {
@@ -287,10 +287,10 @@ void sysfs_tree_build(struct sysfs_tree *tree, const struct build_step *step)
 				 mdev_remove_groups, ATTR_OF_DEVICE, step->dev);
 		break;
 	case MDEV_EVENT_MDEV_LINK:
-		mdev_linked(tree, mdev_from_dev(step->dev));
+		mdev_linked(tree, to_mdev_device(step->dev));
 		break;
 	case MDEV_EVENT_BIND:
-		bound(tree, mdev_from_dev(step->dev), step->arg,
+		bound(tree, to_mdev_device(step->dev), step->arg,
 		      (struct iommu_group *)step->arg2);
 		break;
 	case MDEV_EVENT_LINK_ADD:

@@ -47,7 +47,7 @@ struct record_slot {
 
 static struct mdev_device *record_mdev(const struct mdev_record *rec)
 {
-	return mdev_from_dev(rec->log.owner);
+	return to_mdev_device(rec->log.owner);
 }
 
 /* A bound mdev's group and vfio-dev are parts of it. */

@@ -10,10 +10,7 @@
 
 #include "core.h"
 #include "event.h"
-#include "vfio_dev.h"
-
-/* The kernel allocates the major dynamically; one fixed value here. */
-#define VFIO_DEV_MAJOR 511
+#include "vfio_dev_class.h"
 
 static ssize_t dev_show(struct device *dev, const struct device_attribute *attr,
 			char *buf)
@@ -129,12 +126,4 @@ void vfio_dev_del(struct mdev_device *mdev)
 					.dev = &mdev->vfio.dev });
 	minor_free(mdev->dev.host, mdev->vfio.minor);
 	mdev->vfio_registered = false;
-}
-
-struct device_chr vfio_dev_chr(const struct device *dev)
-{
-	const struct vfio_dev *vdev = vfio_of(dev);
-
-	/* The node the kernel's vfio_device_devnode() names. */
-	return (struct device_chr){ VFIO_DEV_MAJOR, vdev->minor, "vfio/devices" };
 }
