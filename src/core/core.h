@@ -176,10 +176,10 @@ struct iommu_group {
 	int id;
 	/* Its directory's name, the id, as the kernel names its kobject. */
 	char name[12];
-	/* A bound mdev's emulated group is part of the mdev; a PCI
-	 * function's hardware group (mdev NULL) is its device's. */
+	/* A bound mdev's emulated group is part of the mdev (every mdev
+	 * carries one: no more fields than it needs); a PCI function's
+	 * hardware group has mdev NULL and belongs to its device. */
 	struct mdev_device *mdev;
-	struct device *dev;
 };
 
 /*

@@ -35,13 +35,11 @@ void iommu_group_alloc(struct mdevfs_host *host, struct mdev_device *mdev)
 	take_id(host, &mdev->iommu);
 }
 
-struct iommu_group *iommu_group_alloc_hw(struct mdevfs_host *host,
-					 struct device *dev)
+struct iommu_group *iommu_group_alloc_hw(struct mdevfs_host *host)
 {
 	struct iommu_group *group = g_new0(struct iommu_group, 1);
 
 	group->host = host;
-	group->dev = dev;
 	take_id(host, group);
 	return group;
 }

@@ -132,7 +132,7 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 	plain->pci_free = pci_free;
 	/* An IOMMU puts every PCI function in a group from the start. */
 	if (pci)
-		plain->iommu = iommu_group_alloc_hw(host, dev);
+		plain->iommu = iommu_group_alloc_hw(host);
 	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_ADD,
 					      .dev = dev });
 	return dev;
