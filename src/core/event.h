@@ -30,6 +30,10 @@ enum mdev_event_type {
 	MDEV_EVENT_ATTR_CHANGED,    /* dev, group, attr: a value changed */
 	MDEV_EVENT_LINK_ADD,        /* dev, attr = link name, target */
 	MDEV_EVENT_LINK_DEL,        /* dev, attr = link name */
+	/* The create that added an mdev (its DEVICE_ADD, in this thread)
+	 * is over, made or failed: what it did is complete, as udevd sees
+	 * a device only once the kernel's probe has run. */
+	MDEV_EVENT_CREATED,
 };
 
 struct mdev_event {

@@ -613,7 +613,7 @@ int mdev_device_create(struct mdev_type *type, const uuid_t uuid)
 	ret = add_and_bind(mdev);
 	if (ret) {
 		put_device(&mdev->dev);
-		goto out;
+		goto done;
 	}
 	/* 4.10 made `remove` first, later kernels after the two links, and
 	 * from 6.1 it came with the device (and stays gone if a remover
@@ -628,6 +628,8 @@ int mdev_device_create(struct mdev_type *type, const uuid_t uuid)
 	mdev->complete = true;
 	host_unlock(host);
 	announce_available(parent);
+done:
+	mdev_emit(host, &(struct mdev_event){ .type = MDEV_EVENT_CREATED });
 out:
 	if (!host->profile->active_flag)
 		g_mutex_unlock(&parent->serial);

@@ -212,6 +212,8 @@ static void on_event(void *data, const struct mdev_event *ev)
 		sysfs_remove_child(tree, sysfs_dev_dir(tree, ev->dev),
 				   ev->attr);
 		break;
+	case MDEV_EVENT_CREATED:   /* the tree shows each step as it comes */
+		break;
 	}
 	node_tree_unlock(&tree->nodes);
 }

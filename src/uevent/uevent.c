@@ -113,37 +113,72 @@ GByteArray *uevent_properties(const char *action, const struct device *dev,
 	return props;
 }
 
-static void send_event(struct uevent_sender *s, const char *action,
-		       const struct device *dev, const char *const *extra)
+/* One message as libudev reads it: its header, then the properties. */
+static GByteArray *message(struct uevent_sender *s, const char *action,
+			   const struct device *dev, const char *const *extra,
+			   const char *subsystem)
 {
-	struct sockaddr_nl dest = { .nl_family = AF_NETLINK,
-				    .nl_groups = UDEV_GROUP };
 	struct udev_header hdr = { .prefix = "libudev" };
-	const char *subsystem = subsystem_name(dev);
-	GByteArray *props;
-	struct iovec iov[2];
-	struct msghdr msg = { .msg_name = &dest, .msg_namelen = sizeof(dest),
-			      .msg_iov = iov, .msg_iovlen = 2 };
-
-	/* The driver core sends nothing for a device of no subsystem. */
-	if (!subsystem)
-		return;
+	GByteArray *props, *msg;
 
 	g_mutex_lock(&s->lock);
 	props = uevent_properties(action, dev, extra, ++s->seqnum);
+	g_mutex_unlock(&s->lock);
 	hdr.magic = htonl(UDEV_MONITOR_MAGIC);
 	hdr.header_size = (guint32)sizeof(hdr);
 	hdr.properties_off = (guint32)sizeof(hdr);
 	hdr.properties_len = props->len;
 	hdr.filter_subsystem_hash = htonl(uevent_murmur2(subsystem,
 							 strlen(subsystem), 0));
-	iov[0] = (struct iovec){ &hdr, sizeof(hdr) };
-	iov[1] = (struct iovec){ props->data, props->len };
-	/* Nobody listening is fine: ECONNREFUSED is not an error here. */
-	if (sendmsg(s->fd, &msg, 0) < 0 && errno != ECONNREFUSED)
-		g_warning("uevent: sendmsg: %s", g_strerror(errno));
-	g_mutex_unlock(&s->lock);
+	msg = g_byte_array_sized_new((guint)sizeof(hdr) + props->len);
+	g_byte_array_append(msg, (const guint8 *)&hdr, sizeof(hdr));
+	g_byte_array_append(msg, props->data, props->len);
 	g_byte_array_unref(props);
+	return msg;
+}
+
+static void transmit(struct uevent_sender *s, GByteArray *msg)
+{
+	struct sockaddr_nl dest = { .nl_family = AF_NETLINK,
+				    .nl_groups = UDEV_GROUP };
+
+	g_mutex_lock(&s->lock);
+	/* Nobody listening is fine: ECONNREFUSED is not an error here. */
+	if (sendto(s->fd, msg->data, msg->len, 0, (struct sockaddr *)&dest,
+		   sizeof(dest)) < 0 && errno != ECONNREFUSED)
+		g_warning("uevent: sendto: %s", g_strerror(errno));
+	g_mutex_unlock(&s->lock);
+	g_byte_array_unref(msg);
+}
+
+/* Messages of a create in progress in this thread (see on_event()). */
+static __thread GPtrArray *held;
+
+static void send_event(struct uevent_sender *s, const char *action,
+		       const struct device *dev, const char *const *extra)
+{
+	const char *subsystem = subsystem_name(dev);
+	GByteArray *msg;
+
+	/* The driver core sends nothing for a device of no subsystem. */
+	if (!subsystem)
+		return;
+	msg = message(s, action, dev, extra, subsystem);
+	if (held)
+		g_ptr_array_add(held, msg);
+	else
+		transmit(s, msg);
+}
+
+static void send_held(struct uevent_sender *s)
+{
+	GPtrArray *todo = held;
+
+	held = NULL;
+	for (guint i = 0; todo && i < todo->len; i++)
+		transmit(s, todo->pdata[i]);
+	if (todo)
+		g_ptr_array_free(todo, TRUE);
 }
 
 const char *uevent_for(const struct mdev_profile *profile,
@@ -175,15 +210,29 @@ const char *uevent_for(const struct mdev_profile *profile,
 	}
 }
 
+/*
+ * udevd passes an event on once the kernel's synchronous probe of the
+ * device is over, and listeners such as libvirt read the device then:
+ * what a create does, from its mdev's add on, is held back in the
+ * creating thread and sent, in order, when the core says it is over.
+ */
 static void on_event(void *data, const struct mdev_event *ev)
 {
 	struct uevent_sender *s = data;
 	g_autofree char *extra = NULL;
-	const char *action = uevent_for(s->host->profile, ev, &extra);
+	const char *action;
 
-	if (action)
-		send_event(s, action, ev->dev,
-			   (const char *const[]){ extra, NULL });
+	if (ev->type == MDEV_EVENT_CREATED) {
+		send_held(s);
+		return;
+	}
+	action = uevent_for(s->host->profile, ev, &extra);
+	if (!action)
+		return;
+	if (!held && ev->type == MDEV_EVENT_DEVICE_ADD &&
+	    ev->dev->kind == DEVICE_MDEV)
+		held = g_ptr_array_new();
+	send_event(s, action, ev->dev, (const char *const[]){ extra, NULL });
 }
 
 /* Private if it is not init's namespace, or (when that cannot be read,

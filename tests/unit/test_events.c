@@ -170,6 +170,9 @@ static const char *type_name(int type)
 		[MDEV_EVENT_MDEV_UNLINK] = "MDEV_UNLINK",
 		[MDEV_EVENT_AVAILABLE] = "AVAILABLE",
 		[MDEV_EVENT_ATTR_CHANGED] = "ATTR_CHANGED",
+		[MDEV_EVENT_LINK_ADD] = "LINK_ADD",
+		[MDEV_EVENT_LINK_DEL] = "LINK_DEL",
+		[MDEV_EVENT_CREATED] = "CREATED",
 	};
 
 	switch (type) {
@@ -269,7 +272,8 @@ START_TEST(create_order)
 {
 	static const int want[] = {
 		MDEV_EVENT_DEVICE_ADD, MDEV_EVENT_REMOVE_FILE_ADD, VENDOR_CREATE,
-		MDEV_EVENT_BIND, MDEV_EVENT_MDEV_LINK, MDEV_EVENT_AVAILABLE, END
+		MDEV_EVENT_BIND, MDEV_EVENT_MDEV_LINK, MDEV_EVENT_AVAILABLE,
+		MDEV_EVENT_CREATED, END
 	};
 	struct mdev_parent *p = make_parent(&plain_ops);
 	struct mdev_device *mdev;
@@ -295,7 +299,8 @@ START_TEST(create_order_with_vendor_groups)
 	static const int want[] = {
 		MDEV_EVENT_DEVICE_ADD, MDEV_EVENT_REMOVE_FILE_ADD, VENDOR_CREATE,
 		MDEV_EVENT_BIND, MDEV_EVENT_GROUPS_ADD, MDEV_EVENT_MDEV_LINK,
-		MDEV_EVENT_AVAILABLE, END
+		MDEV_EVENT_AVAILABLE,
+		MDEV_EVENT_CREATED, END
 	};
 	struct mdev_parent *p = make_parent(&grouped_ops);
 	struct mdev_device *mdev;
@@ -319,7 +324,8 @@ START_TEST(create_order_own_driver)
 	static const int want[] = {
 		MDEV_EVENT_DEVICE_ADD, MDEV_EVENT_REMOVE_FILE_ADD, DRIVER_PROBE,
 		MDEV_EVENT_BIND, MDEV_EVENT_GROUPS_ADD, MDEV_EVENT_MDEV_LINK,
-		MDEV_EVENT_AVAILABLE, END
+		MDEV_EVENT_AVAILABLE,
+		MDEV_EVENT_CREATED, END
 	};
 	static const int want_remove[] = {
 		MDEV_EVENT_REMOVE_FILE_DEL, MDEV_EVENT_MDEV_UNLINK,
@@ -349,7 +355,8 @@ START_TEST(create_failure_order)
 	static const int want[] = {
 		MDEV_EVENT_DEVICE_ADD, MDEV_EVENT_REMOVE_FILE_ADD, VENDOR_CREATE,
 		MDEV_EVENT_REMOVE_FILE_DEL, MDEV_EVENT_DEVICE_DEL,
-		MDEV_EVENT_AVAILABLE, END
+		MDEV_EVENT_AVAILABLE,
+		MDEV_EVENT_CREATED, END
 	};
 	struct mdev_parent *p = make_parent(&grouped_ops);
 
