@@ -18,6 +18,7 @@ note() { echo "$*"; }
 need_fuse() {
 	local err probe
 
+	[[ -n ${MDEVFS_RUN-} ]] || fail "MDEVFS_RUN is not set (run the test with ctest)"
 	[[ -e /dev/fuse ]] || skip "/dev/fuse unusable: it does not exist"
 	[[ -c /dev/fuse ]] || skip "/dev/fuse unusable: not a character device"
 	err=$( (exec 3<>/dev/fuse) 2>&1) ||
