@@ -28,7 +28,8 @@
 #             <parent> the parent's node device
 #   removal   echo 1 > .../remove: libvirt drops it (udev event)
 #
-# Environment: MDEVFS_RUN; PLUGIN_DIR, the built backends.
+# Environment: MDEVFS_RUN; PLUGIN_DIR, the built backends;
+# LIBVIRT_TEST_KEEP_LOG, a directory to keep libvirtd's logs in.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/libvirt/lib.sh
@@ -162,6 +163,12 @@ vsh() {
 	elif [[ $RC != 0 && -z $MSG ]]; then
 		MSG="virsh $1: exit status $RC: $(tr '\n' ' ' <"$LV/virsh.err")"
 	fi
+	# libvirt 9.0 reports nothing when mdevctl fails without a word:
+	# what libvirtd saw of the last mdevctl it ran, then.
+	if [[ $RC != 0 && $MSG == *"cause is unknown"* ]]; then
+		MSG+="; libvirtd's last mdevctl: $(grep -A1 'About to run mdevctl' "$LV/libvirtd.log" |
+			tail -2 | sed 's/^.* : \([A-Za-z]*\):[0-9]* : /\1: /' | tr '\n' ' ')"
+	fi
 	return 0
 }
 
@@ -275,7 +282,7 @@ tidy() {
 
 # The steps for one parent.
 parent_steps() {
-	local p=$PARENT pdir sub pnode type='' u1 u2 u3 node want got why
+	local p=$PARENT pdir sub pnode type='' u1 u2 u3 node want got why defined
 
 	pdir=$(realpath "/sys/class/mdev_bus/$p")
 	sub=$(basename "$(readlink "$pdir/subsystem")")
@@ -364,8 +371,8 @@ parent_steps() {
 		record start -
 		record stop -
 		record undefine -
-	elif ! mdevctl list -d | grep -qx "$u2 $p $type manual"; then
-		record define FAIL "virsh succeeded, but mdevctl list -d says: $(mdevctl list -d | tr '\n' ' ')"
+	elif ! defined=$(mdevctl list -d) || ! grep -qx "$u2 $p $type manual" <<<"$defined"; then
+		record define FAIL "virsh succeeded, but mdevctl list -d says: $(tr '\n' ' ' <<<"$defined")"
 		record start -
 		record stop -
 		record undefine -
@@ -406,7 +413,7 @@ parent_steps() {
 		vsh 20 nodedev-undefine "$node"
 		if [[ $RC != 0 ]]; then
 			record undefine FAIL "$MSG"
-		elif mdevctl list -d | grep -q "^$u2 "; then
+		elif ! defined=$(mdevctl list -d) || grep -q "^$u2 " <<<"$defined"; then
 			record undefine FAIL "virsh succeeded, but mdevctl still has $u2 defined"
 		elif ! wait_for 5 unlisted "$u2" --all; then
 			record undefine FAIL "undefined, but libvirt still lists $node after 5 s"
@@ -453,6 +460,9 @@ inside_cleanup() {
 			grep ' error : ' "$LV/libvirtd.log" | grep -v ethtool | tail -20 || true
 		fi
 	fi
+	if [[ -n ${LIBVIRT_TEST_KEEP_LOG:-} && -e $LV/libvirtd.log ]]; then
+		cp "$LV/libvirtd.log" "$LIBVIRT_TEST_KEEP_LOG/libvirtd.$$.log" || true
+	fi
 	rm -rf "$LV"
 	exit "$rc"
 }
@@ -473,9 +483,11 @@ inside() {
 	mount -t tmpfs -o mode=0755 libvirt-test-run /run
 	LV=$(mktemp -d) # in the runner's private TMPDIR
 	trap inside_cleanup EXIT
-	driver=$(ls /usr/lib/*/libvirt/connection-driver/libvirt_driver_nodedev.so \
-		/usr/lib64/libvirt/connection-driver/libvirt_driver_nodedev.so 2>/dev/null |
-		head -1) || true
+	driver=
+	for p in /usr/lib/*/libvirt/connection-driver/libvirt_driver_nodedev.so \
+		/usr/lib64/libvirt/connection-driver/libvirt_driver_nodedev.so; do
+		[[ -e $p ]] && driver=$p && break
+	done
 	[[ -n $driver ]] || fail "libvirt_driver_nodedev.so not found (libvirt-daemon)"
 	mkdir "$LV/drivers" "$LV/sock"
 	ln -s "$driver" "$LV/drivers/"
@@ -484,7 +496,7 @@ inside() {
 		unix_sock_rw_perms = "0700"
 		auth_unix_rw = "none"
 		auth_unix_ro = "none"
-		log_filters = "1:node_device 3:*"
+		log_filters = "1:node_device 1:util.command 3:*"
 		log_outputs = "1:file:$LV/libvirtd.log"
 	EOF
 	URI="nodedev:///system?socket=$LV/sock/libvirt-sock"

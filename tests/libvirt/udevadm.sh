@@ -80,14 +80,15 @@ chain() {
 
 inside() {
 	local profile=$1 roots=$2 failures=0 line p backend path sub drv above
-	local type u want got a
+	local type types u want got a
 
 	[[ ${SYSTEMD_DEVICE_VERIFY_SYSFS-} == 0 ]] ||
 		fail "mdevfs-run did not set SYSTEMD_DEVICE_VERIFY_SYSFS=0"
 	for line in "${PARENTS[@]}"; do
 		read -r p backend path sub drv above <<<"$line"
 		[[ $drv == - ]] && drv=
-		type=$(ls "/sys/class/mdev_bus/$p/mdev_supported_types" | head -1)
+		types=("/sys/class/mdev_bus/$p/mdev_supported_types"/*)
+		type=${types[0]##*/}
 		u=$(cat /proc/sys/kernel/random/uuid)
 		if ! echo "$u" >"/sys/class/mdev_bus/$p/mdev_supported_types/$type/create"; then
 			echo "FAIL [$profile] $p: cannot create an mdev of $type"
