@@ -246,7 +246,14 @@ node_parent() {
 
 # record STEP STATUS [MESSAGE]: one result, on stdout and in the file.
 record() {
-	local step=$1 status=$2 msg=${3:-}
+	local step=$1 status=$2 msg=${3:-} why
+
+	# The error libvirtd logged about the step's mdev, if any (such as
+	# why it dropped the device a udev event announced).
+	if [[ $status == FAIL && -n ${CUR_UUID:-} ]]; then
+		why=$(log_about "$CUR_UUID")
+		[[ -z $why || $msg == *"$why"* ]] || msg+="; libvirtd: $why"
+	fi
 
 	printf '%s\t%s\t%s\t%s\t%s\n' "$BACKEND" "$PARENT" "$step" "$status" \
 		"${msg//$'\n'/ }" >>"$RESULTS"
@@ -333,6 +340,7 @@ parent_steps() {
 	mdev_xml "$pnode" "$type" "$u2" >"$LV/define.xml"
 
 	# create, destroy
+	CUR_UUID=$u1
 	vsh 75 nodedev-create "$LV/create.xml"
 	node=$(mdev_node "$u1")
 	if [[ $RC != 0 ]]; then
@@ -365,6 +373,7 @@ parent_steps() {
 	tidy "$u1"
 
 	# define, start, stop, undefine
+	CUR_UUID=$u2
 	vsh 20 nodedev-define "$LV/define.xml"
 	if [[ $RC != 0 ]]; then
 		record define FAIL "$MSG"
@@ -424,6 +433,7 @@ parent_steps() {
 	tidy "$u2"
 
 	# byhand, removal
+	CUR_UUID=$u3
 	if ! why=$( (echo "$u3" >"$pdir/mdev_supported_types/$type/create") 2>&1); then
 		record byhand FAIL "echo > $type/create: $why"
 		record removal -
@@ -448,6 +458,7 @@ parent_steps() {
 		fi
 	fi
 	tidy "$u3"
+	CUR_UUID=
 }
 
 inside_cleanup() {
