@@ -18,9 +18,10 @@
 # Environment: MDEVFS_RUN; PLUGIN_DIR, the built backends.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=tests/libvirt/lib.sh
+# shellcheck source=lib.sh
 . "$here/lib.sh"
 
+# shellcheck disable=SC2054 # a40,vfs=2 is one argument
 BACKENDS=(-b nvidia:board=t4 -b nvidia:board=p40 -b nvidia:board=m10
 	-b nvidia:board=a40,vfs=2 -b gvtg)
 
