@@ -27,6 +27,10 @@
 #   byhand    echo UUID > .../create: libvirt lists it (udev event) with
 #             <parent> the parent's node device
 #   removal   echo 1 > .../remove: libvirt drops it (udev event)
+# and once, for the A40's physical function (no parent itself):
+#   sriov     nodedev-dumpxml of the PF has the virt_functions capability
+#             (maxCount = sriov_totalvfs, the address of each virtfnN), and
+#             each VF parent's has phys_function with the PF's address
 #
 # Environment: MDEVFS_RUN; PLUGIN_DIR, the built backends;
 # LIBVIRT_TEST_KEEP_LOG, a directory to keep libvirtd's logs in.
@@ -462,6 +466,66 @@ parent_steps() {
 	CUR_UUID=
 }
 
+# libvirt's address element of a PCI address DDDD:BB:SS.F.
+pci_address_xml() {
+	local a=$1
+
+	printf "<address domain='0x%s' bus='0x%s' slot='0x%s' function='0x%s'/>\n" \
+		"${a:0:4}" "${a:5:2}" "${a:8:2}" "${a:11:1}"
+}
+
+# The opening tags of capability TYPE and of what it holds, on one line
+# (from libvirt's XML on stdin; "<capability type='TYPE' .../>" alone
+# when it holds nothing).
+cap_tags() {
+	awk -v t="<capability type='$1'" '
+		index($0, t) { on = 1 }
+		on && /<\/capability>/ { exit }
+		on { sub(/^ */, ""); printf "%s%s", sep, $0; sep = " " }
+		on && /\/>$/ && index($0, t) { exit }'
+}
+
+# The SR-IOV step: the physical function of the VF parents in libvirt's
+# view, as sysfs has it: the PF's virt_functions capability (maxCount =
+# sriov_totalvfs, one address per virtfnN) and each VF's phys_function.
+sriov_steps() {
+	local p vf pf pdir want got n why
+	local -a vfs=()
+
+	for p; do
+		[[ -e /sys/class/mdev_bus/${p%%=*}/physfn ]] && vfs+=("${p%%=*}")
+	done
+	((${#vfs[@]})) || return 0
+	pf=$(basename "$(realpath "/sys/class/mdev_bus/${vfs[0]}/physfn")")
+	pdir=/sys/bus/pci/devices/$pf
+	PARENT=$pf BACKEND=${owner[${vfs[0]}]%-vf}-pf
+	vsh 20 nodedev-dumpxml "pci_${pf//[^a-zA-Z0-9]/_}"
+	if [[ $RC != 0 ]]; then
+		why=$(log_about "$pf")
+		record sriov FAIL "$MSG${why:+; libvirtd: $why}"
+		return 0
+	fi
+	want="<capability type='virt_functions' maxCount='$(<"$pdir/sriov_totalvfs")'>"
+	for ((n = 0; n < $(<"$pdir/sriov_numvfs"); n++)); do
+		want+=" $(pci_address_xml "$(basename "$(realpath "$pdir/virtfn$n")")")"
+	done
+	got=$(cap_tags virt_functions <<<"$OUT")
+	if [[ $got != "$want" ]]; then
+		record sriov FAIL "PF: libvirt has '$got', sysfs says '$want'"
+		return 0
+	fi
+	for vf in "${vfs[@]}"; do
+		vsh 20 nodedev-dumpxml "pci_${vf//[^a-zA-Z0-9]/_}"
+		want="<capability type='phys_function'> $(pci_address_xml "$pf")"
+		got=$(cap_tags phys_function <<<"$OUT")
+		if [[ $got != "$want" ]]; then
+			record sriov FAIL "VF $vf: libvirt has '$got', sysfs says '$want'"
+			return 0
+		fi
+	done
+	record sriov ok
+}
+
 inside_cleanup() {
 	local rc=$?
 
@@ -534,6 +598,7 @@ inside() {
 		PARENT=${p%%=*} BACKEND=${p#*=}
 		parent_steps
 	done
+	sriov_steps "$@"
 	# libvirtd must still be there: a crash would explain any FAIL.
 	kill -0 "$LVPID" 2>/dev/null || fail "libvirtd died during the steps"
 }
@@ -582,11 +647,17 @@ group bundled BUNDLED_PARENTS "${BUNDLED[@]}"
 group keyfile KEYFILE_PARENTS -b "keyfile:$work/host.conf"
 
 # The table: one row per parent, one column per step.
-declare -A cell=() msgs=()
-rows=()
+# (The SR-IOV step is about a PF, which is no parent: a line of its own.)
+declare -A cell=() msgs=() seen=()
+rows=() sriov=()
 while IFS=$'\t' read -r label parent step status msg; do
 	row="$label $parent"
-	[[ -v "cell[$row|list]" ]] || rows+=("$row")
+	if [[ $step == sriov ]]; then
+		sriov+=("$row")
+	elif [[ ! -v "seen[$row]" ]]; then
+		seen[$row]=1
+		rows+=("$row")
+	fi
 	cell[$row|$step]=$status
 	[[ -n $msg ]] && msgs[$row|$step]=$msg
 done <"$work/results"
@@ -627,6 +698,23 @@ for row in "${rows[@]}"; do
 		failures=$((failures + 1))
 	fi
 done
+for row in "${sriov[@]}"; do
+	read -r label parent <<<"$row"
+	backend=${label%%/*} board=${label#*/}
+	exp=${expect[$backend]:-works}
+	printf '%-9s %-8s %-13s %-11s sriov: %s (the PF and its VFs in libvirt: virt_functions, phys_function)\n' \
+		"$backend" "$board" "$parent" "$exp" "${cell[$row|sriov]}"
+	if [[ -n ${msgs[$row|sriov]:-} ]]; then
+		notes+=("$backend $board $parent:" "  sriov: ${msgs[$row|sriov]}")
+	fi
+	if [[ $exp == works && ${cell[$row|sriov]} != ok ]]; then
+		failures=$((failures + 1))
+	fi
+done
+if ((${#sriov[@]} != 1)); then
+	notes+=("the SR-IOV step ran ${#sriov[@]} times, not once (for the A40)")
+	failures=$((failures + 1))
+fi
 # Every parent of every group has its row.
 want=$((${#BUNDLED_PARENTS[@]} + ${#KEYFILE_PARENTS[@]}))
 if ((${#rows[@]} != want)); then
