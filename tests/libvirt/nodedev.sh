@@ -4,8 +4,7 @@
 #
 # For each group of backends, one `mdevfs-run --uevents` runs this script
 # again (--inside) in a mount and PID namespace of its own with a private
-# /run;
-# there it starts libvirtd with only the node-device driver, a private
+# /run; there it starts libvirtd with only the node-device driver, a private
 # config, socket directory and pid file, and for every parent in
 # /sys/class/mdev_bus runs the steps below with virsh and records each
 # one (ok, FAIL or "-" for not run) with libvirt's own message.  Back
