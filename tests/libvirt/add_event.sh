@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
-COUNT=40
+COUNT=100
 TYPES=(mtty/mtty-1 matrix/vfio_ap-passthrough 0.0.0313/vfio_ccw-io
 	0000:3b:00.0/nvidia-222)
 

@@ -31,7 +31,7 @@
 #             (maxCount = sriov_totalvfs, the address of each virtfnN), and
 #             each VF parent's has phys_function with the PF's address
 #
-# Environment: MDEVFS_RUN; PLUGIN_DIR, the built backends;
+# Environment: MDEVFS_RUN; PLUGIN_DIR, the built backends; MDEVFS_RECORD;
 # LIBVIRT_TEST_KEEP_LOG, a directory to keep libvirtd's logs in.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -56,16 +56,14 @@ declare -A expect=(
 	[mdpy]=unsupported
 	[mbochs]=unsupported
 	# PCI parents: libvirt discards a PCI device whose config space it
-	# cannot read (virPCIDeviceNew: "could not access .../config").  They
-	# fail until the PCI config file is in the tree (branch wip-pci);
-	# expected to work then.
-	[nvidia]=works  # PCI: needs config
-	[gvtg]=works    # PCI: needs config
+	# cannot read (virPCIDeviceNew: "could not access .../config").
+	[nvidia]=works
+	[gvtg]=works
 	[vfio_ccw]=works
 	[vfio_ap]=works
-	# The keyfile host below: an mtty-class, a css and a PCI parent (the
-	# PCI one needs config, as above).
-	[keyfile]=works # PCI parent: needs config
+	# The keyfile host below, recorded with mdevfs-record: an NVIDIA T4,
+	# the mtty sample and a subchannel.
+	[keyfile]=works
 )
 # ----------------------------------------------------------------------
 
@@ -84,56 +82,17 @@ BUNDLED_PARENTS=(
 	0000:00:02.0=gvtg/- 0.0.0313=vfio_ccw/- matrix=vfio_ap/-
 )
 KEYFILE_PARENTS=(
-	0000:af:00.0=keyfile/pci mtty=keyfile/mtty 0.0.0a00=keyfile/css
+	0000:3b:00.0=keyfile/pci mtty=keyfile/mtty 0.0.0a00=keyfile/css
 )
 
-# A host described in a key file (mdevfs.conf(5)): the parent kinds
-# libvirt knows, each as the kernel lays it out.
-write_keyfile() {
-	cat >"$1" <<'EOF'
-# An NVIDIA T4 at another address, the mtty sample and one subchannel.
-[parent 0000:af:00.0]
-bus = pci
-driver = nvidia
-parent_path = devices/pci0000:00
-uevent = PCI_CLASS=30200;PCI_ID=10DE:1EB8;PCI_SUBSYS_ID=10DE:12A2;PCI_SLOT_NAME=0000:af:00.0;MODALIAS=pci:v000010DEd00001EB8sv000010DEsd000012A2bc03sc02i00
-device_api = vfio-pci
-homogeneous = true
-errno = EINVAL
-
-[type 0000:af:00.0 222]
-name = GRID T4-1B
-max = 16
-
-[type 0000:af:00.0 230]
-name = GRID T4-1Q
-max = 16
-
-[parent mtty]
-class = mtty
-device_api = vfio-pci
-pool = 24
-
-[type mtty 1]
-name = Single port serial
-cost = 1
-
-[type mtty 2]
-name = Dual port serial
-cost = 2
-
-[parent 0.0.0a00]
-bus = css
-driver = vfio_ccw
-parent_path = devices/css0
-uevent = ST=0;MODALIAS=css:t0
-mdev_driver = vfio_ccw_mdev
-device_api = vfio-ccw
-max_instances = 1
-
-[type 0.0.0a00 io]
-name = I/O subchannel (Non-QDIO)
-EOF
+# The keyfile host: what mdevfs-record writes of a host with an NVIDIA
+# T4 (its config space included), the mtty sample and one subchannel,
+# replayed by the keyfile backend.
+RECORDED=(-b nvidia:board=t4 -b mtty -b vfio_ccw:subchannels=0.0.0a00)
+record_host() {
+	sandbox ${PLUGIN_DIR:+--plugin-dir="$PLUGIN_DIR"} "${RECORDED[@]}" -- \
+		"$MDEVFS_RECORD" -o "$1" || fail "mdevfs-record in mdevfs-run ${RECORDED[*]}"
+	grep -q '^config=' "$1" || fail "mdevfs-record wrote no config= for the T4"
 }
 
 # ======================================================================
@@ -614,11 +573,12 @@ fi
 
 need_fuse
 need_cmds libvirtd virsh mdevctl unshare timeout
+[[ -x ${MDEVFS_RECORD-} ]] || fail "MDEVFS_RECORD is not set to the built mdevfs-record"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/libvirt-nodedev.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
-write_keyfile "$work/host.conf"
+record_host "$work/host.conf"
 : >"$work/results"
 failures=0
 
