@@ -76,6 +76,8 @@ struct plain_device {
 	/* A PCI function's hardware IOMMU group (the host has its IOMMU
 	 * on, as a vGPU host must), or NULL. */
 	struct iommu_group *iommu;
+	/* The root device it holds a use of (plain.c), or NULL. */
+	const char *root;
 	/* The ops of the last registration, so the control interface can
 	 * register the parent again after unregistering it. */
 	const struct mdev_parent_ops *ops;
@@ -127,6 +129,9 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 /* A plain device's release (plain.c), an mdev's (mdev_core.c). */
 void plain_release(struct device *dev);
 void mdev_release(struct device *dev);
+
+/* Whether a device sits at devpath. */
+bool device_path_claimed(struct mdevfs_host *host, const char *devpath);
 
 /* Whether name can name a device or a link (one path component). */
 bool device_valid_name(const char *name);
@@ -244,6 +249,10 @@ static inline struct mdev_device *vfio_dev_mdev(const struct vfio_dev *vdev)
 
 struct mdevfs_host {
 	const struct mdev_profile *profile;
+	/* Root devices made for the devices below them (plain.c):
+	 * name -> struct root_device, under roots_lock. */
+	GHashTable *roots;
+	GMutex roots_lock;
 	/* Each kind's release (a vfio-dev has none: it is its mdev's). */
 	void (*release[DEVICE_VFIO])(struct device *dev);
 	/* UUID registry, driver list, iommu ids.  Never held across a

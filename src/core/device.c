@@ -72,6 +72,17 @@ bool device_claim_path(struct mdevfs_host *host, struct device *dev)
 	return free_;
 }
 
+bool device_path_claimed(struct mdevfs_host *host, const char *devpath)
+{
+	struct device probe = { .devpath = (char *)devpath };
+	bool claimed;
+
+	host_lock(host);
+	claimed = g_hash_table_contains(host->claimed_paths, &probe);
+	host_unlock(host);
+	return claimed;
+}
+
 void device_release_path(struct mdevfs_host *host, struct device *dev)
 {
 	host_lock(host);

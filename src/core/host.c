@@ -78,6 +78,8 @@ struct mdevfs_host *mdev_host_new(const struct mdev_profile *profile)
 	g_mutex_init(&host->backends_lock);
 	iommu_group_files_init(host);
 	mdev_drivers_init(host);
+	host->roots = g_hash_table_new(g_str_hash, g_str_equal);
+	g_mutex_init(&host->roots_lock);
 	host->release[DEVICE_PLAIN] = plain_release;
 	host->release[DEVICE_MDEV] = mdev_release;
 	return host;
@@ -101,6 +103,8 @@ void mdev_host_free(struct mdevfs_host *host)
 	g_ptr_array_free(host->faults, TRUE);
 	g_mutex_clear(&host->backends_lock);
 	g_ptr_array_free(host->iommu_groups, TRUE);
+	g_hash_table_destroy(host->roots);
+	g_mutex_clear(&host->roots_lock);
 	g_ptr_array_free(host->parents, TRUE);
 	g_hash_table_destroy(host->mdevs);
 	g_cond_clear(&host->released);

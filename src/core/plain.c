@@ -89,6 +89,88 @@ static const char *intern_subsystem(const struct mdevfs_device_desc *desc)
 	return g_intern_string(name);
 }
 
+/*
+ * Root devices.  Every directory right below devices/ is a device in the
+ * kernel, made by whoever owns what lies below it: the PCI host bridge
+ * pci0000:00, the channel subsystem css0, root_device_register()'s
+ * vfio_ap or ap.  A backend names only the place of its devices, so the
+ * first device below such a directory makes it a device of no bus or
+ * class (devices/virtual excepted), and the last one to go takes it
+ * along.  Unless a backend made one there itself.
+ */
+struct root_device {
+	struct device *dev;
+	guint users;
+};
+
+/* The root below devices/ that devpath lies in, or NULL. */
+static char *root_name(const char *parent_path)
+{
+	g_auto(GStrv) parts = g_strsplit(parent_path, "/", 3);
+
+	if (g_strv_length(parts) < 2 || strcmp(parts[0], "devices") ||
+	    strcmp(parts[1], "virtual") == 0)
+		return NULL;
+	return g_strdup(parts[1]);
+}
+
+/* A use of the root of parent_path, made if needed; its name (interned)
+ * if this took one, NULL if there is none to take (or one a backend
+ * made).  false if it could not be made. */
+static bool root_get(struct mdevfs_host *host, const char *parent_path,
+		     const char **used)
+{
+	g_autofree char *name = parent_path ? root_name(parent_path) : NULL;
+	g_autofree char *path = name ? g_strdup_printf("devices/%s", name)
+				     : NULL;
+	struct root_device *r;
+	bool ok = true;
+
+	*used = NULL;
+	if (!name)
+		return true;
+	g_mutex_lock(&host->roots_lock);
+	r = g_hash_table_lookup(host->roots, name);
+	if (!r && !device_path_claimed(host, path)) {
+		const struct mdevfs_device_desc desc = {
+			.name = name, .parent_path = "devices",
+		};
+
+		r = g_new0(struct root_device, 1);
+		r->dev = mdevfs_device_create(host, &desc);
+		if (r->dev)
+			g_hash_table_insert(host->roots,
+					    (gpointer)g_intern_string(name), r);
+		else
+			g_clear_pointer(&r, g_free);
+		ok = r != NULL;
+	}
+	if (r) {
+		r->users++;
+		*used = g_intern_string(name);
+	}
+	g_mutex_unlock(&host->roots_lock);
+	return ok;
+}
+
+/* The root goes with its last user, under the lock so that a device
+ * made meanwhile finds it or makes a new one, never a dying one. */
+static void root_put(struct mdevfs_host *host, const char *name)
+{
+	struct root_device *r;
+
+	if (!name)
+		return;
+	g_mutex_lock(&host->roots_lock);
+	r = g_hash_table_lookup(host->roots, name);
+	if (r && --r->users == 0) {
+		g_hash_table_remove(host->roots, name);
+		mdevfs_device_destroy(r->dev);
+		g_free(r);
+	}
+	g_mutex_unlock(&host->roots_lock);
+}
+
 struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 					 const struct mdevfs_device_desc *desc,
 					 const struct device_chr *chr,
@@ -121,7 +203,14 @@ struct device *mdevfs_device_create_with(struct mdevfs_host *host,
 		plain->chr.devnode_dir = g_intern_string(chr->devnode_dir);
 	}
 	device_initialize(dev);
+	if (!root_get(host, desc->parent_path, &plain->root)) {
+		core_mutex_clear(&dev->lock);
+		plain_free(plain);
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (!device_claim_path(host, dev)) {
+		root_put(host, plain->root);
 		core_mutex_clear(&dev->lock);
 		plain_free(plain);
 		errno = EEXIST;
@@ -158,10 +247,13 @@ void plain_release(struct device *dev)
 void mdevfs_device_destroy(struct device *dev)
 {
 	struct plain_device *plain = plain_of(dev);
+	struct mdevfs_host *host;
+	const char *root;
 
 	/* Only what mdevfs_device_create() made. */
 	if (!plain)
 		return;
+	host = dev->host;
 	/* Out of the control interface's reach first; one that found it
 	 * already holds a reference and waits for the device lock. */
 	host_lock(dev->host);
@@ -176,6 +268,8 @@ void mdevfs_device_destroy(struct device *dev)
 	mdev_emit(dev->host, &(struct mdev_event){ .type = MDEV_EVENT_DEVICE_DEL,
 						   .dev = dev });
 	device_release_path(dev->host, dev);
+	root = plain->root;
 	/* The creator's reference: a lookup in progress may hold others. */
 	put_device(dev);
+	root_put(host, root);
 }

@@ -326,6 +326,11 @@ START_TEST(t4_pci_parent)
 		  "MODALIAS=pci:v000010DEd00001EB8sv000010DEsd000012A2bc03sc02i00\n");
 	ck_assert_uint_eq(bt_mode(&bt, PCI T4 "/vendor"), S_IFREG | 0444);
 	ck_assert(!bt_exists(&bt, PCI T4 "/sriov_totalvfs"));
+	/* The host bridge is a device too (of no bus or class). */
+	ck_assert(S_ISREG(bt_mode(&bt, "devices/pci0000:00/uevent")));
+	ck_assert(!bt_exists(&bt, "devices/pci0000:00/subsystem"));
+	mdev_backends_unload(bt.host);
+	ck_assert(!bt_exists(&bt, "devices/pci0000:00"));
 	bt_stop(&bt);
 }
 END_TEST

@@ -113,7 +113,7 @@ START_TEST(ccw_several_subchannels)
 	bt_start(&bt, NULL);
 	bt_load(&bt, "vfio_ccw:subchannels=0.0.0313,0.0.0314,0.1.ABCD,fe.3.ffff");
 	bt_expect_list(&bt, "bus/css/devices", "0.0.0313 0.0.0314 0.1.abcd fe.3.ffff");
-	bt_expect_list(&bt, "devices/css0", "0.0.0313 0.0.0314 0.1.abcd fe.3.ffff");
+	bt_expect_list(&bt, "devices/css0", "0.0.0313 0.0.0314 0.1.abcd fe.3.ffff power uevent");
 	bt_expect_list(&bt, "class/mdev_bus", "0.0.0313 0.0.0314 0.1.abcd fe.3.ffff");
 	bt_expect_link(&bt, "class/mdev_bus/0.1.abcd", "../../devices/css0/0.1.abcd");
 	/* Each subchannel counts on its own. */

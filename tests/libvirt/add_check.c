@@ -10,7 +10,9 @@
  * then for each of COUNT "add" events of SUBSYSTEM=mdev looks at once at
  * the device's iommu_group and mdev_type links and its driver link, as
  * libvirtd does (it drops an mdev whose iommu_group it cannot resolve).
- * Prints one line per event that found something missing and a summary;
+ * Prints one line per event, "seen DEVPATH" or what it found missing, as
+ * soon as it has looked (its caller removes the mdev only then), and a
+ * summary;
  * exits 0 if every event found the device complete, 1 if not, 2 on
  * error or when the events did not come within TIMEOUT-MS.
  */
@@ -103,7 +105,11 @@ int main(int argc, char **argv)
 				       no_group ? " iommu_group" : "",
 				       no_type ? " mdev_type" : "",
 				       no_driver ? " driver" : "");
+			} else {
+				printf("seen %s\n", devpath);
 			}
+			/* The caller removes the mdev once it reads this. */
+			fflush(stdout);
 		}
 	}
 	printf("%d add events, %d found the mdev incomplete\n", seen, incomplete);

@@ -29,6 +29,10 @@ inside() {
 		for ((i = 0; i < COUNT; i++)); do
 			u=$(cat /proc/sys/kernel/random/uuid)
 			echo "$u" >"/sys/class/mdev_bus/${pt%%/*}/mdev_supported_types/${pt#*/}/create"
+			# Removed only once the listener has looked, as a real
+			# host's udevd would have passed the add on long before.
+			wait_for 5 grep -q "$u" "$out" ||
+				fail "no add event for $u within 5 s"
 			echo 1 >"/sys/bus/mdev/devices/$u/remove"
 		done
 		rc=0
