@@ -54,6 +54,8 @@ struct mdev_listener {
 	void *data;
 };
 
+/* Listeners hear each event in the order they were added, in the thread
+ * that caused it. */
 void mdev_host_add_listener(struct mdevfs_host *host,
 			    const struct mdev_listener *listener);
 void mdev_host_remove_listener(struct mdevfs_host *host,

@@ -377,6 +377,9 @@ int main(int argc, char *argv[])
 	ctl = open_control(host, cmd.mountpoint, opts.control, &fatal);
 	if (fatal)
 		goto out_host;
+	/* After the tree: listeners hear an event in the order they came,
+	 * and the tree drops the kernel's stale entries of a create before
+	 * its udev events leave (MDEV_EVENT_CREATED). */
 	if (opts.uevents && !(uevents = start_uevents(host))) {
 		control_stop(ctl);
 		goto out_host;

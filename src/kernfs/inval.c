@@ -251,6 +251,15 @@ void node_batch_begin(void)
 	batch_depth++;
 }
 
+void node_batch_flush(struct node_tree *tree)
+{
+	GArray *todo = pending;
+
+	pending = NULL;
+	if (todo)
+		deliver(tree, todo);
+}
+
 void node_batch_end(struct node_tree *tree)
 {
 	GArray *todo;

@@ -288,6 +288,9 @@ void node_tree_fini(struct node_tree *tree);
 void node_tree_lock(struct node_tree *tree);
 /* Drop the lock and deliver this thread's queued invalidations. */
 void node_tree_unlock(struct node_tree *tree);
+/* Without the lock: deliver them now, inside a store too (before
+ * something outside the file system tells anyone of the change). */
+void node_batch_flush(struct node_tree *tree);
 
 /* --- with the lock held ------------------------------------------- */
 struct node *node_child(struct node *dir, const char *name);

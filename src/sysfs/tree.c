@@ -216,6 +216,11 @@ static void on_event(void *data, const struct mdev_event *ev)
 		break;
 	}
 	node_tree_unlock(&tree->nodes);
+	/* The kernel must have forgotten what the create changed before
+	 * the udev events that announce it leave (a name looked up before
+	 * it existed stays absent in its cache until then). */
+	if (ev->type == MDEV_EVENT_CREATED)
+		node_batch_flush(&tree->nodes);
 }
 
 static void lay_out_skeleton(struct sysfs_tree *tree)
