@@ -359,11 +359,15 @@ int main(int argc, char *argv[])
 	}
 	fuse_opt_add_arg(&args, "-osubtype=mdevfs,fsname=mdevfs");
 	/* The kernel checks each node's owner and mode, as kept by chmod
-	 * and chown: shared with other users, only the mount's owner (and
-	 * root) may create or remove; when files are opened without asking
-	 * us, the owner gets EACCES at open for a mode a file lacks, as from
-	 * sysfs.  Attributes stay cached, so the checks cost no requests. */
-	fuse_opt_add_arg(&args, "-odefault_permissions");
+	 * and chown, when the mount is shared with other users (only the
+	 * mount's owner and root may then create or remove) and when files
+	 * are opened without asking us (the owner then gets EACCES at open
+	 * for a mode a file lacks, as from sysfs).  Otherwise only the
+	 * mount's owner reaches the tree, as the machine's root: the checks
+	 * would pass (CAP_DAC_OVERRIDE) at a GETATTR round trip per write
+	 * after each change, and kernfs's own rule at open is ours. */
+	if (opts.allow_other || opts.no_open)
+		fuse_opt_add_arg(&args, "-odefault_permissions");
 
 	if (!check_mountpoint(cmd.mountpoint))
 		goto out;
