@@ -33,6 +33,7 @@ static void attr_free(gpointer data)
 	g_free(a->group);
 	g_free(a->name);
 	g_free(a->value);
+	g_free(a->data);
 	g_free(a);
 }
 
@@ -376,7 +377,7 @@ static const char *const type_keys[] = {
 	"name", "description", "device_api", "max", "cost", NULL
 };
 static const char *const attr_keys[] = {
-	"mode", "value", "write", "errno", NULL
+	"mode", "value", "base64", "write", "errno", NULL
 };
 
 enum group_kind { KIND_PARENT, KIND_TYPE, KIND_PARENT_ATTR, KIND_MDEV_ATTR };
@@ -490,24 +491,36 @@ static bool load_budget(struct loader *ld, const char *group,
 	return true;
 }
 
+/* The bytes of a base64 value of at most max bytes; false (and an
+ * error naming what) if it is none. */
+static bool get_base64(struct loader *ld, const char *group, const char *key,
+		       gsize max, const char *what, guint8 **out, gsize *size)
+{
+	g_autofree char *text = raw(ld, group, key);
+
+	if (!text)
+		return true;
+	if (strlen(text) > (max + 2) / 3 * 4 ||
+	    strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
+		    strlen(text))
+		return fail_key(ld, group, key, "%s: not the base64 of %s",
+				key, what);
+	*out = g_base64_decode(text, size);
+	return true;
+}
+
 /* config = BASE64: a PCI function's config space as recorded. */
 static bool load_config(struct loader *ld, const char *group,
 			struct kf_parent_conf *p)
 {
-	g_autofree char *text = raw(ld, group, "config");
-
-	if (!text)
+	if (!has(ld, group, "config"))
 		return true;
 	if (g_strcmp0(p->bus, "pci"))
 		return fail_key(ld, group, "config",
 				"config needs bus = pci: only PCI functions have a config space");
-	/* Base64 of the largest config space, and no more. */
-	if (strlen(text) > (KF_CONFIG_MAX + 2) / 3 * 4 ||
-	    strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
-		    strlen(text))
-		return fail_key(ld, group, "config",
-				"config: not the base64 of a config space");
-	p->config = g_base64_decode(text, &p->config_size);
+	if (!get_base64(ld, group, "config", KF_CONFIG_MAX, "a config space",
+			&p->config, &p->config_size))
+		return false;
 	if (p->config_size != 256 && p->config_size != KF_CONFIG_MAX)
 		return fail_key(ld, group, "config",
 				"config: %zu bytes; a config space has 256 (PCI) or 4096 (PCI Express)",
@@ -692,6 +705,27 @@ static bool load_write_rule(struct loader *ld, const char *group,
 	return get_errno(ld, group, &a->err);
 }
 
+/* base64 = BYTES: a binary attribute of the parent (a recorded rom, a
+ * VPD), read and written at offsets. */
+static bool load_binary(struct loader *ld, const char *group, bool of_mdev,
+			struct kf_attr_conf *a)
+{
+	if (!has(ld, group, "base64"))
+		return true;
+	if (of_mdev)
+		return fail_key(ld, group, "base64",
+				"base64: only a parent's attributes can be binary");
+	if (a->value)
+		return fail_key(ld, group, later_key(ld, group, "value", "base64"),
+				"value and base64 exclude each other: a file is text or binary");
+	if (!get_base64(ld, group, "base64", KF_BINARY_MAX, "at most 64 KiB",
+			&a->data, &a->size))
+		return false;
+	if (!a->size)
+		return fail_key(ld, group, "base64", "base64: an empty binary file");
+	return true;
+}
+
 static bool load_attr(struct loader *ld, const char *group, char **words,
 		      bool of_mdev)
 {
@@ -711,7 +745,7 @@ static bool load_attr(struct loader *ld, const char *group, char **words,
 	g_ptr_array_add(attrs, a);
 	if (!get_mode(ld, group, &a->mode) ||
 	    !get_string(ld, group, "value", &a->value) ||
-	    !load_write_rule(ld, group, a))
+	    !load_write_rule(ld, group, a) || !load_binary(ld, group, of_mdev, a))
 		return false;
 	if (!a->value)
 		a->value = g_strdup("");

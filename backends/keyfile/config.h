@@ -15,6 +15,10 @@ struct kf_attr_conf {
 	char *name;
 	unsigned int mode;
 	char *value;          /* initial text, shown with a '\n' after it */
+	/* A binary attribute instead (base64 =): its bytes, read and
+	 * written at offsets; its size is theirs. */
+	guint8 *data;
+	gsize size;
 	bool store;           /* writes are kept and read back */
 	int err;              /* else a write fails with this errno */
 };
@@ -64,6 +68,7 @@ struct kf_conf {
 #define KF_VALUE_MAX 4094u        /* a value and its '\n' fill a sysfs page */
 #define KF_NAME_MAX 255u          /* NAME_MAX */
 #define KF_CONFIG_MAX 4096u       /* a PCI Express config space */
+#define KF_BINARY_MAX (64u << 10) /* a binary attribute's bytes */
 
 /*
  * Read and check a host file.  On error returns NULL and sets *msg to

@@ -27,9 +27,10 @@
 
 struct kf_parent;
 
-/* One parent or mdev attribute file. */
+/* One parent or mdev attribute file (a parent's may be binary). */
 struct kf_attr {
 	struct device_attribute dattr;
+	struct bin_attribute battr;
 	const struct kf_attr_conf *conf;
 	struct kf_parent *parent;
 	bool of_mdev;           /* values live in each mdev's drvdata */
@@ -141,8 +142,13 @@ static char **initial_values(const GPtrArray *confs)
 {
 	char **values = g_new0(char *, confs->len + 1);
 
-	for (guint i = 0; i < confs->len; i++)
-		values[i] = g_strdup(((struct kf_attr_conf *)confs->pdata[i])->value);
+	for (guint i = 0; i < confs->len; i++) {
+		const struct kf_attr_conf *c = confs->pdata[i];
+
+		/* A binary file's bytes, in the same array (never NULL). */
+		values[i] = c->data ? g_memdup2(c->data, c->size)
+				    : g_strdup(c->value);
+	}
 	return values;
 }
 
@@ -212,6 +218,38 @@ static ssize_t attr_store(struct device *dev,
 	return (ssize_t)count;
 }
 
+/* A binary file's bytes at off; the core has bounded off and count by
+ * its size. */
+static ssize_t bin_read(struct mdevfs_file *file, struct device *dev,
+			const struct bin_attribute *attr, char *buf, off_t off,
+			size_t count)
+{
+	const struct kf_attr *a = container_of(attr, struct kf_attr, battr);
+
+	(void)file;
+	(void)dev;
+	g_mutex_lock(&a->parent->lock);
+	memcpy(buf, a->parent->values[a->index] + off, count);
+	g_mutex_unlock(&a->parent->lock);
+	return (ssize_t)count;
+}
+
+static ssize_t bin_write(struct mdevfs_file *file, struct device *dev,
+			 const struct bin_attribute *attr, const char *buf,
+			 off_t off, size_t count)
+{
+	const struct kf_attr *a = container_of(attr, struct kf_attr, battr);
+
+	(void)file;
+	(void)dev;
+	if (!a->conf->store)
+		return -a->conf->err;
+	g_mutex_lock(&a->parent->lock);
+	memcpy(a->parent->values[a->index] + off, buf, count);
+	g_mutex_unlock(&a->parent->lock);
+	return (ssize_t)count;
+}
+
 static struct kf_attr *make_attrs(struct kf_parent *p, const GPtrArray *confs,
 				  bool of_mdev)
 {
@@ -224,58 +262,75 @@ static struct kf_attr *make_attrs(struct kf_parent *p, const GPtrArray *confs,
 			.dattr = { .attr = { .name = c->name,
 					     .mode = (unsigned short)c->mode },
 				   .show = attr_show, .store = attr_store },
+			.battr = { .attr = { .name = c->name,
+					     .mode = (unsigned short)c->mode },
+				   .size = c->size, .read = bin_read,
+				   .write = bin_write },
 			.conf = c, .parent = p, .of_mdev = of_mdev, .index = i,
 		};
 	}
 	return attrs;
 }
 
-static guint find_group(GPtrArray *groups, const char *name)
-{
-	guint i;
-
-	for (i = 0; i < groups->len; i++) {
-		const struct attribute_group *g = groups->pdata[i];
-
-		if (g_strcmp0(g->name, name) == 0)
-			break;
-	}
-	return i;
-}
+/* A group's text and binary files, as they are collected. */
+struct kf_members {
+	struct attribute_group *group;
+	GPtrArray *text, *binary;
+};
 
 /* The attribute groups of n files: one per directory, in file order. */
 static const struct attribute_group *const *
 build_groups(struct kf_attr *attrs, guint n, GPtrArray *owned)
 {
-	g_autoptr(GPtrArray) groups = g_ptr_array_new();
-	g_autoptr(GPtrArray) members = g_ptr_array_new();
+	g_autoptr(GArray) found = g_array_new(FALSE, TRUE,
+					      sizeof(struct kf_members));
+	GPtrArray *groups = g_ptr_array_new();
 	gpointer list;
 
-	if (!n)
+	if (!n) {
+		g_ptr_array_free(groups, TRUE);
 		return NULL;
-	for (guint i = 0; i < n; i++) {
-		guint g = find_group(groups, attrs[i].conf->group);
-
-		if (g == groups->len) {
-			struct attribute_group *grp = g_new0(struct attribute_group, 1);
-
-			grp->name = attrs[i].conf->group;
-			g_ptr_array_add(owned, grp);
-			g_ptr_array_add(groups, grp);
-			g_ptr_array_add(members, g_ptr_array_new());
-		}
-		g_ptr_array_add(members->pdata[g], &attrs[i].dattr.attr);
 	}
-	for (guint g = 0; g < groups->len; g++) {
-		struct attribute_group *grp = groups->pdata[g];
+	for (guint i = 0; i < n; i++) {
+		guint g;
+		struct kf_members *m;
 
-		g_ptr_array_add(members->pdata[g], NULL);
-		list = g_ptr_array_free(members->pdata[g], FALSE);
-		g_ptr_array_add(owned, list);
-		grp->attrs = list;
+		for (g = 0; g < found->len; g++)
+			if (!g_strcmp0(g_array_index(found, struct kf_members, g).group->name,
+				       attrs[i].conf->group))
+				break;
+		if (g == found->len) {
+			struct kf_members add = {
+				.group = g_new0(struct attribute_group, 1),
+				.text = g_ptr_array_new(),
+				.binary = g_ptr_array_new(),
+			};
+
+			add.group->name = attrs[i].conf->group;
+			g_ptr_array_add(owned, add.group);
+			g_ptr_array_add(groups, add.group);
+			g_array_append_val(found, add);
+		}
+		m = &g_array_index(found, struct kf_members, g);
+		if (attrs[i].conf->data)
+			g_ptr_array_add(m->binary, &attrs[i].battr);
+		else
+			g_ptr_array_add(m->text, &attrs[i].dattr.attr);
+	}
+	for (guint g = 0; g < found->len; g++) {
+		struct kf_members *m = &g_array_index(found, struct kf_members, g);
+
+		g_ptr_array_add(m->text, NULL);
+		g_ptr_array_add(m->binary, NULL);
+		m->group->attrs = (const struct attribute *const *)
+			g_ptr_array_free(m->text, FALSE);
+		m->group->bin_attrs = (const struct bin_attribute *const *)
+			g_ptr_array_free(m->binary, FALSE);
+		g_ptr_array_add(owned, (gpointer)m->group->attrs);
+		g_ptr_array_add(owned, (gpointer)m->group->bin_attrs);
 	}
 	g_ptr_array_add(groups, NULL);
-	list = g_ptr_array_free(g_steal_pointer(&groups), FALSE);
+	list = g_ptr_array_free(groups, FALSE);
 	g_ptr_array_add(owned, list);
 	return list;
 }

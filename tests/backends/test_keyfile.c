@@ -434,6 +434,35 @@ START_TEST(pci_parent_from_config)
 }
 END_TEST
 
+/* base64 = makes a binary file of the parent: its bytes, at offsets. */
+START_TEST(binary_parent_attribute)
+{
+	static const guint8 rom[8] = { 0x55, 0xaa, 0, 1, 2, 3, 0xfe, 0xff };
+	g_autofree char *b64 = g_base64_encode(rom, sizeof(rom));
+	g_autofree char *text = g_strdup_printf(
+		GPU "max_instances = 1\n[type card0 a]\n"
+		"[parent-attribute card0 rom]\nmode = 0600\nbase64 = %s\n"
+		"[parent-attribute card0 vpd]\nbase64 = %s\n", b64, b64);
+	g_autoptr(GBytes) got = NULL;
+	struct bt bt;
+	int err = 0;
+
+	load(&bt, text);
+	got = bt_read_bytes(&bt, DEV "rom", &err);
+	ck_assert_int_eq(err, 0);
+	ck_assert_uint_eq(g_bytes_get_size(got), sizeof(rom));
+	ck_assert_mem_eq(g_bytes_get_data(got, NULL), rom, sizeof(rom));
+	ck_assert_uint_eq(bt_mode(&bt, DEV "rom") & 07777, 0600);
+	/* A stored write lands in the bytes; a read-only file refuses. */
+	bt_expect_write(&bt, DEV "rom", "AB", 0);
+	g_bytes_unref(got);
+	got = bt_read_bytes(&bt, DEV "rom", &err);
+	ck_assert_mem_eq(g_bytes_get_data(got, NULL), "AB\0\1\2\3\xfe\xff", 8);
+	ck_assert_int_eq(bt_write(&bt, DEV "vpd", "x"), EACCES);
+	done(&bt);
+}
+END_TEST
+
 START_TEST(class_parent_placement)
 {
 	struct bt bt;
@@ -582,6 +611,13 @@ static const struct {
 	const char *text;
 	const char *want;   /* a trailing '*' matches any rest */
 } bad_files[] = {
+	/* binary attributes */
+	{ GPU "[type card0 a]\nmax = 1\n[mdev-attribute card0 rom]\nbase64 = AAAA\n",
+	  "FILE:7: base64: only a parent's attributes can be binary" },
+	{ GPU "[type card0 a]\nmax = 1\n[parent-attribute card0 rom]\nvalue = x\nbase64 = AAAA\n",
+	  "FILE:8: value and base64 exclude each other: a file is text or binary" },
+	{ GPU "[type card0 a]\nmax = 1\n[parent-attribute card0 rom]\nbase64 = A%AA\n",
+	  "FILE:7: base64: not the base64 of at most 64 KiB" },
 	/* a recorded config space */
 	{ GPU "config = AAAA\n",
 	  "FILE:4: config needs bus = pci: only PCI functions have a config space" },
@@ -916,6 +952,7 @@ int main(void)
 	tcase_add_test(attrs, mdev_attributes);
 	tcase_add_test(place, pci_parent_with_driver);
 	tcase_add_test(place, pci_parent_from_config);
+	tcase_add_test(place, binary_parent_attribute);
 	tcase_add_test(place, class_parent_placement);
 	tcase_add_test(place, several_parents);
 	tcase_add_test(place, empty_file_is_an_empty_host);
