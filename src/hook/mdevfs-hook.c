@@ -200,6 +200,28 @@ static bool valid_id(const char *id)
  * directory above the last component excepted, as /tmp).  In a rootless
  * container "root" and "us" are the same user: the one running podman.
  */
+static uid_t overflow_uid = (uid_t)-1;
+
+/*
+ * In a user namespace that does not map the host's root (rootless podman),
+ * files of root show as the overflow uid (65534).  Above the last
+ * component such an owner is taken for root; it could also be another
+ * unmapped user, which mdevfs-hook(1) notes.
+ */
+static void find_overflow_uid(void)
+{
+	g_autofree char *map = NULL, *text = NULL;
+
+	if (!g_file_get_contents("/proc/self/uid_map", &map, NULL, NULL))
+		return;
+	g_strstrip(map);
+	/* The initial namespace maps everything: no overflow there. */
+	if (g_regex_match_simple("^0\\s+0\\s+4294967295$", map, 0, 0))
+		return;
+	if (g_file_get_contents("/proc/sys/kernel/overflowuid", &text, NULL, NULL))
+		overflow_uid = (uid_t)g_ascii_strtoull(text, NULL, 10);
+}
+
 static bool trusted(const char *path, bool want_dir, GError **error)
 {
 	g_autofree char *real = realpath(path, NULL);
@@ -228,7 +250,8 @@ static bool trusted(const char *path, bool want_dir, GError **error)
 				    "%s: %s", at, g_strerror(errno));
 			return false;
 		}
-		if (st.st_uid != 0 && st.st_uid != me) {
+		if (st.st_uid != 0 && st.st_uid != me &&
+		    !(st.st_uid == overflow_uid && !last)) {
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_PERM,
 				    "%s belongs to uid %u, neither root nor uid %u",
 				    at, (unsigned)st.st_uid, (unsigned)me);
@@ -876,6 +899,16 @@ static int cdi_spec(const struct opts *o)
 
 /* ------------------------------------------------------------------ */
 
+static void free_opts(struct opts *o)
+{
+	g_free(o->mdevfs);
+	g_free(o->plugin_dir);
+	g_free(o->log_dir);
+	g_free(o->tree);
+	g_free(o->name);
+	g_free(o->hook_path);
+}
+
 static bool parse_options(int *argc, char ***argv, struct opts *o)
 {
 	const GOptionEntry entries[] = {
@@ -919,22 +952,32 @@ static bool parse_options(int *argc, char ***argv, struct opts *o)
 	return true;
 }
 
+static int run(int argc, char *argv[], struct opts *opts);
+
 int main(int argc, char *argv[])
 {
 	struct opts o = { 0 };
+	int ret = run(argc, argv, &o);
+
+	free_opts(&o);
+	return ret;
+}
+
+static int run(int argc, char *argv[], struct opts *opts)
+{
 	g_autoptr(JsonValue) state = NULL;
 	const char *stage, *id, *bundle;
 	int ret = 1;
 
 	setlocale(LC_ALL, "");
-	if (!parse_options(&argc, &argv, &o))
+	if (!parse_options(&argc, &argv, opts))
 		return 2;
-	if (o.version) {
+	if (opts->version) {
 		printf("mdevfs-hook %s\n", MDEVFS_VERSION);
 		return 0;
 	}
-	if (o.cdi_spec)
-		return cdi_spec(&o);
+	if (opts->cdi_spec)
+		return cdi_spec(opts);
 	if (argc > 2) {
 		fprintf(stderr, "mdevfs-hook: at most one STAGE (try --help)\n");
 		return 2;
@@ -958,11 +1001,12 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	g_strlcpy(short_id, id, sizeof(short_id));
-	open_log(&o, id, bundle);
+	find_overflow_uid();
+	open_log(opts, id, bundle);
 	if (strcmp(stage, "createContainer") == 0)
-		ret = create_container(&o, state, bundle);
+		ret = create_container(opts, state, bundle);
 	else if (strcmp(stage, "createRuntime") == 0)
-		ret = join_container(state) ? create_container(&o, state, bundle) : 1;
+		ret = join_container(state) ? create_container(opts, state, bundle) : 1;
 	else if (strcmp(stage, "poststop") == 0)
 		ret = poststop(state, bundle);
 	else
