@@ -9,8 +9,11 @@
 #   hook.sh --rootless   rootless podman as the user mdevfs-test (made
 #                        when missing, with subordinate ids), or as the
 #                        calling user when not root
+# Functions run from traps and through check() look unreachable to it.
+# shellcheck disable=SC2317
 set -u
 self=$(realpath "$0")
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$self")/lib.sh"
 
 TEST_USER=mdevfs-test
@@ -135,6 +138,7 @@ check "shared: the host's tree has it" in_ns test -d "$tree/bus/mdev/devices/$U1
 out=$(pod exec "$A" sh -c "echo 1 > /sys/bus/mdev/devices/$U1/remove && ls /sys/bus/mdev/devices" 2>&1)
 same "shared: echo 1 > remove in the other container removes it" "" "$out"
 
+# shellcheck disable=SC2016  # expanded in the container
 out=$(pod exec "$A" sh -c '
 	test -d /sys/kernel/mm && test -e /sys/class/net/lo &&
 	test -d /sys/devices/system/cpu/cpu0 && test -d /sys/bus/pci/devices &&
@@ -146,6 +150,7 @@ out=$(pod exec "$A" sh -c 'cat /sys/kernel/iommu_groups/*/devices/*/mdev_type/na
 same "shared: mdev_bus is the emulated one" "../../devices/virtual/mtty/mtty" "$out"
 
 # Unmodified mdevctl: start, list, define, stop, start, undefine.
+# shellcheck disable=SC2016  # expanded in the container
 out=$(run --rm --tmpfs /etc/mdevctl.d --annotation io.mdevfs.tree="$tree" -- sh -c '
 	mkdir -p /etc/mdevctl.d/scripts.d/callouts /etc/mdevctl.d/scripts.d/notifiers
 	set -e
@@ -222,8 +227,7 @@ refused() {
 	local what=$1 want=$2 out
 
 	shift 2
-	out=$(run --rm "$@" -- true 2>&1)
-	if [ $? -eq 0 ]; then
+	if out=$(run --rm "$@" -- true 2>&1); then
 		not_ok "refused: $what: the container started"
 	else
 		has "refused: $what" "$want" "$out"
@@ -257,7 +261,7 @@ if [ "$mode" = rootful ]; then
 	mkdir -p /var/run/cdi
 	if "$MDEVFS_HOOK" --cdi-spec --name="$name" --tree="$tree" \
 		--hook-path="$MDEVFS_HOOK" --log-dir="$work/log" >"$cdi_spec"; then
-		out=$(HOOKS_DIR= run --rm --device "mdevfs.io/host=$name" -- \
+		out=$(HOOKS_DIR='' run --rm --device "mdevfs.io/host=$name" -- \
 			readlink /sys/class/mdev_bus/mtty 2>&1)
 		same "CDI: --device mdevfs.io/host=$name shows the tree" \
 			"../../devices/virtual/mtty/mtty" "$out"

@@ -3,10 +3,12 @@
 # structurally, as the API server would refuse it, with python3-yaml.
 set -u
 self=$(realpath "$0")
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$self")/lib.sh"
 
-command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null ||
+if ! python3 -c 'import yaml' 2>/dev/null; then
 	fail "python3-yaml is not installed (.ci/install-deps installs it)"
+fi
 python3 - "$SRC_DIR/examples/kubernetes" <<'PY'
 import glob, json, os, re, sys
 import yaml
