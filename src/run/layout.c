@@ -146,6 +146,10 @@ static bool do_mount(struct mount_log *log, const char *src, const char *dst,
 /* ------------------------------------------------------------------ */
 /* The walk                                                            */
 
+const char *const graft_sys_replace[] = {
+	"bus/mdev", "class/mdev_bus", "kernel/iommu_groups", NULL
+};
+
 static bool plan_dir(const struct graft *g, struct plan *p, const char *rel,
 		     GError **error);
 

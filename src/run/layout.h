@@ -42,6 +42,10 @@ struct graft {
  */
 bool graft_merge(const struct graft *g, struct mount_log *log, GError **error);
 
+/* The mdev core's own subtrees, always shown from the emulation in /sys
+ * (struct graft's replace for an mdevfs tree over a /sys). */
+extern const char *const graft_sys_replace[];
+
 /* Cover g->dst with g->src as a whole. */
 bool graft_cover(const struct graft *g, struct mount_log *log, GError **error);
 

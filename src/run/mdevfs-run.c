@@ -442,17 +442,12 @@ static void stop_daemon(pid_t pid)
 /* ------------------------------------------------------------------ */
 /* /sys and /etc/mdevctl.d                                             */
 
-/* The mdev core's own subtrees always come from the emulation. */
-static const char *const sys_replace[] = {
-	"bus/mdev", "class/mdev_bus", "kernel/iommu_groups", NULL
-};
-
 static bool make_sys(const struct run_opts *o, const char *stage,
 		     struct mount_log *log, const char **layout)
 {
 	g_autofree char *fs = g_build_filename(stage, "fs", NULL);
 	g_autofree char *scratch = g_build_filename(stage, "sys", NULL);
-	struct graft g = { .src = fs, .dst = "/sys", .replace = sys_replace,
+	struct graft g = { .src = fs, .dst = "/sys", .replace = graft_sys_replace,
 			   .devices = true, .scratch = scratch,
 			   .verbose = verbose };
 	g_autoptr(GError) error = NULL;
