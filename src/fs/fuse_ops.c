@@ -250,6 +250,8 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 struct dirbuf {
 	fuse_req_t req;
+	fuse_ino_t ino;        /* the directory listed, from off on */
+	off_t off;
 	char *buf;
 	size_t size;
 	size_t used;
@@ -269,19 +271,21 @@ static bool fill_entry(void *ctx, const char *name, uint64_t ino, mode_t type,
 	return true;
 }
 
-static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		       struct fuse_file_info *fi)
+/* One listing reply of at most size bytes: list(), one of node_readdir()
+ * and node_readdirplus() with its fill, writes the entries. */
+static void reply_listing(fuse_req_t req, fuse_ino_t ino, off_t off,
+			  size_t size, int (*list)(struct dirbuf *d))
 {
 	/* The size is the client's: a failure is its ENOMEM, not an abort. */
-	struct dirbuf d = { .req = req, .buf = g_try_malloc(size), .size = size };
+	struct dirbuf d = { .req = req, .ino = ino, .off = off,
+			    .buf = g_try_malloc(size), .size = size };
 	int ret;
 
-	(void)fi;
 	if (!d.buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	ret = node_readdir(nodes_of(req), ino, off, fill_entry, &d);
+	ret = list(&d);
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else
@@ -311,23 +315,29 @@ static bool fill_entry_plus(void *ctx, const char *name, uint64_t ino,
 	return true;
 }
 
+static int list_plain(struct dirbuf *d)
+{
+	return node_readdir(nodes_of(d->req), d->ino, d->off, fill_entry, d);
+}
+
+static int list_plus(struct dirbuf *d)
+{
+	return node_readdirplus(nodes_of(d->req), d->ino, d->off,
+				fill_entry_plus, d);
+}
+
+static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	(void)fi;
+	reply_listing(req, ino, off, size, list_plain);
+}
+
 static void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 			   off_t off, struct fuse_file_info *fi)
 {
-	struct dirbuf d = { .req = req, .buf = g_try_malloc(size), .size = size };
-	int ret;
-
 	(void)fi;
-	if (!d.buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	ret = node_readdirplus(nodes_of(req), ino, off, fill_entry_plus, &d);
-	if (ret)
-		fuse_reply_err(req, -ret);
-	else
-		fuse_reply_buf(req, d.buf, d.used);
-	g_free(d.buf);
+	reply_listing(req, ino, off, size, list_plus);
 }
 
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
