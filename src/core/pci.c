@@ -16,6 +16,7 @@
 
 #include "core.h"
 #include "pci_config.h"
+#include "pci_msi.h"
 
 /* A PCI function's state: its resolved description, its config space
  * and what its writable files hold. */
@@ -31,6 +32,7 @@ struct pci_function {
 	bool broken_parity, d3cold_allowed, no_msi, sriov_autoprobe;
 	/* sriov_numvfs writes take turns (the kernel's device lock). */
 	GMutex sriov_lock;
+	struct pci_msi *msi;           /* msi_irqs/, or NULL */
 };
 
 /* Unprivileged readers of `config` see only the header's first bytes. */
@@ -840,9 +842,10 @@ static char **uevent_vars(const struct mdevfs_pci_desc *p,
 /* The groups the kernel's visibility rules leave for this function,
  * then the backend's. */
 static const struct attribute_group **
-all_groups(const struct mdevfs_pci_desc *p,
+all_groups(const struct pci_function *fn,
 	   const struct attribute_group *const *extra)
 {
+	const struct mdevfs_pci_desc *p = &fn->desc;
 	GPtrArray *groups = g_ptr_array_new();
 
 	g_ptr_array_add(groups, (gpointer)&pci_group);
@@ -857,6 +860,8 @@ all_groups(const struct mdevfs_pci_desc *p,
 		g_ptr_array_add(groups, (gpointer)&sriov_group);
 	if (p->pcie)
 		g_ptr_array_add(groups, (gpointer)&pcie_group);
+	if (fn->msi)
+		g_ptr_array_add(groups, &fn->msi->group);
 	for (const struct attribute_group *const *g = extra; g && *g; g++)
 		g_ptr_array_add(groups, (gpointer)*g);
 	g_ptr_array_add(groups, NULL);
@@ -865,6 +870,7 @@ all_groups(const struct mdevfs_pci_desc *p,
 
 static void pci_function_free(struct pci_function *fn)
 {
+	pci_msi_free(fn->msi);
 	if (!fn)
 		return;
 	g_free((char *)fn->desc.bdf);
@@ -962,7 +968,10 @@ struct device *mdevfs_pci_device_create(struct mdevfs_host *host,
 		g_strdup(pci->parent_path) :
 		g_strdup_printf("devices/pci%04x:00", addr.domain);
 	vars = uevent_vars(&fn->desc, pci->uevent_vars);
-	groups = all_groups(&fn->desc, pci->groups);
+	/* Its driver enabled what config says; the irq file names the
+	 * first interrupt. */
+	fn->msi = pci_msi_new(fn->config, fn->config_size, fn->desc.irq);
+	groups = all_groups(fn, pci->groups);
 	desc.name = pci->bdf;
 	desc.parent_path = parent;
 	desc.bus = "pci";

@@ -326,6 +326,11 @@ START_TEST(t4_pci_parent)
 		  "MODALIAS=pci:v000010DEd00001EB8sv000010DEsd000012A2bc03sc02i00\n");
 	ck_assert_uint_eq(bt_mode(&bt, PCI T4 "/vendor"), S_IFREG | 0444);
 	ck_assert(!bt_exists(&bt, PCI T4 "/sriov_totalvfs"));
+	/* Its driver enabled MSI (config's MSI control says so): one
+	 * interrupt, the one the irq file names. */
+	bt_expect(&bt, PCI T4 "/irq", "19\n");
+	bt_expect_list(&bt, PCI T4 "/msi_irqs", "19");
+	bt_expect(&bt, PCI T4 "/msi_irqs/19", "msi\n");
 	/* The host bridge is a device too (of no bus or class). */
 	ck_assert(S_ISREG(bt_mode(&bt, "devices/pci0000:00/uevent")));
 	ck_assert(!bt_exists(&bt, "devices/pci0000:00/subsystem"));
