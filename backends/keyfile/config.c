@@ -37,6 +37,15 @@ static void attr_free(gpointer data)
 	g_free(a);
 }
 
+static void link_free(gpointer data)
+{
+	struct kf_link_conf *l = data;
+
+	g_free(l->name);
+	g_free(l->target);
+	g_free(l);
+}
+
 static void type_free(gpointer data)
 {
 	struct kf_type_conf *t = data;
@@ -376,11 +385,13 @@ static const char *const parent_keys[] = {
 static const char *const type_keys[] = {
 	"name", "description", "device_api", "max", "cost", NULL
 };
+static const char *const link_keys[] = { "target", NULL };
 static const char *const attr_keys[] = {
 	"mode", "value", "base64", "write", "errno", NULL
 };
 
-enum group_kind { KIND_PARENT, KIND_TYPE, KIND_PARENT_ATTR, KIND_MDEV_ATTR };
+enum group_kind { KIND_PARENT, KIND_TYPE, KIND_PARENT_ATTR, KIND_MDEV_ATTR,
+		  KIND_PARENT_LINK };
 
 static const struct {
 	const char *word;
@@ -395,6 +406,8 @@ static const struct {
 			       attr_keys },
 	[KIND_MDEV_ATTR] = { "mdev-attribute", 3,
 			     "[mdev-attribute PARENT [GROUP/]NAME]", attr_keys },
+	[KIND_PARENT_LINK] = { "parent-link", 3, "[parent-link PARENT NAME]",
+			       link_keys },
 };
 
 static bool check_keys(struct loader *ld, const char *group,
@@ -426,7 +439,7 @@ static int group_kind(struct loader *ld, const char *group, GStrv *words)
 		return shaped && check_keys(ld, group, kinds[i].keys) ? (int)i : -1;
 	}
 	fail_group(ld, group,
-		   "unknown group [%s]: expected [parent ...], [type ...], [parent-attribute ...] or [mdev-attribute ...]",
+		   "unknown group [%s]: expected [parent ...], [type ...], [parent-attribute ...], [mdev-attribute ...] or [parent-link ...]",
 		   group);
 	return -1;
 }
@@ -538,6 +551,7 @@ static bool load_parent(struct loader *ld, const char *group, const char *name)
 	p->types = g_ptr_array_new_with_free_func(type_free);
 	p->parent_attrs = g_ptr_array_new_with_free_func(attr_free);
 	p->mdev_attrs = g_ptr_array_new_with_free_func(attr_free);
+	p->links = g_ptr_array_new_with_free_func(link_free);
 	g_ptr_array_add(ld->conf->parents, p);
 	g_hash_table_insert(ld->parents, p->name, p);
 	if (name_too_long(ld, group, NULL, name))
@@ -752,6 +766,35 @@ static bool load_attr(struct loader *ld, const char *group, char **words,
 	return true;
 }
 
+/* [parent-link PARENT NAME]: target = another parent (an SR-IOV pair's
+ * physfn and virtfnN, say). */
+static bool load_link(struct loader *ld, const char *group, char **words)
+{
+	struct kf_parent_conf *p = find_parent(ld, group, words[1]);
+	g_autofree char *target = NULL;
+	struct kf_link_conf *l;
+
+	if (!p || name_too_long(ld, group, NULL, words[2]))
+		return false;
+	if (!valid_name(words[2]) || g_strv_contains(parent_reserved, words[2]))
+		return fail_group(ld, group,
+				  "'%s' cannot be a link of a parent", words[2]);
+	if (!get_name(ld, group, "target", &target))
+		return false;
+	if (!target)
+		return fail_group(ld, group, "[%s] needs target=", group);
+	if (!g_hash_table_contains(ld->parents, target) ||
+	    strcmp(target, p->name) == 0)
+		return fail_key(ld, group, "target",
+				"target: '%s' is not another [parent] of the file",
+				target);
+	l = g_new0(struct kf_link_conf, 1);
+	l->name = g_strdup(words[2]);
+	l->target = g_steal_pointer(&target);
+	g_ptr_array_add(p->links, l);
+	return true;
+}
+
 /* ------------------------------------------------------------------ */
 
 static bool load_groups(struct loader *ld)
@@ -778,6 +821,8 @@ static bool load_groups(struct loader *ld)
 
 		if (strcmp(words[0], "type") == 0)
 			ok = load_type(ld, g, words);
+		else if (strcmp(words[0], "parent-link") == 0)
+			ok = load_link(ld, g, words);
 		else
 			ok = load_attr(ld, g, words,
 				       strcmp(words[0], "mdev-attribute") == 0);
@@ -911,6 +956,7 @@ static void parent_free(struct kf_parent_conf *p)
 	g_ptr_array_free(p->types, TRUE);
 	g_ptr_array_free(p->parent_attrs, TRUE);
 	g_ptr_array_free(p->mdev_attrs, TRUE);
+	g_ptr_array_free(p->links, TRUE);
 	g_free(p->name);
 	g_free(p->class_name);
 	g_free(p->bus);

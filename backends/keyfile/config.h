@@ -23,6 +23,12 @@ struct kf_attr_conf {
 	int err;              /* else a write fails with this errno */
 };
 
+/* A link of a parent to another: [parent-link PARENT NAME]. */
+struct kf_link_conf {
+	char *name;
+	char *target;         /* the other parent's name */
+};
+
 struct kf_type_conf {
 	char *suffix;         /* type id = <driver string>-<suffix> */
 	char *name;           /* pretty name, NULL: the core shows the suffix */
@@ -56,6 +62,7 @@ struct kf_parent_conf {
 	GPtrArray *types;        /* struct kf_type_conf *, file order */
 	GPtrArray *parent_attrs; /* struct kf_attr_conf * */
 	GPtrArray *mdev_attrs;   /* struct kf_attr_conf * */
+	GPtrArray *links;        /* struct kf_link_conf * */
 };
 
 struct kf_conf {

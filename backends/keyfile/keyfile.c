@@ -529,6 +529,32 @@ static int parent_register(struct mdevfs_host *host, struct kf_parent *p,
 
 /* ------------------------------------------------------------------ */
 
+/* The parent's links, once every parent exists. */
+static int parent_links(struct mdevfs_host *host, struct kf_state *st,
+			struct kf_parent *p)
+{
+	for (guint i = 0; i < p->conf->links->len; i++) {
+		const struct kf_link_conf *l = p->conf->links->pdata[i];
+		struct device *target = NULL;
+		int ret;
+
+		for (guint j = 0; j < st->parents->len && !target; j++) {
+			struct kf_parent *o = st->parents->pdata[j];
+
+			if (strcmp(o->conf->name, l->target) == 0)
+				target = o->dev;
+		}
+		ret = device_create_link(p->dev, l->name, target);
+		if (ret) {
+			mdevfs_backend_error(host, "%s: [parent-link %s %s]: %s",
+					     st->conf->file, p->conf->name,
+					     l->name, g_strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static void kf_exit(struct mdevfs_host *host, void *data)
 {
 	struct kf_state *st = data;
@@ -568,6 +594,14 @@ static int kf_init(struct mdevfs_host *host, const char *args, void **data)
 
 		g_ptr_array_add(st->parents, p);
 		ret = parent_register(host, p, conf->file);
+		if (ret) {
+			kf_exit(host, st);
+			return ret;
+		}
+	}
+	for (guint i = 0; i < st->parents->len; i++) {
+		int ret = parent_links(host, st, st->parents->pdata[i]);
+
 		if (ret) {
 			kf_exit(host, st);
 			return ret;

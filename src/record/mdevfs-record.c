@@ -387,6 +387,34 @@ static gboolean record_config(struct recorder *r, const char *group,
 	return TRUE;
 }
 
+/* [parent-link NAME LINK] for an SR-IOV pair's physfn and virtfnN links
+ * that join two parents (to a device not recorded, they are left out). */
+static gboolean record_links(struct recorder *r, const char *name,
+			     const char *devpath)
+{
+	g_autofree char *devdir = g_build_filename(r->sys, devpath, NULL);
+	g_auto(GStrv) names = list_dir(devdir);
+	gboolean ok = TRUE;
+
+	for (char **n = names; n && *n && ok; n++) {
+		g_autofree char *target = NULL, *other = NULL, *mdev_bus = NULL;
+		g_autofree char *group = NULL;
+
+		if (strcmp(*n, "physfn") && !g_str_has_prefix(*n, "virtfn"))
+			continue;
+		target = follow(r, devpath, *n, &ok);
+		if (!target)
+			continue;
+		other = g_path_get_basename(target);
+		mdev_bus = g_build_filename(r->sys, "class/mdev_bus", other, NULL);
+		if (!g_file_test(mdev_bus, G_FILE_TEST_EXISTS))
+			continue;
+		group = g_strdup_printf("parent-link %s %s", name, *n);
+		g_key_file_set_string(r->out, group, "target", other);
+	}
+	return names && ok;
+}
+
 static gboolean record_parent(struct recorder *r, const char *name)
 {
 	g_autofree char *link = g_build_filename(r->sys, "class/mdev_bus", name,
@@ -413,7 +441,8 @@ static gboolean record_parent(struct recorder *r, const char *name)
 	       record_uevent(r, group, devdir) &&
 	       record_config(r, group, devdir) &&
 	       record_mdev_driver(r, group, devpath, prefix) &&
-	       record_types(r, name, devdir, prefix);
+	       record_types(r, name, devdir, prefix) &&
+	       record_links(r, name, devpath);
 }
 
 static gboolean record(struct recorder *r)

@@ -463,6 +463,25 @@ START_TEST(binary_parent_attribute)
 }
 END_TEST
 
+/* [parent-link] joins parents, as an SR-IOV PF and its VF are. */
+START_TEST(parent_links)
+{
+	struct bt bt;
+
+	load(&bt, "[parent 0000:41:00.0]\nbus = pci\nparent_path = devices/pci0000:00\n"
+		  "device_api = vfio-pci\nmax_instances = 1\n"
+		  "[type 0000:41:00.0 a]\n"
+		  "[parent 0000:41:00.4]\nbus = pci\nparent_path = devices/pci0000:00\n"
+		  "device_api = vfio-pci\nmax_instances = 1\n"
+		  "[type 0000:41:00.4 a]\n"
+		  "[parent-link 0000:41:00.0 virtfn0]\ntarget = 0000:41:00.4\n"
+		  "[parent-link 0000:41:00.4 physfn]\ntarget = 0000:41:00.0\n");
+	bt_expect_link(&bt, "devices/pci0000:00/0000:41:00.0/virtfn0", "../0000:41:00.4");
+	bt_expect_link(&bt, "devices/pci0000:00/0000:41:00.4/physfn", "../0000:41:00.0");
+	done(&bt);
+}
+END_TEST
+
 START_TEST(class_parent_placement)
 {
 	struct bt bt;
@@ -611,6 +630,11 @@ static const struct {
 	const char *text;
 	const char *want;   /* a trailing '*' matches any rest */
 } bad_files[] = {
+	/* links */
+	{ GPU "[type card0 a]\nmax = 1\n[parent-link card0 peer]\ntarget = card9\n",
+	  "FILE:7: target: 'card9' is not another [parent] of the file" },
+	{ GPU "[type card0 a]\nmax = 1\n[parent-link card0 driver]\ntarget = card0\n",
+	  "FILE:6: 'driver' cannot be a link of a parent" },
 	/* binary attributes */
 	{ GPU "[type card0 a]\nmax = 1\n[mdev-attribute card0 rom]\nbase64 = AAAA\n",
 	  "FILE:7: base64: only a parent's attributes can be binary" },
@@ -648,7 +672,7 @@ static const struct {
 	{ GPU "[type card0 a]\nmax = 1\nname[fr] = A\n",
 	  "FILE:6: unknown key 'name[fr]' in [type card0 a]" },
 	{ GPU "[typ card0 a]\n",
-	  "FILE:4: unknown group [typ card0 a]: expected [parent ...], [type ...], [parent-attribute ...] or [mdev-attribute ...]" },
+	  "FILE:4: unknown group [typ card0 a]: expected [parent ...], [type ...], [parent-attribute ...], [mdev-attribute ...] or [parent-link ...]" },
 	{ GPU "[type card0]\n",
 	  "FILE:4: [type card0] should be [type PARENT SUFFIX] (single spaces)" },
 	{ GPU "[type  card0 a]\n",
@@ -952,6 +976,7 @@ int main(void)
 	tcase_add_test(attrs, mdev_attributes);
 	tcase_add_test(place, pci_parent_with_driver);
 	tcase_add_test(place, pci_parent_from_config);
+	tcase_add_test(place, parent_links);
 	tcase_add_test(place, binary_parent_attribute);
 	tcase_add_test(place, class_parent_placement);
 	tcase_add_test(place, several_parents);

@@ -109,6 +109,9 @@ static void make_host(void)
 	    "MODALIAS=pci:v000010DEd00001EB8sv000010DEsd000012A2bc03sc02i00\n");
 	put(NVP "/vendor", "0x10de\n");
 	put_config();
+	/* A link to another parent is recorded; one to any other device not. */
+	link_to(NVP "/virtfn0", "../../virtual/mtty/mtty");
+	link_to(NVP "/virtfn1", "../../virtual/net/lo");
 	add_type(NVT, "nvidia-222", "GRID T4-1B",
 		 "num_heads=4, frl_config=45, framebuffer=1024M, max_resolution=5120x2880, max_instance=16",
 		 "vfio-pci", "16");
@@ -289,6 +292,13 @@ START_TEST(record_and_replay)
 		ck_assert_mem_eq(g_bytes_get_data(config, NULL), t4_config,
 				 sizeof(t4_config));
 		bt_expect(&bt, NVP "/device", "0x1eb8\n");
+	}
+	/* The link between two parents replays; the other one is gone. */
+	{
+		g_autofree char *got = bt_readlink(&bt, NVP "/virtfn0");
+
+		ck_assert_str_eq(got, "../../virtual/mtty/mtty");
+		ck_assert(!bt_exists(&bt, NVP "/virtfn1"));
 	}
 	/* Spot checks of what the comparison covered. */
 	bt_expect(&bt, NVT "nvidia-231/available_instances", "8\n");
