@@ -131,16 +131,8 @@ same_mounts() {
 	fi
 }
 
-# Processes (pid and command line) with TEXT in an argument.
-procs_with() {
-	local f
-
-	for f in /proc/[0-9]*/cmdline; do
-		grep -qaF -- "$1" "$f" 2>/dev/null || continue
-		f=${f%/cmdline}
-		echo "${f#/proc/} $(tr '\0' ' ' <"$f/cmdline" 2>/dev/null)"
-	done
-}
+# procs_with(): tests/include/procs.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/../include/procs.sh"
 
 # wait_for SECONDS COMMAND...: until COMMAND succeeds, at most SECONDS.
 wait_for() {

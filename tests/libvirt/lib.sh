@@ -54,16 +54,8 @@ host_mounts() {
 	}' /proc/self/mountinfo | sort
 }
 
-# Processes (pid and command line) with TEXT in an argument.
-procs_with() {
-	local f
-
-	for f in /proc/[0-9]*/cmdline; do
-		grep -qaF -- "$1" "$f" 2>/dev/null || continue
-		f=${f%/cmdline}
-		echo "${f#/proc/} $(tr '\0' ' ' <"$f/cmdline" 2>/dev/null)"
-	done
-}
+# procs_with(): tests/include/procs.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/../include/procs.sh"
 
 # sandbox [RUNNER-OPTIONS] -- COMMAND...: mdevfs-run with a private
 # TMPDIR (the command keeps its daemons' files there, so that one left

@@ -40,17 +40,8 @@ host_mounts() {
 	}' /proc/self/mountinfo | sort
 }
 
-# Processes (pid and command line) with TEXT in an argument; like
-# pgrep -af, without needing procps.
-procs_with() {
-	local f
-
-	for f in /proc/[0-9]*/cmdline; do
-		grep -qaF -- "$1" "$f" 2>/dev/null || continue
-		f=${f%/cmdline}
-		echo "${f#/proc/} $(tr '\0' ' ' <"$f/cmdline" 2>/dev/null)"
-	done
-}
+# procs_with(): tests/include/procs.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/../include/procs.sh"
 
 # in_runner [RUNNER-OPTIONS] -- COMMAND...: mdevfs-run with a private
 # TMPDIR, then check that the host has no new mount, no staging
